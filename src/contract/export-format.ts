@@ -1,0 +1,152 @@
+// The files stackviz-export writes, as types: the one contract between the exporter and the viewer.
+// The prose version is docs/export-format.md (from shared/spec/export-format.md); this file must agree with it.
+// The viewer imports this module as types only (and the small pure helpers at the bottom).
+
+/** Statuses that can appear in `_raw.json`. `unknown`: only file events were seen for the id. */
+export type ExportStatus =
+  'success' | 'fail' | 'skip' | 'xfail' | 'uxsuccess' | 'exists' | 'inprogress' | 'unknown';
+
+export const EXPORT_STATUSES: readonly ExportStatus[] = [
+  'success',
+  'fail',
+  'skip',
+  'xfail',
+  'uxsuccess',
+  'exists',
+  'inprogress',
+  'unknown',
+];
+
+/** One test entry of `tempest_<source>_<id>_raw.json` (a JSON array of these, in completion order). */
+export interface RawEntry {
+  /** Cleaned name: trailing `[...]` removed, `method (some.Class)` → `some.Class.method`. */
+  name: string;
+  status: ExportStatus;
+  /** The test's tags, sorted (`worker-N` names the worker). */
+  tags: string[];
+  /** First and last timestamp, Python `isoformat()` with `+00:00`; null where unknown. */
+  timestamps: [string | null, string | null];
+  /** end − start in seconds; null when either end is unknown. May be negative when the stream says so. */
+  duration: number | null;
+  /** Always `{}`: the attachments are in `_details.json`. */
+  details: Record<string, never>;
+
+  // ---- Our additions (extra fields are allowed by the contract; the original front-end ignores them) ----
+  /** The subunit test id as sent, before cleaning. */
+  id: string;
+  /** The `[...]` attributes of the id split on `,` (e.g. `["id-5de4…", "smoke"]`); `[]` when none. */
+  attributes: string[];
+  /** Worker number from the `worker-N` tag; null when the test has none. */
+  worker: number | null;
+  /** Route code when the stream carried one. */
+  route_code?: string;
+  /**
+   * Key of this test's attachments in `_details.json` and in its shard; null when it has none.
+   * The first occurrence of a name uses the name itself; a later occurrence of the same name (a retry)
+   * uses `<name>#<n>` with n = 2, 3, ... (the first free key), so no occurrence's details are lost.
+   */
+  details_key: string | null;
+  /** Index into the run's `details_shards` holding this test's attachments; null when it has none. */
+  details_shard: number | null;
+}
+
+/** `_details.json` and each details shard: details key → attachment name (non-word chars removed) → text. */
+export type DetailsFile = Record<string, Record<string, string>>;
+
+/** A node of `_tree.json`. Inner nodes have children; leaves carry the test entry plus `name_full`. */
+export interface TreeNode {
+  name: string;
+  children?: TreeNode[];
+}
+export type TreeLeaf = Omit<RawEntry, 'name'> & { name: string; name_full: string };
+
+/** A failure in `_stats.json`. */
+export interface StatsFailure {
+  name: string;
+  duration: number | null;
+  /** Last traceback line, or the last two when the last contains `Details`; null without a traceback. */
+  details: string[] | null;
+  /** Our addition: the entry's details key, to open its details. */
+  details_key?: string | null;
+}
+export interface StatsSkip {
+  name: string;
+  duration: number | null;
+  /** The `reason` attachment, or null. */
+  details: string | null;
+  details_key?: string | null;
+}
+
+/** `_stats.json`, also copied inline into config.json's `tempest[].stats`. */
+export interface StatsFile {
+  count: number;
+  start: string | null;
+  end: string | null;
+  /** Sum of the tests' durations (seconds); negative durations are not added (see docs). */
+  total_duration: number;
+  failures: StatsFailure[];
+  skips: StatsSkip[];
+  // ---- Our additions ----
+  /** Count of tests per status. */
+  status_counts?: Partial<Record<ExportStatus, number>>;
+  /** Number of `subunit.parser` entries (damaged packets) in the run. */
+  parser_errors?: number;
+  /** Key in `_details.json` of the run's own output (non-subunit bytes, attachments with no test id); null when none. */
+  stream_output_key?: string | null;
+}
+
+/** One exported run in config.json's `tempest` list (the seed document's layout). */
+export interface TempestRun {
+  id: number;
+  name: string;
+  source: string;
+  raw: string;
+  details: string;
+  tree: string;
+  stats: StatsFile;
+  dstat?: string;
+  /** Our addition: details shards (paths relative to DEST), indexed by `RawEntry.details_shard`. */
+  details_shards?: string[];
+  /** Our addition: a stable key naming this run in URLs (equals the artifacts' `artifact_name`). */
+  key?: string;
+}
+
+export interface Artifact {
+  path: string;
+  artifact_name: string;
+  artifact_type: 'subunit' | 'subunit-details' | 'subunit-stats' | 'subunit-tree' | 'dstat' | string;
+  content_type: string;
+  primary: boolean;
+  content_encoding?: 'gzip';
+}
+
+export interface Dataset {
+  name: string | null;
+  url: string | null;
+  status: string | null;
+  ci_username: string | null;
+  pipeline: string | null;
+  change_id: string | null;
+  revision: string | null;
+  change_project: string | null;
+  change_subject: string | null;
+  artifacts: Artifact[];
+}
+
+/** `config.json`: both the `tempest` layout and the `datasets` layout. Never gzipped. */
+export interface ConfigFile {
+  tempest?: TempestRun[];
+  deployer: boolean;
+  datasets: Dataset[];
+  /** Our addition: the exporter's name and version. */
+  generator?: string;
+}
+
+/** The worker number of a tag set (`worker-N`), or null. Shared by writer and viewer. */
+export function workerOf(tags: readonly string[]): number | null {
+  for (const t of tags) {
+    const m = /^worker-(\d+)$/.exec(t);
+    if (m) return Number(m[1]);
+  }
+  return null;
+}
