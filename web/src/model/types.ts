@@ -1,0 +1,64 @@
+// The viewer's in-memory model of a report. Columnar per run, so 100,000 tests cost a few typed arrays, not objects.
+import type { ExportStatus, StatsFile, TempestRun } from '../../../src/contract/export-format';
+
+/** Column store of a run's tests, in `_raw.json` order. Index i describes the same test in every column. */
+export interface TestTable {
+  readonly count: number;
+  /** Cleaned names (RawEntry.name). */
+  readonly name: string[];
+  /** Subunit ids as sent (RawEntry.id, or the name for files without it). */
+  readonly id: string[];
+  /** Index into EXPORT_STATUSES (src/contract/export-format.ts). */
+  readonly status: Uint8Array;
+  /** Worker number from `worker-N`; -1 when the test has none. */
+  readonly worker: Int32Array;
+  /** Start and end as UTC milliseconds since the epoch (µs kept as the fraction); NaN when unknown. */
+  readonly startMs: Float64Array;
+  readonly endMs: Float64Array;
+  /** Duration in seconds as exported; NaN when unknown. */
+  readonly durationS: Float64Array;
+  readonly tags: string[][];
+  readonly attributes: string[][];
+  /** Key into the details file/shard; null when the test has no attachments. */
+  readonly detailsKey: (string | null)[];
+  /** Index into RunModel.files.detailsShards; -1 when none (then the whole details file is read). */
+  readonly detailsShard: Int32Array;
+}
+
+export interface RunFiles {
+  raw: string;
+  details: string;
+  detailsShards: string[];
+  stats: string | null;
+  tree: string | null;
+  dstat: string | null;
+}
+
+export interface RunModel {
+  /** Stable key for URLs (TempestRun.key or the artifact name). */
+  readonly key: string;
+  readonly index: number;
+  readonly name: string;
+  readonly stats: StatsFile;
+  readonly files: RunFiles;
+  /** Loaded on demand (loader.loadTests). */
+  tests: TestTable | null;
+  readonly config: TempestRun | null;
+}
+
+export interface DatasetMeta {
+  name: string | null;
+  url: string | null;
+  pipeline: string | null;
+  change_id: string | null;
+  revision: string | null;
+  change_project: string | null;
+  change_subject: string | null;
+}
+
+export interface ReportModel {
+  readonly runs: RunModel[];
+  readonly dataset: DatasetMeta | null;
+}
+
+export type { ExportStatus };
