@@ -1,0 +1,160 @@
+// The view state in the URL hash: parse and format routes, pure, so a copied link reproduces the view.
+import { EXPORT_STATUSES, type ExportStatus } from '../../../src/contract/export-format';
+
+export interface TimelineViewState {
+  /** Visible window, UTC ms; null = whole run. */
+  t0Ms: number | null;
+  t1Ms: number | null;
+  /** Test index in the run's TestTable, -1 none. */
+  selected: number;
+  /** Name search. */
+  query: string;
+  regex: boolean;
+  /** Shown statuses (all by default). */
+  statuses: ReadonlySet<ExportStatus>;
+  /** Manual dstat time shift, minutes. */
+  dstatShiftMin: number;
+}
+
+export type Route =
+  | { page: 'home' }
+  | { page: 'run'; runKey: string }
+  | {
+      page: 'timeline';
+      runKey: string | null;
+      state: TimelineViewState;
+      /** The original front-end's `?test=<name>`: resolved to an index once the tests are loaded. */
+      testName: string | null;
+    }
+  | { page: 'test'; runKey: string; index: number }
+  | { page: 'notfound'; hash: string };
+
+export function defaultViewState(): TimelineViewState {
+  return {
+    t0Ms: null,
+    t1Ms: null,
+    selected: -1,
+    query: '',
+    regex: false,
+    statuses: new Set(EXPORT_STATUSES),
+    dstatShiftMin: 0,
+  };
+}
+
+function finiteOrNull(text: string | null): number | null {
+  if (text === null || text.trim() === '') return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
+}
+
+function decodeSegment(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/** Parses the query part of a timeline route into a view state (unknown or malformed values fall back to defaults). */
+export function parseTimelineQuery(query: string): { state: TimelineViewState; testName: string | null } {
+  const params = new URLSearchParams(query);
+  const state = defaultViewState();
+  let testName: string | null = null;
+  const t0 = finiteOrNull(params.get('t0'));
+  const t1 = finiteOrNull(params.get('t1'));
+  // A window needs both ends, in order; anything else means "whole run".
+  if (t0 !== null && t1 !== null && t1 > t0) {
+    state.t0Ms = t0;
+    state.t1Ms = t1;
+  }
+  const test = params.get('test');
+  if (test !== null && test !== '') {
+    if (/^\d+$/.test(test)) state.selected = Number(test);
+    else testName = test;
+  }
+  state.query = params.get('q') ?? '';
+  state.regex = params.get('re') === '1';
+  const st = params.get('st');
+  if (st !== null) {
+    const allowed = new Set<string>(EXPORT_STATUSES);
+    state.statuses = new Set(st.split(',').filter((s): s is ExportStatus => allowed.has(s)));
+  }
+  const shift = finiteOrNull(params.get('shift'));
+  if (shift !== null) state.dstatShiftMin = shift;
+  return { state, testName };
+}
+
+/** Formats a view state as a query string; default values are left out so links stay short. */
+export function formatTimelineQuery(state: TimelineViewState): string {
+  const params = new URLSearchParams();
+  if (state.t0Ms !== null && state.t1Ms !== null) {
+    // Round to 1 µs: the data's own resolution, and it keeps links readable.
+    params.set('t0', String(Math.round(state.t0Ms * 1000) / 1000));
+    params.set('t1', String(Math.round(state.t1Ms * 1000) / 1000));
+  }
+  if (state.selected >= 0) params.set('test', String(state.selected));
+  if (state.query !== '') params.set('q', state.query);
+  if (state.regex) params.set('re', '1');
+  const all = EXPORT_STATUSES.every((s) => state.statuses.has(s));
+  if (!all) params.set('st', EXPORT_STATUSES.filter((s) => state.statuses.has(s)).join(','));
+  if (state.dstatShiftMin !== 0) params.set('shift', String(state.dstatShiftMin));
+  return params.toString();
+}
+
+/** Parses `location.hash` (with or without the leading `#`). */
+export function parseHash(hash: string): Route {
+  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
+  const q = raw.indexOf('?');
+  const path = q >= 0 ? raw.slice(0, q) : raw;
+  const query = q >= 0 ? raw.slice(q + 1) : '';
+  const parts = path.split('/').filter((p) => p !== '');
+  if (parts.length === 0) return { page: 'home' };
+  // The original front-end's `#/timeline?test=<name>` (one run): the first run is meant.
+  if (parts.length === 1 && parts[0] === 'timeline') {
+    return { page: 'timeline', runKey: null, ...parseTimelineQuery(query) };
+  }
+  if (parts[0] === 'run' && parts.length >= 2) {
+    const runKey = decodeSegment(parts[1] ?? '');
+    if (runKey === null || runKey === '') return { page: 'notfound', hash };
+    if (parts.length === 2) return { page: 'run', runKey };
+    if (parts.length === 3 && parts[2] === 'timeline') {
+      return { page: 'timeline', runKey, ...parseTimelineQuery(query) };
+    }
+    if (parts.length === 4 && parts[2] === 'test' && /^\d+$/.test(parts[3] ?? '')) {
+      return { page: 'test', runKey, index: Number(parts[3]) };
+    }
+  }
+  return { page: 'notfound', hash };
+}
+
+/** Formats a route as a hash (with the leading `#`). parseHash(formatHash(r)) gives r back. */
+export function formatHash(route: Route): string {
+  switch (route.page) {
+    case 'home':
+      return '#/';
+    case 'run':
+      return `#/run/${encodeURIComponent(route.runKey)}`;
+    case 'timeline': {
+      const base =
+        route.runKey === null ? '#/timeline' : `#/run/${encodeURIComponent(route.runKey)}/timeline`;
+      const params = new URLSearchParams(formatTimelineQuery(route.state));
+      if (route.testName !== null && route.state.selected < 0) params.set('test', route.testName);
+      const query = params.toString();
+      return query === '' ? base : `${base}?${query}`;
+    }
+    case 'test':
+      return `#/run/${encodeURIComponent(route.runKey)}/test/${route.index}`;
+    case 'notfound':
+      return route.hash.startsWith('#') ? route.hash : `#${route.hash}`;
+  }
+}
+
+export function runHash(runKey: string): string {
+  return formatHash({ page: 'run', runKey });
+}
+export function testHash(runKey: string, index: number): string {
+  return formatHash({ page: 'test', runKey, index });
+}
+export function timelineHash(runKey: string, patch: Partial<TimelineViewState> = {}): string {
+  return formatHash({ page: 'timeline', runKey, state: { ...defaultViewState(), ...patch }, testName: null });
+}
