@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's own summary, then the plain `N passed, N failed` line CI reads.
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
