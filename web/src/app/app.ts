@@ -1,0 +1,114 @@
+// The app shell: loads the report once, routes the URL hash to a page, shows load errors on the page.
+import type { ReportModel, RunModel } from '../model/types';
+import { loadReport, LoadError } from '../data/loader';
+import { parseHash, type Route } from '../state/url';
+import { h, replace } from './dom';
+import { renderHome } from '../pages/home';
+import { renderTestPage } from '../pages/test-details';
+import { renderTimelinePage } from '../pages/timeline-page';
+
+/** What a page returns: its element, and how to follow a hash change without being rebuilt (optional). */
+export interface Page {
+  el: HTMLElement;
+  /** Returns false when the page cannot follow this route (then it is rebuilt). */
+  update?(route: Route): boolean;
+  destroy?(): void;
+}
+
+export interface AppContext {
+  report: ReportModel;
+  findRun(key: string | null): RunModel | undefined;
+}
+
+export function errorBox(title: string, message: string): HTMLElement {
+  return h('div', { class: 'error-box', role: 'alert' }, h('h2', null, title), h('p', null, message));
+}
+
+function describeError(e: unknown): HTMLElement {
+  if (e instanceof LoadError) {
+    const title =
+      e.kind === 'missing'
+        ? 'Report data not found'
+        : e.kind === 'malformed'
+          ? 'Report data is malformed'
+          : 'Cannot read the report data';
+    return errorBox(title, e.message);
+  }
+  return errorBox('Something went wrong', e instanceof Error ? e.message : String(e));
+}
+
+export function startApp(root: HTMLElement): void {
+  const header = h(
+    'header',
+    { class: 'topbar' },
+    h('a', { href: '#/', class: 'brand' }, 'stackviz'),
+    h('nav', { class: 'crumbs', 'aria-label': 'breadcrumb' }),
+  );
+  const main = h('main', { class: 'page' });
+  replace(root, header, main);
+  const crumbs = header.querySelector('nav') as HTMLElement;
+
+  let current: Page | null = null;
+  let currentPage = '';
+  let ctx: AppContext | null = null;
+
+  const route = async (): Promise<void> => {
+    const r = parseHash(location.hash);
+    if (ctx === null) return;
+    const key = r.page === 'home' || r.page === 'notfound' ? '' : `${r.page}:${r.runKey ?? ''}`;
+    if (current?.update && key === currentPage && current.update(r)) return;
+    current?.destroy?.();
+    current = null;
+    currentPage = key;
+    const run = r.page === 'home' || r.page === 'notfound' ? undefined : ctx.findRun(r.runKey);
+    renderCrumbs(crumbs, r, run);
+    try {
+      if (r.page === 'notfound') {
+        current = { el: errorBox('No such page', `Nothing is shown at “${r.hash}”. Go back to the runs.`) };
+      } else if (r.page === 'home') {
+        current = renderHome(ctx, null);
+      } else if (!run) {
+        current = { el: errorBox('No such run', `This report has no run named “${r.runKey ?? ''}”.`) };
+      } else if (r.page === 'run') {
+        current = renderHome(ctx, run);
+      } else if (r.page === 'test') {
+        current = renderTestPage(ctx, run, r.index);
+      } else {
+        current = renderTimelinePage(ctx, run, r);
+      }
+    } catch (e) {
+      current = { el: describeError(e) };
+    }
+    replace(main, current?.el ?? errorBox('Nothing to show', ''));
+    document.title = run ? `${run.name} · stackviz` : 'stackviz';
+  };
+
+  window.addEventListener('hashchange', () => void route());
+  loadReport().then(
+    (report) => {
+      const byKey = new Map(report.runs.map((r) => [r.key, r]));
+      ctx = { report, findRun: (key) => (key === null ? report.runs[0] : byKey.get(key)) };
+      document.body.dataset['ready'] = 'true';
+      void route();
+    },
+    (e: unknown) => {
+      replace(main, describeError(e));
+      document.body.dataset['ready'] = 'error';
+    },
+  );
+}
+
+function renderCrumbs(nav: HTMLElement, r: Route, run: RunModel | undefined): void {
+  const parts: (HTMLElement | string)[] = [h('a', { href: '#/' }, 'Runs')];
+  if (run) {
+    parts.push(h('a', { href: `#/run/${encodeURIComponent(run.key)}` }, run.name));
+    if (r.page === 'timeline') parts.push(h('span', null, 'Timeline'));
+    if (r.page === 'test') parts.push(h('span', null, `Test ${r.index}`));
+  }
+  replace(
+    nav,
+    ...parts.flatMap((p, i) =>
+      i === 0 ? [p] : [h('span', { class: 'sep', 'aria-hidden': 'true' }, '›'), p],
+    ),
+  );
+}

@@ -1,0 +1,152 @@
+// config.json → the runs of a report: both layouts (`tempest` list, `datasets` with artifacts), pure.
+import type { StatsFile, TempestRun } from '../../../src/contract/export-format';
+import type { DatasetMeta, RunFiles } from '../model/types';
+import { DataFormatError } from './test-table';
+
+/** A run as config.json describes it, before any other file is read. Paths are relative to config.json's folder. */
+export interface ConfigRun {
+  key: string;
+  name: string;
+  files: RunFiles;
+  /** Stats copied inline (the `tempest` layout); null when they must be read from `files.stats`. */
+  stats: StatsFile | null;
+  config: TempestRun | null;
+}
+
+export interface ParsedConfig {
+  runs: ConfigRun[];
+  dataset: DatasetMeta | null;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/** Loose check that inline stats look like the contract's StatsFile (the home page reads these fields). */
+export function asStats(v: unknown): StatsFile | null {
+  if (!isRecord(v) || typeof v['count'] !== 'number') return null;
+  return {
+    ...(v as unknown as StatsFile),
+    failures: Array.isArray(v['failures']) ? (v['failures'] as StatsFile['failures']) : [],
+    skips: Array.isArray(v['skips']) ? (v['skips'] as StatsFile['skips']) : [],
+    total_duration: typeof v['total_duration'] === 'number' ? v['total_duration'] : 0,
+    start: str(v['start']),
+    end: str(v['end']),
+  };
+}
+
+function datasetMeta(d: Record<string, unknown>): DatasetMeta {
+  return {
+    name: str(d['name']),
+    url: str(d['url']),
+    pipeline: str(d['pipeline']),
+    change_id: str(d['change_id']),
+    revision: str(d['revision']),
+    change_project: str(d['change_project']),
+    change_subject: str(d['change_subject']),
+  };
+}
+
+/** Keys name runs in URLs: they must be unique, so a repeated key gets `~2`, `~3`, ... */
+function uniqueKey(used: Set<string>, wanted: string): string {
+  let key = wanted === '' ? 'run' : wanted;
+  for (let n = 2; used.has(key); n++) key = `${wanted}~${n}`;
+  used.add(key);
+  return key;
+}
+
+export function parseConfig(doc: unknown): ParsedConfig {
+  if (!isRecord(doc)) throw new DataFormatError('config.json is not a JSON object');
+  const datasets = Array.isArray(doc['datasets']) ? doc['datasets'].filter(isRecord) : [];
+  const firstDataset = datasets[0];
+  const dataset = firstDataset ? datasetMeta(firstDataset) : null;
+  const used = new Set<string>();
+  const runs: ConfigRun[] = [];
+
+  // Artifacts by path, to name `tempest` runs after their artifacts when they carry no key.
+  const artifactNameByPath = new Map<string, string>();
+  let datasetDstat: string | null = null;
+  for (const d of datasets) {
+    for (const a of Array.isArray(d['artifacts']) ? d['artifacts'].filter(isRecord) : []) {
+      const p = str(a['path']);
+      const n = str(a['artifact_name']);
+      if (p !== null && n !== null) artifactNameByPath.set(p, n);
+      if (a['artifact_type'] === 'dstat') datasetDstat ??= p;
+    }
+  }
+
+  const tempest = Array.isArray(doc['tempest']) ? doc['tempest'].filter(isRecord) : [];
+  if (tempest.length > 0) {
+    tempest.forEach((t, i) => {
+      const raw = str(t['raw']);
+      if (raw === null) throw new DataFormatError(`config.json: tempest[${i}] names no raw file`);
+      const wanted =
+        str(t['key']) ??
+        artifactNameByPath.get(raw) ??
+        `${str(t['source']) ?? 'run'}_${String(t['id'] ?? i)}`;
+      const shards = Array.isArray(t['details_shards'])
+        ? t['details_shards'].filter((s): s is string => typeof s === 'string')
+        : [];
+      runs.push({
+        key: uniqueKey(used, wanted),
+        name: str(t['name']) ?? wanted,
+        files: {
+          raw,
+          details: str(t['details']) ?? '',
+          detailsShards: shards,
+          stats: null,
+          tree: str(t['tree']),
+          dstat: str(t['dstat']) ?? datasetDstat,
+        },
+        stats: asStats(t['stats']),
+        config: t as unknown as TempestRun,
+      });
+    });
+    return { runs, dataset };
+  }
+
+  for (const d of datasets) {
+    const artifacts = Array.isArray(d['artifacts']) ? d['artifacts'].filter(isRecord) : [];
+    let dstat: string | null = null;
+    // One group per artifact_name, in order of first appearance.
+    const groups = new Map<string, Record<string, unknown>[]>();
+    for (const a of artifacts) {
+      const type = str(a['artifact_type']) ?? '';
+      if (type === 'dstat') {
+        dstat ??= str(a['path']);
+        continue;
+      }
+      if (!type.startsWith('subunit')) continue;
+      const name = str(a['artifact_name']) ?? '';
+      let g = groups.get(name);
+      if (!g) groups.set(name, (g = []));
+      g.push(a);
+    }
+    for (const [name, group] of groups) {
+      const pathOf = (type: string): string | null =>
+        str(group.find((a) => a['artifact_type'] === type)?.['path']) ?? null;
+      const raw = pathOf('subunit');
+      if (raw === null) continue;
+      runs.push({
+        key: uniqueKey(used, name),
+        name: name === '' ? raw : name,
+        files: {
+          raw,
+          details: pathOf('subunit-details') ?? '',
+          detailsShards: [],
+          stats: pathOf('subunit-stats'),
+          tree: pathOf('subunit-tree'),
+          dstat,
+        },
+        stats: null,
+        config: null,
+      });
+    }
+  }
+  if (runs.length === 0)
+    throw new DataFormatError('config.json lists no runs (no `tempest` entries, no subunit artifacts)');
+  return { runs, dataset };
+}

@@ -1,0 +1,154 @@
+// raw.json entries → the columnar TestTable: one pass, typed arrays, no object per test kept.
+import { EXPORT_STATUSES, workerOf, type ExportStatus } from '../../../src/contract/export-format';
+import type { TestTable } from '../model/types';
+
+/** Thrown for data that is present but not what the contract describes; the message is shown on the page. */
+export class DataFormatError extends Error {
+  override name = 'DataFormatError';
+}
+
+const STATUS_CODE = new Map<string, number>(EXPORT_STATUSES.map((s, i) => [s, i]));
+export const UNKNOWN_STATUS_CODE = EXPORT_STATUSES.indexOf('unknown');
+
+export function statusCode(status: string): number {
+  return STATUS_CODE.get(status) ?? UNKNOWN_STATUS_CODE;
+}
+
+function digits(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * ISO 8601 (`2018-09-28T02:46:35.626800+00:00`, `Z`, any offset, 0–9 fraction digits) → UTC ms with the
+ * microseconds kept as the fraction. Date.parse would drop digits past the millisecond; this is also faster.
+ * NaN for anything else.
+ */
+export function parseIsoUtcMs(s: string | null | undefined): number {
+  if (typeof s !== 'string' || s.length < 19) return NaN;
+  if (s[4] !== '-' || s[7] !== '-' || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':')
+    return NaN;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  let i = 19;
+  let fracMs = 0;
+  if (s[i] === '.') {
+    i++;
+    let scale = 100;
+    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
+      fracMs += (s.charCodeAt(i) - 48) * scale;
+      scale /= 10;
+      i++;
+    }
+  }
+  let offsetMin = 0;
+  if (i < s.length) {
+    const sign = s[i];
+    if (sign === 'Z' && i === s.length - 1) offsetMin = 0;
+    else if ((sign === '+' || sign === '-') && s.length - i === 6 && s[i + 3] === ':') {
+      offsetMin = (digits(s, i + 1, 2) * 60 + digits(s, i + 4, 2)) * (sign === '-' ? -1 : 1);
+    } else return NaN;
+  }
+  const base = Date.UTC(y, mo - 1, d, h, mi, sec);
+  const ms = base + fracMs - offsetMin * 60000;
+  return Number.isFinite(ms) ? ms : NaN;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** `name[id-…,smoke]` → the bracket's parts; the original's files have no `attributes` field. */
+function attributesFromId(id: string): string[] {
+  const m = /\[([^\]]*)\]$/.exec(id);
+  return m?.[1] ? m[1].split(',').filter((a) => a !== '') : [];
+}
+
+/**
+ * Builds the table from a parsed `_raw.json`. Accepts the original exporter's entries (no id, worker,
+ * details_key) as well as ours. Throws DataFormatError when the document is not a list of entries.
+ */
+export function buildTestTable(doc: unknown): TestTable {
+  if (!Array.isArray(doc)) throw new DataFormatError('the test list (raw.json) is not a JSON array');
+  const count = doc.length;
+  const name: string[] = new Array<string>(count);
+  const id: string[] = new Array<string>(count);
+  const tags: string[][] = new Array<string[]>(count);
+  const attributes: string[][] = new Array<string[]>(count);
+  const detailsKey: (string | null)[] = new Array<string | null>(count);
+  const status = new Uint8Array(count);
+  const worker = new Int32Array(count);
+  const startMs = new Float64Array(count);
+  const endMs = new Float64Array(count);
+  const durationS = new Float64Array(count);
+  const detailsShard = new Int32Array(count);
+  const noAttributes: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const e: unknown = doc[i];
+    if (!isRecord(e) || typeof e['name'] !== 'string') {
+      throw new DataFormatError(`test entry ${i} of raw.json has no name`);
+    }
+    const n = e['name'];
+    name[i] = n;
+    const testId = typeof e['id'] === 'string' ? e['id'] : n;
+    id[i] = testId;
+    status[i] = statusCode(typeof e['status'] === 'string' ? e['status'] : 'unknown');
+    const t = stringList(e['tags']);
+    tags[i] = t;
+    const attrs = Array.isArray(e['attributes']) ? stringList(e['attributes']) : attributesFromId(testId);
+    attributes[i] = attrs.length === 0 ? noAttributes : attrs;
+    const w = typeof e['worker'] === 'number' ? e['worker'] : e['worker'] === null ? null : workerOf(t);
+    worker[i] = w === null || !Number.isInteger(w) ? -1 : w;
+    const ts = e['timestamps'];
+    startMs[i] = Array.isArray(ts) ? parseIsoUtcMs(ts[0] as string | null) : NaN;
+    endMs[i] = Array.isArray(ts) ? parseIsoUtcMs(ts[1] as string | null) : NaN;
+    const dur = e['duration'];
+    durationS[i] = typeof dur === 'number' ? dur : NaN;
+    // The original's files have no details_key: its details file is keyed by name.
+    const dk = e['details_key'];
+    detailsKey[i] = typeof dk === 'string' ? dk : dk === null ? null : n;
+    const sh = e['details_shard'];
+    detailsShard[i] = typeof sh === 'number' && Number.isInteger(sh) && sh >= 0 ? sh : -1;
+  }
+  return {
+    count,
+    name,
+    id,
+    status,
+    worker,
+    startMs,
+    endMs,
+    durationS,
+    tags,
+    attributes,
+    detailsKey,
+    detailsShard,
+  };
+}
+
+/** Counts per status of a table (used when a run has no stats file, and to check stats). */
+export function countStatuses(table: TestTable): Map<ExportStatus, number> {
+  const counts = new Uint32Array(EXPORT_STATUSES.length);
+  for (let i = 0; i < table.count; i++) {
+    const c = table.status[i] ?? UNKNOWN_STATUS_CODE;
+    counts[c] = (counts[c] ?? 0) + 1;
+  }
+  const out = new Map<ExportStatus, number>();
+  EXPORT_STATUSES.forEach((s, i) => {
+    if ((counts[i] ?? 0) > 0) out.set(s, counts[i] ?? 0);
+  });
+  return out;
+}

@@ -1,0 +1,287 @@
+// Home: one card per run (counts per status, wall time, failures with their last traceback lines, skips with reasons).
+import { EXPORT_STATUSES, type ExportStatus, type StatsFile } from '../../../src/contract/export-format';
+import type { AppContext, Page } from '../app/app';
+import { h, replace } from '../app/dom';
+import { formatCount, formatDuration, formatUtc } from '../app/format';
+import { STATUS_FILL, STATUS_LABEL, STATUS_ON_FILL } from '../app/status-colors';
+import { loadTests } from '../data/loader';
+import { parseIsoUtcMs } from '../data/test-table';
+import type { DatasetMeta, RunModel, TestTable } from '../model/types';
+import { runHash, testHash, timelineHash } from '../state/url';
+
+/** Rows shown at first in a card's lists, and added per "show more": long lists stay cheap to draw. */
+const FIRST_ROWS = 20;
+const MORE_ROWS = 500;
+
+export function statusBadge(status: ExportStatus): HTMLElement {
+  const el = h('span', { class: 'badge', 'data-status': status }, STATUS_LABEL[status]);
+  el.style.background = STATUS_FILL[status];
+  el.style.color = STATUS_ON_FILL[status];
+  return el;
+}
+
+function metaRow(dataset: DatasetMeta | null): HTMLElement | null {
+  if (!dataset) return null;
+  const fields: [string, string | null][] = [
+    ['job', dataset.name],
+    ['project', dataset.change_project],
+    [
+      'change',
+      dataset.change_id === null
+        ? null
+        : `${dataset.change_id}${dataset.revision ? `,${dataset.revision}` : ''}`,
+    ],
+    ['subject', dataset.change_subject],
+    ['pipeline', dataset.pipeline],
+  ];
+  const shown = fields.filter((f): f is [string, string] => f[1] !== null && f[1] !== '');
+  if (shown.length === 0) return null;
+  return h(
+    'dl',
+    { class: 'dataset-meta' },
+    ...shown.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
+  );
+}
+
+/** Indices of tests by details key and by name (first of a status), to link stats entries to their test. */
+function indexFinder(
+  tests: TestTable,
+  status: ExportStatus,
+): (name: string, key: string | null | undefined) => number {
+  const code = EXPORT_STATUSES.indexOf(status);
+  const byKey = new Map<string, number>();
+  const byName = new Map<string, number>();
+  for (let i = 0; i < tests.count; i++) {
+    if (tests.status[i] !== code) continue;
+    const k = tests.detailsKey[i];
+    if (k !== null && k !== undefined && !byKey.has(k)) byKey.set(k, i);
+    const n = tests.name[i] ?? '';
+    if (!byName.has(n)) byName.set(n, i);
+  }
+  return (name, key) => (key != null ? byKey.get(key) : undefined) ?? byName.get(name) ?? -1;
+}
+
+function statusCounts(stats: StatsFile, tests: TestTable | null): Map<ExportStatus, number> | null {
+  const out = new Map<ExportStatus, number>();
+  if (stats.status_counts) {
+    for (const s of EXPORT_STATUSES) {
+      const n = stats.status_counts[s];
+      if (typeof n === 'number' && n > 0) out.set(s, n);
+    }
+    return out;
+  }
+  if (!tests) return null;
+  const counts = new Uint32Array(EXPORT_STATUSES.length);
+  for (let i = 0; i < tests.count; i++)
+    counts[tests.status[i] ?? 0] = (counts[tests.status[i] ?? 0] ?? 0) + 1;
+  EXPORT_STATUSES.forEach((s, i) => {
+    if ((counts[i] ?? 0) > 0) out.set(s, counts[i] ?? 0);
+  });
+  return out;
+}
+
+function countsRow(counts: Map<ExportStatus, number> | null, total: number): HTMLElement {
+  if (counts === null) return h('div', { class: 'counts muted' }, 'counting…');
+  const row = h('div', { class: 'counts' });
+  // A stacked bar first: the proportions at a glance.
+  const bar = h('div', { class: 'count-bar', role: 'img', 'aria-label': 'tests by status' });
+  for (const s of EXPORT_STATUSES) {
+    const n = counts.get(s) ?? 0;
+    if (n === 0) continue;
+    const seg = h('span', { title: `${STATUS_LABEL[s]}: ${n}` });
+    seg.style.background = STATUS_FILL[s];
+    seg.style.flexGrow = String(n);
+    bar.appendChild(seg);
+  }
+  row.appendChild(bar);
+  const chips = h('ul', { class: 'count-chips' });
+  for (const s of EXPORT_STATUSES) {
+    const n = counts.get(s) ?? 0;
+    // The three main statuses always show (a zero is news too); the rare ones only when present.
+    if (n === 0 && s !== 'success' && s !== 'fail' && s !== 'skip') continue;
+    const dot = h('span', { class: 'dot', 'aria-hidden': 'true' });
+    dot.style.background = STATUS_FILL[s];
+    chips.appendChild(
+      h(
+        'li',
+        { 'data-status': s },
+        dot,
+        h('span', { class: 'count-num' }, formatCount(n)),
+        ' ',
+        STATUS_LABEL[s],
+      ),
+    );
+  }
+  row.appendChild(chips);
+  if (total > 0) row.title = `${formatCount(total)} tests`;
+  return row;
+}
+
+/** A list that draws its first rows now and more on request: 5,000 failures must not stall the page. */
+function cappedList<T>(
+  items: readonly T[],
+  first: number,
+  render: (item: T, i: number) => HTMLElement,
+  cls: string,
+): HTMLElement {
+  const list = h('ol', { class: cls });
+  const wrap = h('div', null, list);
+  let shown = 0;
+  const more = h('button', { type: 'button', class: 'more' });
+  const showMore = (n: number): void => {
+    const end = Math.min(items.length, shown + n);
+    const frag = document.createDocumentFragment();
+    for (let i = shown; i < end; i++) frag.appendChild(render(items[i] as T, i));
+    list.appendChild(frag);
+    shown = end;
+    if (shown >= items.length) more.remove();
+    else
+      more.textContent = `Show ${formatCount(Math.min(MORE_ROWS, items.length - shown))} more of ${formatCount(items.length - shown)}`;
+  };
+  more.addEventListener('click', () => showMore(MORE_ROWS));
+  wrap.appendChild(more);
+  showMore(first);
+  return wrap;
+}
+
+function runCard(
+  ctx: AppContext,
+  run: RunModel,
+  single: boolean,
+): { el: HTMLElement; fill(tests: TestTable): void } {
+  const stats = run.stats;
+  const startMs = parseIsoUtcMs(stats.start);
+  const endMs = parseIsoUtcMs(stats.end);
+  const wallS = (endMs - startMs) / 1000;
+  const card = h('section', { class: 'card run-card', 'data-run': run.key });
+  const countsSlot = h('div', null, countsRow(statusCounts(stats, run.tests), stats.count));
+  const header = h(
+    'div',
+    { class: 'card-head' },
+    h('h2', null, single ? run.name : h('a', { href: runHash(run.key) }, run.name)),
+    h('a', { class: 'button primary', href: timelineHash(run.key) }, 'Timeline →'),
+  );
+  const facts = h(
+    'dl',
+    { class: 'facts' },
+    h('dt', null, 'date'),
+    h('dd', null, formatUtc(startMs, false)),
+    h('dt', null, 'wall time'),
+    h('dd', null, formatDuration(wallS)),
+    h('dt', null, 'tests run'),
+    h('dd', { 'data-field': 'count' }, formatCount(stats.count)),
+    h('dt', null, 'test time'),
+    h('dd', null, formatDuration(stats.total_duration)),
+  );
+  if (stats.parser_errors)
+    facts.append(h('dt', null, 'damaged packets'), h('dd', null, String(stats.parser_errors)));
+  card.append(header, facts, countsSlot);
+
+  const first = single ? 200 : FIRST_ROWS;
+  const failSlot = h('div', { class: 'list-slot' });
+  const skipSlot = h('div', { class: 'list-slot' });
+  const renderLists = (tests: TestTable | null): void => {
+    const findFail = tests ? indexFinder(tests, 'fail') : null;
+    const findSkip = tests ? indexFinder(tests, 'skip') : null;
+    const link = (name: string, index: number): HTMLElement =>
+      index >= 0
+        ? h('a', { href: testHash(run.key, index), class: 'test-name' }, name)
+        : h('span', { class: 'test-name' }, name);
+    replace(
+      failSlot,
+      stats.failures.length === 0 ? null : h('h3', null, `Failures (${formatCount(stats.failures.length)})`),
+      stats.failures.length === 0
+        ? null
+        : cappedList(
+            stats.failures,
+            first,
+            (f) =>
+              h(
+                'li',
+                { class: 'failure' },
+                h(
+                  'div',
+                  { class: 'row' },
+                  link(f.name, findFail ? findFail(f.name, f.details_key) : -1),
+                  h('span', { class: 'dur' }, formatDuration(f.duration)),
+                ),
+                f.details && f.details.length > 0
+                  ? h('pre', { class: 'tb-tail' }, f.details.join('\n'))
+                  : null,
+              ),
+            'fail-list',
+          ),
+    );
+    replace(
+      skipSlot,
+      stats.skips.length === 0 ? null : h('h3', null, `Skips (${formatCount(stats.skips.length)})`),
+      stats.skips.length === 0
+        ? null
+        : cappedList(
+            stats.skips,
+            single ? 200 : 10,
+            (s) =>
+              h(
+                'li',
+                { class: 'skip' },
+                link(s.name, findSkip ? findSkip(s.name, s.details_key) : -1),
+                s.details ? h('span', { class: 'reason' }, s.details) : null,
+              ),
+            'skip-list',
+          ),
+    );
+  };
+  renderLists(run.tests);
+  card.append(failSlot, skipSlot);
+  return {
+    el: card,
+    fill(tests) {
+      replace(countsSlot, countsRow(statusCounts(stats, tests), stats.count));
+      renderLists(tests);
+    },
+  };
+}
+
+/** All runs (run = null) or one run's page. */
+export function renderHome(ctx: AppContext, only: RunModel | null): Page {
+  const runs = only ? [only] : ctx.report.runs;
+  const el = h('div', { class: 'home' });
+  const meta = metaRow(ctx.report.dataset);
+  if (!only) {
+    el.appendChild(
+      h(
+        'div',
+        { class: 'home-head' },
+        h('h1', null, runs.length === 1 ? '1 run' : `${runs.length} runs`),
+        meta,
+      ),
+    );
+  }
+  let alive = true;
+  for (const run of runs) {
+    const card = runCard(ctx, run, only !== null);
+    el.appendChild(card.el);
+    // The test table links the stats' names to their tests (and counts them when stats carry no counts).
+    loadTests(run).then(
+      (tests) => {
+        if (alive) card.fill(tests);
+      },
+      (e: unknown) => {
+        if (alive)
+          card.el.appendChild(
+            h(
+              'p',
+              { class: 'error-inline' },
+              `Could not read the tests: ${e instanceof Error ? e.message : String(e)}`,
+            ),
+          );
+      },
+    );
+  }
+  return {
+    el,
+    destroy() {
+      alive = false;
+    },
+  };
+}
