@@ -1,0 +1,471 @@
+// Streaming subunit v2 decoder: byte chunks in, SubunitEvents out, damage reported the way python-subunit does.
+import { crc32 } from 'node:zlib';
+import type { EventSink, StreamReader, SubunitEvent } from './events.js';
+import { STATUS_BY_CODE } from './events.js';
+
+export interface V2ReaderOptions {
+  /** File name given to bytes that are not packets (python-subunit's `non_subunit_name`). */
+  nonSubunitName?: string;
+}
+
+const SIGNATURE = 0xb3;
+/** python-subunit hands non-packet bytes on in pieces of at most this many bytes. */
+const NON_SUBUNIT_PIECE = 1048576;
+/** Test id of the synthetic test that carries parse errors, as python-subunit names it. */
+export const PARSER_TEST_ID = 'subunit.parser';
+
+const STEP_COMPLETE = 0;
+const STEP_PENDING = 1;
+const STEP_ERROR = 2;
+
+/**
+ * CPython's incremental UTF-8 decoder reduced to what python-subunit asks of it: after each byte, is a
+ * character still incomplete? Its quirks matter because they decide which 0xB3 bytes start a packet:
+ * on an invalid byte it raises and keeps its pending bytes unchanged (it does not reset), and at the
+ * prefix stage it accepts ED A0..BF, rejecting the surrogate only when the third byte arrives.
+ */
+export class PyUtf8Tracker {
+  /** Pending bytes of an incomplete character (0-3 used). */
+  private p0 = 0;
+  private p1 = 0;
+  private pending = 0;
+  private need = 0;
+  /** python-subunit's `mid_character`: true after a byte that left a character incomplete. */
+  mid = false;
+
+  /** Feed one byte; returns STEP_COMPLETE (0), STEP_PENDING (1) or STEP_ERROR (2) and updates `mid`. */
+  step(b: number): number {
+    const r = this.classify(b);
+    this.mid = r === STEP_PENDING;
+    return r;
+  }
+
+  private classify(b: number): number {
+    const n = this.pending;
+    if (n === 0) {
+      if (b < 0x80) return STEP_COMPLETE;
+      if (b >= 0xc2 && b <= 0xf4) {
+        this.p0 = b;
+        this.pending = 1;
+        this.need = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+        return STEP_PENDING;
+      }
+      return STEP_ERROR;
+    }
+    if (b < 0x80 || b > 0xbf) return STEP_ERROR;
+    const p0 = this.p0;
+    if (n === 1) {
+      if ((p0 === 0xe0 && b < 0xa0) || (p0 === 0xf0 && b < 0x90) || (p0 === 0xf4 && b > 0x8f)) {
+        return STEP_ERROR;
+      }
+      this.p1 = b;
+    } else if (n === 2 && p0 === 0xed && this.p1 >= 0xa0) {
+      // A surrogate: CPython let the second byte through and rejects it now, for any third byte.
+      return STEP_ERROR;
+    }
+    if (n + 1 === this.need) {
+      this.pending = 0;
+      return STEP_COMPLETE;
+    }
+    this.pending = n + 1;
+    return STEP_PENDING;
+  }
+}
+
+/** Thrown inside packet parsing only; turned into the two `subunit.parser` events. */
+class PacketError extends Error {}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+const MODE_SCAN = 0;
+const MODE_HEADER = 1;
+const MODE_BODY = 2;
+
+/**
+ * The decoder. Memory is one packet at most (< 4 MiB) plus up to 1 MiB of pending non-packet bytes;
+ * a packet that lies wholly inside a pushed chunk is parsed in place without copying it.
+ */
+export class V2Reader implements StreamReader {
+  private readonly sink: EventSink;
+  private readonly nonSubunitName: string;
+  private readonly tracker = new PyUtf8Tracker();
+  private consumed = 0;
+  private mode = MODE_SCAN;
+  private ended = false;
+  /** Non-packet bytes waiting to be handed on (copies: callers may reuse their chunks). */
+  private textParts: Uint8Array[] = [];
+  private textSize = 0;
+  /** Signature + the 5 header bytes python-subunit always reads, while a header spans chunks. */
+  private readonly header = new Uint8Array(6);
+  private headerFill = 0;
+  private packetStart = 0;
+  private packet: Uint8Array | null = null;
+  private packetFill = 0;
+  private packetLength = 0;
+
+  constructor(sink: EventSink, options: V2ReaderOptions = {}) {
+    this.sink = sink;
+    this.nonSubunitName = options.nonSubunitName ?? 'stdout';
+  }
+
+  get bytesRead(): number {
+    return this.consumed;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('V2Reader: push() after end()');
+    const n = chunk.length;
+    const base = this.consumed;
+    let i = 0;
+    while (i < n) {
+      if (this.mode === MODE_SCAN) {
+        if (!this.tracker.mid && chunk[i] === SIGNATURE) {
+          this.flushText();
+          this.packetStart = base + i;
+          if (i + 6 <= n) {
+            // Fast path: the header is here; if the whole packet is too, parse it in place.
+            const length = this.checkHeader(chunk, i);
+            if (length < 0) {
+              i += 6;
+            } else if (i + length <= n) {
+              this.parsePacket(chunk, i, length, false);
+              i += length;
+            } else {
+              this.startBody(chunk.subarray(i, i + 6), length);
+              i += 6;
+            }
+          } else {
+            this.header[0] = SIGNATURE;
+            this.headerFill = 1;
+            this.mode = MODE_HEADER;
+            i += 1;
+          }
+          continue;
+        }
+        i = this.scanText(chunk, i);
+      } else if (this.mode === MODE_HEADER) {
+        const take = Math.min(6 - this.headerFill, n - i);
+        this.header.set(chunk.subarray(i, i + take), this.headerFill);
+        this.headerFill += take;
+        i += take;
+        if (this.headerFill === 6) {
+          this.mode = MODE_SCAN;
+          const length = this.checkHeader(this.header, 0);
+          if (length >= 0) this.startBody(this.header, length);
+        }
+      } else {
+        const packet = this.packet as Uint8Array;
+        const take = Math.min(this.packetLength - this.packetFill, n - i);
+        packet.set(chunk.subarray(i, i + take), this.packetFill);
+        this.packetFill += take;
+        i += take;
+        if (this.packetFill === this.packetLength) this.finishBody();
+      }
+    }
+    this.consumed = base + n;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.mode === MODE_HEADER) {
+      // python-subunit reads 5 bytes after the signature before anything else, and loses what it got.
+      this.parseError(
+        `Short read - got ${this.headerFill - 1} bytes, wanted 5 bytes`,
+        Uint8Array.of(SIGNATURE),
+      );
+    } else if (this.mode === MODE_BODY) {
+      const packet = this.packet as Uint8Array;
+      this.parseError(
+        `Short read - got ${this.packetFill - 6} bytes, wanted ${this.packetLength - 6} bytes`,
+        packet.slice(0, 6),
+      );
+      this.packet = null;
+    }
+    this.mode = MODE_SCAN;
+    this.flushText();
+  }
+
+  /** Consume non-packet bytes from `i` up to the next packet start (or a full piece); returns the new index. */
+  private scanText(chunk: Uint8Array, i: number): number {
+    const tracker = this.tracker;
+    const limit = Math.min(chunk.length, i + (NON_SUBUNIT_PIECE - this.textSize));
+    let j = i;
+    while (j < limit) {
+      const b = chunk[j] as number;
+      if (b === SIGNATURE && !tracker.mid) break;
+      tracker.step(b);
+      j++;
+    }
+    if (j > i) {
+      this.textParts.push(chunk.slice(i, j));
+      this.textSize += j - i;
+      if (this.textSize >= NON_SUBUNIT_PIECE) this.flushText();
+    }
+    return j;
+  }
+
+  private flushText(): void {
+    if (this.textSize === 0) return;
+    const parts = this.textParts;
+    let bytes: Uint8Array;
+    if (parts.length === 1) {
+      bytes = parts[0] as Uint8Array;
+    } else {
+      bytes = new Uint8Array(this.textSize);
+      let p = 0;
+      for (const part of parts) {
+        bytes.set(part, p);
+        p += part.length;
+      }
+    }
+    this.textParts = [];
+    this.textSize = 0;
+    this.sink.event({
+      testId: null,
+      routeCode: null,
+      status: null,
+      timestampUs: null,
+      tags: null,
+      runnable: true,
+      mimeType: null,
+      fileName: this.nonSubunitName,
+      fileBytes: bytes,
+      eof: false,
+    });
+  }
+
+  /**
+   * Check the 6 bytes at `at` (signature, flags, length field). Returns the packet length, or -1 after
+   * reporting a header python-subunit rejects (a 4-byte length) or one it cannot survive (too short).
+   */
+  private checkHeader(buf: Uint8Array, at: number): number {
+    const b0 = buf[at + 3] as number;
+    const kind = b0 & 0xc0;
+    if (kind === 0xc0) {
+      this.parseError('3 byte maximum given but 4 byte value found.', buf.slice(at, at + 6));
+      return -1;
+    }
+    let length: number;
+    let minimum = 6;
+    if (kind === 0x00) {
+      length = b0 & 0x3f;
+    } else if (kind === 0x40) {
+      length = ((b0 & 0x3f) << 8) | (buf[at + 4] as number);
+    } else {
+      length = ((b0 & 0x3f) << 16) | ((buf[at + 4] as number) << 8) | (buf[at + 5] as number);
+      // python-subunit needs 4 CRC bytes after the 6 it already read; it crashes on less.
+      minimum = 10;
+    }
+    if (length < minimum) {
+      // python-subunit crashes here (a negative read size) or reads on to EOF; we report it and go on.
+      this.parseError(
+        `Packet length ${length} is less than the minimum of ${minimum} bytes`,
+        buf.slice(at, at + 6),
+      );
+      return -1;
+    }
+    return length;
+  }
+
+  private startBody(header: Uint8Array, length: number): void {
+    const packet = new Uint8Array(length);
+    packet.set(header.subarray(0, 6), 0);
+    this.packet = packet;
+    this.packetFill = 6;
+    this.packetLength = length;
+    this.mode = MODE_BODY;
+    if (length === 6) this.finishBody();
+  }
+
+  private finishBody(): void {
+    const packet = this.packet as Uint8Array;
+    this.packet = null;
+    this.mode = MODE_SCAN;
+    this.parsePacket(packet, 0, this.packetLength, true);
+  }
+
+  /** Parse a complete packet of `length` bytes at `start`; `own` says the buffer is ours to hand out. */
+  private parsePacket(buf: Uint8Array, start: number, length: number, own: boolean): void {
+    const crcAt = start + length - 4;
+    const calculated = crc32(buf.subarray(start, crcAt)) >>> 0;
+    const stored =
+      (((buf[crcAt] as number) << 24) |
+        ((buf[crcAt + 1] as number) << 16) |
+        ((buf[crcAt + 2] as number) << 8) |
+        (buf[crcAt + 3] as number)) >>>
+      0;
+    if (calculated !== stored) {
+      this.parseError(
+        `Bad checksum - calculated (0x${calculated.toString(16)}), stored (0x${stored.toString(16)})`,
+        own ? buf.subarray(start, start + length) : buf.slice(start, start + length),
+      );
+      return;
+    }
+    let event: SubunitEvent;
+    try {
+      event = this.parseFields(buf, start, length, own);
+    } catch (e) {
+      if (!(e instanceof PacketError)) throw e;
+      this.parseError(
+        e.message,
+        own ? buf.subarray(start, start + length) : buf.slice(start, start + length),
+      );
+      return;
+    }
+    this.sink.event(event);
+  }
+
+  private parseFields(buf: Uint8Array, start: number, length: number, own: boolean): SubunitEvent {
+    const flags = ((buf[start + 1] as number) << 8) | (buf[start + 2] as number);
+    const lengthSize = ((buf[start + 3] as number) >> 6) + 1;
+    const bodyEnd = start + length - 4;
+    // python-subunit's error offsets count from where its body buffer begins: after the signature, or
+    // after the 6 header bytes when the length took 3 bytes (it keeps the two reads apart then).
+    const pyBase = lengthSize === 3 ? start + 6 : start + 1;
+    let pos = start + 3 + lengthSize;
+
+    const varint = (): number => {
+      if (pos >= bodyEnd) {
+        throw new PacketError(`Number at offset ${pos - pyBase} extends past end of packet`);
+      }
+      const b0 = buf[pos] as number;
+      const size = (b0 >> 6) + 1;
+      if (pos + size > bodyEnd) {
+        throw new PacketError(`Number at offset ${pos - pyBase} extends past end of packet`);
+      }
+      let v = b0 & 0x3f;
+      for (let k = 1; k < size; k++) v = v * 256 + (buf[pos + k] as number);
+      pos += size;
+      return v;
+    };
+    const string = (): string => {
+      const len = varint();
+      const offset = pos - pyBase - 2;
+      if (pos + len > bodyEnd) {
+        const available = Math.max(0, bodyEnd - pos);
+        throw new PacketError(
+          `UTF8 string at offset ${offset} extends past end of packet: claimed ${len} bytes, ${available} available`,
+        );
+      }
+      const bytes = buf.subarray(pos, pos + len);
+      if (bytes.indexOf(0) >= 0) throw new PacketError(`UTF8 string at offset ${offset} contains NUL byte`);
+      pos += len;
+      return decodeStrict(bytes, offset);
+    };
+
+    let timestampUs: number | null = null;
+    if (flags & 0x0200) {
+      if (pos + 4 > bodyEnd) {
+        throw new PacketError(`Timestamp at offset ${pos - pyBase} extends past end of packet`);
+      }
+      const seconds =
+        (buf[pos] as number) * 0x1000000 +
+        (((buf[pos + 1] as number) << 16) | ((buf[pos + 2] as number) << 8) | (buf[pos + 3] as number));
+      pos += 4;
+      timestampUs = seconds * 1_000_000 + nanosToMicros(varint());
+    }
+    const testId = flags & 0x0800 ? string() : null;
+    let tags: string[] | null = null;
+    if (flags & 0x0080) {
+      const count = varint();
+      // A set in python-subunit: duplicates collapse, first occurrence keeps its place here.
+      const set = new Set<string>();
+      for (let k = 0; k < count; k++) set.add(string());
+      tags = Array.from(set);
+    }
+    const mimeType = flags & 0x0020 ? string() : null;
+    let fileName: string | null = null;
+    let fileBytes: Uint8Array | null = null;
+    if (flags & 0x0040) {
+      fileName = string();
+      const len = varint();
+      if (pos + len > bodyEnd) {
+        const available = Math.max(0, bodyEnd - pos);
+        throw new PacketError(
+          `File content extends past end of packet: claimed ${len} bytes, ${available} available`,
+        );
+      }
+      fileBytes = own ? buf.subarray(pos, pos + len) : buf.slice(pos, pos + len);
+      pos += len;
+    }
+    const routeCode = flags & 0x0400 ? string() : null;
+    return {
+      testId,
+      routeCode,
+      status: STATUS_BY_CODE[flags & 0x7] ?? null,
+      timestampUs,
+      tags,
+      runnable: (flags & 0x0100) !== 0,
+      mimeType,
+      fileName,
+      fileBytes,
+      eof: (flags & 0x0010) !== 0,
+    };
+  }
+
+  /** The two events python-subunit emits for a packet it cannot parse, with the packet's stream offset added. */
+  private parseError(reason: string, packetData: Uint8Array): void {
+    const base = {
+      testId: PARSER_TEST_ID,
+      routeCode: null,
+      timestampUs: null,
+      tags: null,
+      runnable: true,
+      eof: true,
+    };
+    this.sink.event({
+      ...base,
+      status: null,
+      mimeType: 'application/octet-stream',
+      fileName: 'Packet data',
+      fileBytes: packetData,
+    });
+    this.sink.event({
+      ...base,
+      status: 'fail',
+      mimeType: 'text/plain;charset=utf8',
+      fileName: 'Parser Error',
+      fileBytes: encoder.encode(`${reason} at byte ${this.packetStart}`),
+    });
+  }
+}
+
+/** Nanoseconds to microseconds rounded half to even, as Python's timedelta rounds `nanos / 1000`. */
+export function nanosToMicros(nanos: number): number {
+  const q = Math.floor(nanos / 1000);
+  const r = nanos - q * 1000;
+  return r > 500 || (r === 500 && q % 2 === 1) ? q + 1 : q;
+}
+
+/**
+ * Decode a string field as `codecs.utf_8_decode(bytes)` does (final=False): invalid → an error; valid
+ * but ending inside a character → "partially decodable", naming how many bytes were left over.
+ */
+function decodeStrict(bytes: Uint8Array, offset: number): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    // Fall through: find out which of python-subunit's two complaints applies.
+  }
+  let s = bytes.length;
+  while (s > 0 && bytes.length - s < 3 && ((bytes[s - 1] as number) & 0xc0) === 0x80) s--;
+  if (s > 0) s--;
+  const tail = new PyUtf8Tracker();
+  let incomplete = s < bytes.length;
+  for (let k = s; k < bytes.length && incomplete; k++) {
+    incomplete = tail.step(bytes[k] as number) === STEP_PENDING;
+  }
+  if (incomplete) {
+    try {
+      utf8.decode(bytes.subarray(0, s));
+      throw new PacketError(
+        `Invalid (partially decodable) string at offset ${offset}, ${bytes.length - s} undecoded bytes`,
+      );
+    } catch (e) {
+      if (e instanceof PacketError) throw e;
+    }
+  }
+  throw new PacketError(`UTF8 string at offset ${offset} is not UTF8`);
+}

@@ -1,0 +1,109 @@
+// Events → tests, with testtools' StreamToDict semantics; only tests still open are held in memory.
+import type { EventSink, SubunitEvent } from '../formats/subunit/events.js';
+import type { Attachment, StreamOutput, TestRecord } from './test-record.js';
+
+export interface AssemblerCallbacks {
+  /** A completed test (completion order); after `finish()`, the tests left open (see there). */
+  onTest(record: TestRecord): void;
+  /** Bytes with no test id, joined per file name; called from `finish()` in order of first appearance. */
+  onStreamOutput?(output: StreamOutput): void;
+}
+
+/**
+ * Groups events by (test id, route code) exactly as testtools' `_StreamToTestRecord` does:
+ * the start timestamp is the group's first event's, the end timestamp the latest event's (null when
+ * that event had none), the latest tag set wins, attachment bytes are appended per file name with the
+ * MIME type of that file's first non-empty packet, and any status but `inprogress` completes the test.
+ */
+export class TestAssembler implements EventSink {
+  private readonly callbacks: AssemblerCallbacks;
+  /** Open tests by composite key; Map order is creation order, which the final flush walks backwards. */
+  private readonly open = new Map<string, TestRecord>();
+  private readonly output = new Map<string, StreamOutput>();
+  private finished = false;
+  /** Tests handed over so far (completed and flushed). */
+  testsEmitted = 0;
+
+  constructor(callbacks: AssemblerCallbacks) {
+    this.callbacks = callbacks;
+  }
+
+  /** How many tests are open now (for memory checks and progress). */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  event(e: SubunitEvent): void {
+    const id = e.testId;
+    if (id === null) {
+      this.streamOutput(e);
+      return;
+    }
+    // Length-prefixing the route code makes the key injective for any strings, NUL included.
+    const key = e.routeCode === null ? `-|${id}` : `${e.routeCode.length}:${e.routeCode}|${id}`;
+    let record = this.open.get(key);
+    if (record === undefined) {
+      record = {
+        id,
+        routeCode: e.routeCode,
+        status: 'unknown',
+        tags: [],
+        startUs: e.timestampUs,
+        endUs: null,
+        attachments: new Map<string, Attachment>(),
+        incomplete: false,
+      };
+      this.open.set(key, record);
+    }
+    if (e.status !== null) record.status = e.status;
+    // StreamToDict moves the end timestamp on every event, to null when the event has none.
+    record.endUs = e.timestampUs;
+    if (e.fileName !== null && e.fileBytes !== null && e.fileBytes.length > 0) {
+      // Empty file packets are dropped entirely (testtools tests `file_bytes` for truth): no entry, no MIME.
+      let att = record.attachments.get(e.fileName);
+      if (att === undefined) {
+        att = { name: e.fileName, mimeType: e.mimeType, chunks: [], size: 0 };
+        record.attachments.set(e.fileName, att);
+      }
+      att.chunks.push(e.fileBytes);
+      att.size += e.fileBytes.length;
+    }
+    if (e.tags !== null) record.tags = e.tags;
+    if (e.status !== null && e.status !== 'inprogress') {
+      this.open.delete(key);
+      this.testsEmitted++;
+      this.callbacks.onTest(record);
+    }
+  }
+
+  /**
+   * End of stream: hand over every test still open, newest group first (testtools pops its dict from
+   * the end), with no end timestamp and `incomplete` set; then the stream output.
+   */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const left = Array.from(this.open.values());
+    this.open.clear();
+    for (let k = left.length - 1; k >= 0; k--) {
+      const record = left[k] as TestRecord;
+      record.endUs = null;
+      record.incomplete = true;
+      this.testsEmitted++;
+      this.callbacks.onTest(record);
+    }
+    for (const out of this.output.values()) this.callbacks.onStreamOutput?.(out);
+    this.output.clear();
+  }
+
+  private streamOutput(e: SubunitEvent): void {
+    if (e.fileName === null || e.fileBytes === null || e.fileBytes.length === 0) return;
+    let out = this.output.get(e.fileName);
+    if (out === undefined) {
+      out = { name: e.fileName, mimeType: e.mimeType, chunks: [], size: 0 };
+      this.output.set(e.fileName, out);
+    }
+    out.chunks.push(e.fileBytes);
+    out.size += e.fileBytes.length;
+  }
+}
