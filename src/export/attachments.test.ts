@@ -1,0 +1,52 @@
+// Unit tests for attachment decoding: charsets, Latin-1 default, non-text, invalid UTF-8, split chunks.
+import { describe, expect, it } from 'vitest';
+import { attachmentText, parseMime } from './attachments.js';
+
+const b = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (mime: string | null, ...chunks: Uint8Array[]): string =>
+  attachmentText(
+    mime,
+    chunks,
+    chunks.reduce((n, c) => n + c.length, 0),
+  );
+
+describe('parseMime', () => {
+  it('reads type and quoted parameters', () => {
+    const m = parseMime('Text/Plain; Charset="utf8"; language=python');
+    expect(m.type).toBe('text/plain');
+    expect(m.params.get('charset')).toBe('utf8');
+    expect(m.params.get('language')).toBe('python');
+  });
+});
+
+describe('attachmentText', () => {
+  it('decodes text with its charset, joining chunks split inside a character', () => {
+    const e = utf8('héllo ✓');
+    expect(text('text/plain;charset=utf8', e.subarray(0, 2), e.subarray(2, 9), e.subarray(9))).toBe(
+      'héllo ✓',
+    );
+  });
+  it('decodes text with no charset as ISO-8859-1 byte for byte (not cp1252)', () => {
+    expect(text('text/plain', b(0x41, 0x80, 0xe9, 0xff))).toBe('A\u0080éÿ');
+    expect(text('text/x-traceback; charset=iso-8859-1', b(0x93))).toBe('\u0093');
+  });
+  it('replaces invalid UTF-8 and non-ASCII bytes in ASCII', () => {
+    expect(text('text/plain; charset=utf-8', b(0x61, 0xff, 0x62))).toBe('a\ufffdb');
+    expect(text('text/plain; charset=us-ascii', b(0x61, 0xc3, 0xa9))).toBe('a\ufffd\ufffd');
+  });
+  it('keeps a leading BOM in UTF-8, as Python does', () => {
+    expect(text('text/plain;charset=utf-8', b(0xef, 0xbb, 0xbf, 0x61))).toBe('\ufeffa');
+  });
+  it('keeps non-text as UTF-8 when valid, else a one-line note', () => {
+    expect(text('application/json', utf8('{"a": "é"}'))).toBe('{"a": "é"}');
+    expect(text(null, utf8('plain'))).toBe('plain');
+    expect(text('image/png', b(0x89, 0x50, 0x4e, 0x47, 0xff))).toBe(
+      '[binary attachment: image/png, 5 bytes]',
+    );
+    expect(text(null, b(0xff))).toBe('[binary attachment: application/octet-stream, 1 bytes]');
+  });
+  it('treats an unknown charset like non-text', () => {
+    expect(text('text/plain; charset=klingon', utf8('qapla'))).toBe('qapla');
+  });
+});

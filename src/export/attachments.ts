@@ -1,0 +1,134 @@
+// Attachment bytes → the text written in `_details.json`, per the spec's decoding rules, in pieces.
+import { Buffer } from 'node:buffer';
+
+/** Charset names Python maps to ISO-8859-1, which is byte = code point (WHATWG's "latin1" is cp1252). */
+const LATIN1 = new Set([
+  'latin1',
+  'latin-1',
+  'latin_1',
+  'iso-8859-1',
+  'iso8859-1',
+  'iso_8859_1',
+  'iso8859_1',
+  'l1',
+  'cp819',
+  'iso-ir-100',
+  '8859',
+  'latin',
+]);
+const ASCII = new Set(['ascii', 'us-ascii', 'us_ascii', '646', 'us']);
+
+export interface MimeType {
+  /** `type/subtype`, lower case. */
+  type: string;
+  /** Parameters by lower-case name (a Map: names come from the stream). */
+  params: Map<string, string>;
+}
+
+/** Parse `text/plain; charset="utf8"`; a missing type counts as `application/octet-stream`, as in testtools. */
+export function parseMime(mime: string | null): MimeType {
+  const parts = (mime ?? 'application/octet-stream').split(';');
+  const params = new Map<string, string>();
+  for (const p of parts.slice(1)) {
+    const eq = p.indexOf('=');
+    if (eq < 0) continue;
+    let v = p.slice(eq + 1).trim();
+    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+    params.set(p.slice(0, eq).trim().toLowerCase(), v);
+  }
+  return { type: (parts[0] as string).trim().toLowerCase(), params };
+}
+
+/** Turns chunks into text pieces; `flush` gives the tail. Pieces are whole code points. */
+interface PieceDecoder {
+  write(chunk: Uint8Array): string;
+  flush(): string;
+}
+
+function latin1Decoder(): PieceDecoder {
+  return {
+    write: (c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1'),
+    flush: () => '',
+  };
+}
+
+function asciiDecoder(): PieceDecoder {
+  return {
+    // Bytes above 0x7F are not ASCII: each becomes U+FFFD, as Python's errors='replace' does.
+    write: (c) =>
+      Buffer.from(c.buffer, c.byteOffset, c.byteLength)
+        .toString('latin1')
+        .replace(/[\x80-\xff]/g, '\ufffd'),
+    flush: () => '',
+  };
+}
+
+function whatwgDecoder(label: string, fatal: boolean): PieceDecoder {
+  // ignoreBOM: Python's utf-8 codec keeps a leading BOM as U+FEFF; so do we.
+  const d = new TextDecoder(label, { fatal, ignoreBOM: label.replace(/[-_]/g, '').toLowerCase() === 'utf8' });
+  return { write: (c) => d.decode(c, { stream: true }), flush: () => d.decode() };
+}
+
+/** A decoder for a text charset, or null when Node does not know the charset. */
+function charsetDecoder(charset: string): PieceDecoder | null {
+  const cs = charset.trim().toLowerCase();
+  if (LATIN1.has(cs)) return latin1Decoder();
+  if (ASCII.has(cs)) return asciiDecoder();
+  try {
+    return whatwgDecoder(cs, false);
+  } catch {
+    return null;
+  }
+}
+
+/** True when the chunks, joined, are valid UTF-8 (checked across chunk boundaries). */
+function isValidUtf8(chunks: readonly Uint8Array[]): boolean {
+  const d = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for (const c of chunks) d.decode(c, { stream: true });
+    d.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decode an attachment into text pieces, calling `emit` for each (never one huge string for a huge
+ * attachment). `text/*` uses its charset (ISO-8859-1 when none); anything else is kept as UTF-8 when
+ * valid, otherwise replaced by a one-line note of its type and size. Invalid bytes in a text charset
+ * become U+FFFD.
+ */
+export function decodeAttachment(
+  mime: string | null,
+  chunks: readonly Uint8Array[],
+  size: number,
+  emit: (piece: string) => void,
+): void {
+  const m = parseMime(mime);
+  let dec: PieceDecoder | null = null;
+  if (m.type.startsWith('text/')) {
+    const cs = m.params.get('charset');
+    dec = cs === undefined ? latin1Decoder() : charsetDecoder(cs);
+  }
+  if (dec === null) {
+    if (!isValidUtf8(chunks)) {
+      emit(`[binary attachment: ${mime ?? 'application/octet-stream'}, ${size} bytes]`);
+      return;
+    }
+    dec = whatwgDecoder('utf-8', false);
+  }
+  for (const c of chunks) {
+    const s = dec.write(c);
+    if (s !== '') emit(s);
+  }
+  const tail = dec.flush();
+  if (tail !== '') emit(tail);
+}
+
+/** The whole text of an attachment as one string (for small ones: tracebacks, skip reasons). */
+export function attachmentText(mime: string | null, chunks: readonly Uint8Array[], size: number): string {
+  const parts: string[] = [];
+  decodeAttachment(mime, chunks, size, (p) => parts.push(p));
+  return parts.join('');
+}
