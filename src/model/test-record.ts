@@ -5,7 +5,7 @@ import type { TestStatus } from '../formats/subunit/events.js';
 export interface Attachment {
   /** The subunit file name, as sent (e.g. `traceback`, `pythonlogging:''`). */
   readonly name: string;
-  /** MIME type of the first packet of this file that carried one; null when none did. */
+  /** MIME type of this file's first non-empty packet, null when that packet had none (StreamToDict keeps that one, not the first packet that carried a type). */
   mimeType: string | null;
   /** The chunks in stream order; join them to get the content. */
   readonly chunks: Uint8Array[];
