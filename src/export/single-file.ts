@@ -1,0 +1,268 @@
+// Packs the built viewer and every data file of an export folder into one HTML file that opens from file://.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { listFiles, tempNameFor, viewerDir, type ViewerLocation } from './site.js';
+
+/**
+ * Largest single-file report we write: 256 MiB. The browser holds the whole page text in memory and each
+ * embedded file as one string (V8 caps a string near 512 M characters); pages of hundreds of MB take tens of
+ * seconds to open or crash the tab. Above this a folder (`--html`) served over HTTP is the right tool.
+ */
+export const SINGLE_FILE_MAX_BYTES = 256 * 1024 * 1024;
+
+/** The marker the viewer's loader looks for (web/src/data/loader.ts); the agreed interface. */
+export const EMBEDDED_FILE_TYPE = 'application/x-stackviz-file';
+
+export class SingleFileTooLargeError extends Error {
+  override name = 'SingleFileTooLargeError';
+}
+
+export interface SingleFileOptions extends ViewerLocation {
+  /** Size limit of the HTML file in bytes (default SINGLE_FILE_MAX_BYTES). */
+  maxBytes?: number;
+  /** gzip level for data files not already compressed (default 9: the data is written once, read many times). */
+  gzipLevel?: number;
+}
+
+/** Data file names: JSON and CSV, plain or gzipped. Anything else in the folder (the viewer, reports) is not data. */
+const DATA_FILE = /\.(json|csv)(\.gz)?$/;
+
+interface ConfigLike {
+  tempest?: { details?: unknown; details_shards?: unknown }[];
+}
+
+/** Lower sorts first: config.json and the stats, so the run summary is the first thing in the file. */
+function rank(path: string): number {
+  if (path === 'config.json') return 0;
+  if (/_stats\.json(\.gz)?$/.test(path)) return 1;
+  if (/_raw\.json(\.gz)?$/.test(path)) return 2;
+  if (/\.csv(\.gz)?$/.test(path)) return 3;
+  if (/_tree\.json(\.gz)?$/.test(path)) return 5;
+  if (/details/.test(path)) return 6;
+  return 4;
+}
+
+/**
+ * The export folder's data files to embed, in file order. Left out: the viewer's own files, other HTML, hidden
+ * and temp files, the output itself, and a run's single big `_details.json` when the run has details shards
+ * (the viewer reads only the shards then; embedding both would double the size).
+ */
+export async function selectDataFiles(exportDir: string, outFile?: string): Promise<string[]> {
+  const configPath = join(exportDir, 'config.json');
+  if (!existsSync(configPath)) {
+    throw new Error(`${exportDir} has no config.json: it is not an export folder`);
+  }
+  let config: ConfigLike;
+  try {
+    config = JSON.parse(await readFile(configPath, 'utf8')) as ConfigLike;
+  } catch (e) {
+    throw new Error(`${configPath} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const skip = new Set<string>();
+  for (const run of Array.isArray(config.tempest) ? config.tempest : []) {
+    const shards = run.details_shards;
+    if (typeof run.details === 'string' && Array.isArray(shards) && shards.length > 0) {
+      skip.add(run.details.replace(/^\.\//, ''));
+    }
+  }
+  const outRel =
+    outFile === undefined ? null : relative(resolve(exportDir), resolve(outFile)).split(sep).join('/');
+  const files = (await listFiles(exportDir)).filter(
+    (p) =>
+      DATA_FILE.test(p) &&
+      !skip.has(p) &&
+      p !== outRel &&
+      !p.startsWith('assets/') &&
+      !p.split('/').some((part) => part.startsWith('.')),
+  );
+  return files.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Text safe inside `<script>`: no `</script` and no `<!--` (which would change how the parser ends the element). */
+export function escapeInlineScript(js: string): string {
+  // \x3C is `<` in every JS context where these sequences can occur (strings, templates, regexes, comments);
+  // module code cannot contain them outside those.
+  return js.replace(/<\/(script)/gi, '\\x3C/$1').replace(/<!--/g, '\\x3C!--');
+}
+
+function escapeInlineStyle(css: string): string {
+  // `\/` is `/` in CSS, inside strings and out.
+  return css.replace(/<\/(style)/gi, '<\\/$1');
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function sha256Base64(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('base64');
+}
+
+/** The CSP of the viewer's page with `script-src` allowing exactly the inlined bundle (by hash) and nothing else. */
+export function singleFileCsp(html: string, scriptHash: string): string {
+  const source = `'sha256-${scriptHash}'`;
+  const meta = /<meta\s+http-equiv=["']Content-Security-Policy["']\s+content=(["'])([^"']*)\1\s*\/?>/i;
+  const m = meta.exec(html);
+  if (!m) {
+    const policy = `default-src 'none'; script-src ${source}; style-src 'unsafe-inline'; img-src data: blob:; connect-src data: blob:; object-src 'none'; base-uri 'none'; form-action 'none'`;
+    return html.replace(
+      /<meta\s+charset=[^>]*>/i,
+      (c) => `${c}\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`,
+    );
+  }
+  let policy = m[2] ?? '';
+  policy = /(^|;)\s*script-src\b/.test(policy)
+    ? policy.replace(/((?:^|;)\s*script-src)\b[^;]*/, `$1 ${source}`)
+    : `${policy}; script-src ${source}`;
+  return html.replace(meta, `<meta http-equiv="Content-Security-Policy" content="${escapeAttr(policy)}" />`);
+}
+
+interface ViewerParts {
+  /** Everything before the data elements (head with inlined CSS and JS, body's own markup). */
+  head: string;
+  /** `</body></html>` and whatever follows the data. */
+  tail: string;
+}
+
+/** The built index.html with its bundle and stylesheet inlined, split where the data elements go. */
+export async function inlineViewer(dir: string): Promise<ViewerParts> {
+  let html = await readFile(join(dir, 'index.html'), 'utf8');
+  const scriptTag = /<script\b[^>]*\btype=["']module["'][^>]*\bsrc=["']([^"']+)["'][^>]*>\s*<\/script>/i;
+  const sm = scriptTag.exec(html);
+  if (!sm?.[1]) throw new Error(`${join(dir, 'index.html')} loads no module bundle: is it a Vite build?`);
+  const js = escapeInlineScript(await readAsset(dir, sm[1]));
+  const hash = sha256Base64(js);
+  // Functions as replacements: `$` in the bundle must not be read as a replacement pattern.
+  html = html.replace(scriptTag, () => `<script type="module">${js}</script>`);
+  const linkTag = /<link\b[^>]*\brel=["']stylesheet["'][^>]*>/gi;
+  for (const lm of html.match(linkTag) ?? []) {
+    const href = /\bhref=["']([^"']+)["']/i.exec(lm)?.[1];
+    if (!href) continue;
+    const css = escapeInlineStyle(await readAsset(dir, href));
+    html = html.replace(lm, () => `<style>${css}</style>`);
+  }
+  html = singleFileCsp(html, hash);
+  const at = html.search(/<\/body>/i);
+  if (at < 0) throw new Error(`${join(dir, 'index.html')} has no </body>`);
+  return { head: html.slice(0, at), tail: html.slice(at) };
+}
+
+async function readAsset(dir: string, href: string): Promise<string> {
+  const rel = href.replace(/^\.?\//, '').split(/[?#]/)[0] ?? '';
+  const full = resolve(dir, rel);
+  if (!full.startsWith(resolve(dir) + sep)) throw new Error(`viewer asset ${href} is outside ${dir}`);
+  return readFile(full, 'utf8');
+}
+
+/** Buffered sequential writes to a file handle, counting bytes and refusing to pass the size limit. */
+class LimitedWriter {
+  private chunks: Buffer[] = [];
+  private pending = 0;
+  written = 0;
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly maxBytes: number,
+  ) {}
+
+  async write(data: string | Buffer): Promise<void> {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.written += buf.length;
+    if (this.written > this.maxBytes) throw tooLarge(this.maxBytes);
+    this.chunks.push(buf);
+    this.pending += buf.length;
+    if (this.pending >= 1 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending === 0) return;
+    const buf = Buffer.concat(this.chunks, this.pending);
+    this.chunks = [];
+    this.pending = 0;
+    await this.fh.write(buf);
+  }
+}
+
+function tooLarge(maxBytes: number): SingleFileTooLargeError {
+  const mb = Math.round(maxBytes / (1024 * 1024));
+  return new SingleFileTooLargeError(
+    `the single-file report would be larger than ${mb} MB, too big for a browser to open; use --html DEST and open it with \`stackviz serve DEST\``,
+  );
+}
+
+/** Streams `file` gzipped (unless it already is) and base64-encoded into `out`, 3-byte aligned across chunks. */
+async function writeBase64Gzip(out: LimitedWriter, file: string, level: number): Promise<void> {
+  let carry = Buffer.alloc(0);
+  let sinkError: unknown = null;
+  const take = async (chunk: Buffer): Promise<void> => {
+    const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const whole = buf.length - (buf.length % 3);
+    carry = Buffer.from(buf.subarray(whole));
+    if (whole > 0) await out.write(buf.subarray(0, whole).toString('base64'));
+  };
+  const sink = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    for await (const chunk of source) {
+      try {
+        await take(chunk);
+      } catch (e) {
+        sinkError = e;
+        throw e;
+      }
+    }
+  };
+  try {
+    if (file.endsWith('.gz')) await pipeline(createReadStream(file), sink);
+    else await pipeline(createReadStream(file), createGzip({ level }), sink);
+  } catch (e) {
+    // pipeline reports an error thrown by the sink as an AbortError; surface the sink's own (e.g. too large).
+    throw sinkError ?? e;
+  }
+  if (carry.length > 0) await out.write(carry.toString('base64'));
+}
+
+/**
+ * Writes `outFile`: the viewer with its JS and CSS inlined, then every data file of `exportDir` as
+ * `<script type="application/x-stackviz-file" data-path=… data-encoding="base64-gzip">`. Streamed, written under
+ * a temp name and renamed. Base64 has no `<`, so data can never close its element.
+ */
+export async function writeSingleFile(
+  outFile: string,
+  exportDir: string,
+  opts: SingleFileOptions = {},
+): Promise<void> {
+  const maxBytes = opts.maxBytes ?? SINGLE_FILE_MAX_BYTES;
+  const level = opts.gzipLevel ?? 9;
+  const viewer = await inlineViewer(viewerDir(opts));
+  const files = await selectDataFiles(exportDir, outFile);
+  // Already-compressed inputs are a lower bound of the output (base64 adds a third): fail before any work.
+  let knownBytes = Buffer.byteLength(viewer.head) + Buffer.byteLength(viewer.tail);
+  for (const f of files)
+    if (f.endsWith('.gz')) knownBytes += Math.ceil(((await stat(join(exportDir, f))).size * 4) / 3);
+  if (knownBytes > maxBytes) throw tooLarge(maxBytes);
+
+  await mkdir(dirname(resolve(outFile)), { recursive: true });
+  const tmp = tempNameFor(resolve(outFile));
+  const fh = await open(tmp, 'w');
+  let ok = false;
+  try {
+    const out = new LimitedWriter(fh, maxBytes);
+    await out.write(viewer.head);
+    for (const f of files) {
+      await out.write(
+        `<script type="${EMBEDDED_FILE_TYPE}" data-path="${escapeAttr(f)}" data-encoding="base64-gzip">`,
+      );
+      await writeBase64Gzip(out, join(exportDir, ...f.split('/')), level);
+      await out.write('</script>\n');
+    }
+    await out.write(viewer.tail);
+    await out.flush();
+    ok = true;
+  } finally {
+    await fh.close();
+    if (!ok) await rm(tmp, { force: true });
+  }
+  await rename(tmp, outFile);
+}
