@@ -62,6 +62,7 @@ export function startApp(root: HTMLElement): void {
     currentPage = key;
     const run = r.page === 'home' || r.page === 'notfound' ? undefined : ctx.findRun(r.runKey);
     renderCrumbs(crumbs, r, run);
+    main.dataset['page'] = r.page;
     try {
       if (r.page === 'notfound') {
         current = { el: errorBox('No such page', `Nothing is shown at “${r.hash}”. Go back to the runs.`) };

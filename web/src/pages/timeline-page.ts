@@ -3,10 +3,25 @@ import type { AppContext, Page } from '../app/app';
 import { errorBox } from '../app/app';
 import { h, replace } from '../app/dom';
 import { loadTests } from '../data/loader';
-import type { RunModel } from '../model/types';
-import { formatHash, type Route, type TimelineViewState } from '../state/url';
+import type { RunModel, TestTable } from '../model/types';
+import { formatHash, testHash, type Route, type TimelineViewState } from '../state/url';
 
 type TimelineRoute = Extract<Route, { page: 'timeline' }>;
+
+/** What the timeline module offers (web/src/timeline/index.ts); null until that module is wired in here. */
+interface TimelineHandleLike {
+  update(state: TimelineViewState): void;
+  destroy(): void;
+}
+interface TimelineOptionsLike {
+  run: RunModel;
+  tests: TestTable;
+  dstat: null;
+  state: TimelineViewState;
+  onStateChange(patch: Partial<TimelineViewState>): void;
+  onOpenTest(index: number): void;
+}
+const mountTimeline: ((el: HTMLElement, opts: TimelineOptionsLike) => TimelineHandleLike) | null = null;
 
 /** history.replaceState at most once per frame: dragging produces many state patches per frame. */
 export function hashWriter(runKey: string): { write(state: TimelineViewState): void; cancel(): void } {
@@ -34,34 +49,76 @@ export function hashWriter(runKey: string): { write(state: TimelineViewState): v
   };
 }
 
+/** The original front-end's `?test=<name>` names a test; the first test of that name is selected. */
+function resolveState(route: TimelineRoute, tests: TestTable): TimelineViewState {
+  const state = { ...route.state };
+  if (route.testName !== null) state.selected = tests.name.indexOf(route.testName);
+  if (state.selected >= tests.count) state.selected = -1;
+  return state;
+}
+
 export function renderTimelinePage(ctx: AppContext, run: RunModel, route: TimelineRoute): Page {
   void ctx;
   const el = h('div', { class: 'timeline-page' }, h('p', { class: 'loading' }, 'Loading tests…'));
+  const writer = hashWriter(run.key);
   let alive = true;
+  let handle: TimelineHandleLike | null = null;
+  let state: TimelineViewState = route.state;
+  let tests: TestTable | null = null;
+
   void (async () => {
     try {
-      const tests = await loadTests(run);
+      tests = await loadTests(run);
       if (!alive) return;
-      // The original's `?test=<name>`: the first test of that name.
-      const state = { ...route.state };
-      if (route.testName !== null) state.selected = tests.name.indexOf(route.testName);
-      replace(
-        el,
-        h(
-          'p',
-          { class: 'muted placeholder' },
-          `Timeline of ${tests.count} tests: the timeline view is not built in yet.`,
-        ),
-      );
+      state = resolveState(route, tests);
+      if (route.testName !== null) writer.write(state);
+      if (mountTimeline === null) {
+        replace(
+          el,
+          h(
+            'p',
+            { class: 'muted placeholder' },
+            `Timeline of ${tests.count} tests: the timeline view is not built in yet.`,
+          ),
+        );
+        return;
+      }
+      const mount = h('div', { class: 'timeline-mount' });
+      replace(el, mount);
+      handle = mountTimeline(mount, {
+        run,
+        tests,
+        dstat: null,
+        state,
+        onStateChange(patch) {
+          state = { ...state, ...patch };
+          // Only the hash follows: the timeline already shows what it reported.
+          writer.write(state);
+        },
+        onOpenTest(index) {
+          location.hash = testHash(run.key, index);
+        },
+      });
     } catch (e) {
       if (alive)
         replace(el, errorBox('Cannot show the timeline', e instanceof Error ? e.message : String(e)));
     }
   })();
+
   return {
     el,
+    // A hash typed or pasted by the user on the same run: the timeline follows it without being rebuilt.
+    update(next) {
+      if (next.page !== 'timeline' || next.runKey !== route.runKey || handle === null || tests === null)
+        return false;
+      state = resolveState(next, tests);
+      handle.update(state);
+      return true;
+    },
     destroy() {
       alive = false;
+      writer.cancel();
+      handle?.destroy();
     },
   };
 }
