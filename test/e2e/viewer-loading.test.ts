@@ -177,10 +177,25 @@ describe('viewer loading', () => {
         stats,
       };
     });
-    site.write('config.json', { tempest: runs, deployer: false, datasets: [] });
+    site.write('config.json', {
+      tempest: runs,
+      deployer: false,
+      datasets: [
+        {
+          name: 'job-x',
+          change_project: 'openstack/nova',
+          pipeline: 'check',
+          change_id: '12345',
+          revision: '3',
+          artifacts: [],
+        },
+      ],
+    });
     const server = await serve(site);
     const { page } = await open(server.url);
     expect(await page.locator('.run-card').count()).toBe(3);
+    const meta = await page.textContent('.dataset-meta');
+    for (const v of ['job-x', 'openstack/nova', 'check', '12345,3']) expect(meta).toContain(v);
     for (const [i, r] of runs.entries()) expect(total(await shownCounts(page, i))).toBe(r.stats.count);
     await page.click('.run-card >> nth=1 >> .card-head h2 a');
     await expect.poll(() => page.url()).toMatch(/#\/run\/repo_x_1$/);
