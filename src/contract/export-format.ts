@@ -93,6 +93,8 @@ export interface StatsFile {
   parser_errors?: number;
   /** Key in `_details.json` of the run's own output (non-subunit bytes, attachments with no test id); null when none. */
   stream_output_key?: string | null;
+  /** Index into the run's `details_shards` of the shard holding the run's own output; null when none. */
+  stream_output_shard?: number | null;
 }
 
 /** One exported run in config.json's `tempest` list (the seed document's layout). */

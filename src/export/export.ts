@@ -1,0 +1,114 @@
+// The export job: every run read once, in chunks, into its RunWriter; then dstat, config.json, commit.
+import type { Dataset, TempestRun, Artifact } from '../contract/export-format.js';
+import type { EventSink, StreamReader } from '../formats/subunit/events.js';
+import { TestAssembler } from '../model/assemble.js';
+import { buildConfig } from './config.js';
+import { OutputDir } from './output.js';
+import { RunWriter, type RunNaming } from './run-writer.js';
+
+/** One run to export: its names and its bytes. */
+export interface ExportRun {
+  naming: RunNaming;
+  /** Size in bytes when known (files), for progress. */
+  sizeBytes: number | null;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+export interface ExportOptions {
+  dest: string;
+  gzip: boolean;
+  /** `--env` metadata, or null. */
+  env: Partial<Dataset> | null;
+  /** The dstat CSV bytes (already validated), or null. */
+  dstat: Uint8Array | null;
+  runs: AsyncIterable<ExportRun> | Iterable<ExportRun>;
+  /** Picks the reader (v1 or v2) from the first bytes of a stream. */
+  createReader(firstBytes: Uint8Array, sink: EventSink): StreamReader;
+  generator: string;
+  /** Called as bytes are consumed (per chunk) and when a run starts. */
+  progress?: (p: ExportProgress) => void;
+  /** Called for each run that turned out to be empty. */
+  onEmptyRun?: (naming: RunNaming) => void;
+}
+
+export interface ExportProgress {
+  run: RunNaming;
+  runBytes: number;
+  runSize: number | null;
+  tests: number;
+}
+
+export interface ExportSummary {
+  runs: number;
+  tests: number;
+  failures: number;
+  files: string[];
+}
+
+/** Read one run into a RunWriter, pausing when an output stream is full (flat memory under -z). */
+async function exportRun(
+  out: OutputDir,
+  r: ExportRun,
+  o: ExportOptions,
+): Promise<Awaited<ReturnType<RunWriter['finish']>>> {
+  const w = RunWriter.create(out, r.naming);
+  const assembler = new TestAssembler({
+    onTest: (t) => w.onTest(t),
+    onStreamOutput: (s) => w.onStreamOutput(s),
+  });
+  let reader: StreamReader | null = null;
+  let bytes = 0;
+  for await (const chunk of r.open()) {
+    if (chunk.length === 0) continue;
+    reader ??= o.createReader(chunk, assembler);
+    reader.push(chunk);
+    bytes += chunk.length;
+    o.progress?.({ run: r.naming, runBytes: bytes, runSize: r.sizeBytes, tests: w.testCount });
+    if (w.full) await w.drained();
+  }
+  if (reader === null) o.onEmptyRun?.(r.naming);
+  reader?.end();
+  assembler.finish();
+  return w.finish();
+}
+
+/**
+ * Write a whole export into a temporary folder in DEST and commit it; on any error the folder is
+ * removed and DEST keeps what it had.
+ */
+export async function runExport(o: ExportOptions): Promise<ExportSummary> {
+  const out = await OutputDir.open(o.dest, o.gzip);
+  try {
+    const runs: TempestRun[] = [];
+    const artifacts: Artifact[] = [];
+    const files: string[] = [];
+    let tests = 0;
+    let failures = 0;
+    for await (const r of o.runs) {
+      const res = await exportRun(out, r, o);
+      runs.push(res.run);
+      artifacts.push(...res.artifacts);
+      files.push(...res.files);
+      tests += res.tests;
+      failures += res.failures;
+    }
+    let dstatPath: string | null = null;
+    if (o.dstat !== null) {
+      dstatPath = await out.writeWhole('dstat_log.csv', o.dstat);
+      files.push(dstatPath);
+    }
+    const config = buildConfig({
+      runs,
+      artifacts,
+      dstatPath,
+      gzip: o.gzip,
+      env: o.env,
+      generator: o.generator,
+    });
+    await out.commit(config, files);
+    return { runs: runs.length, tests, failures, files };
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+}

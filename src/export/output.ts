@@ -1,0 +1,252 @@
+// DEST handling: every file goes to a temporary folder inside DEST and is renamed into place at commit,
+// config.json last, so a failed or killed export never leaves a half-written DEST.
+import { Buffer } from 'node:buffer';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { createGzip, constants as zc, type Gzip } from 'node:zlib';
+import type { ConfigFile } from '../contract/export-format.js';
+
+const TMP_PREFIX = '.stackviz-export-';
+/** Bytes gathered before a write is handed to the stream (fewer, larger writes). */
+const BATCH = 256 * 1024;
+/**
+ * zlib level for `-z`: level 1 is what `gzip -1` does; the details go out twice (whole file and shards),
+ * each compressed on its own libuv thread, so the fastest level keeps the total near one `gzip -1`.
+ */
+const GZIP_LEVEL = 1;
+
+/** An output file being written: buffered, optionally gzipped off the main thread, with backpressure. */
+export class OutFile {
+  /** Path relative to DEST, with `/` (as written in config.json), `.gz` included. */
+  readonly relPath: string;
+  private readonly stream: WriteStream;
+  private readonly head: WriteStream | Gzip;
+  private pending: Buffer[] = [];
+  private pendingSize = 0;
+  /** Bytes written so far (uncompressed). */
+  size = 0;
+  private readonly done: Promise<void>;
+
+  constructor(absPath: string, relPath: string, gzip: boolean) {
+    this.relPath = relPath;
+    this.stream = createWriteStream(absPath, { highWaterMark: 1024 * 1024 });
+    if (gzip) {
+      const gz = createGzip({
+        level: GZIP_LEVEL,
+        memLevel: 9,
+        chunkSize: 256 * 1024,
+        strategy: zc.Z_DEFAULT_STRATEGY,
+      });
+      gz.on('error', (e) => this.stream.destroy(e));
+      gz.pipe(this.stream);
+      this.head = gz;
+    } else {
+      this.head = this.stream;
+    }
+    this.done = new Promise<void>((resolve, reject) => {
+      this.stream.on('close', () => resolve());
+      this.stream.on('error', reject);
+    });
+    // The promise is awaited in close(); an early error must not be reported as unhandled before that.
+    this.done.catch(() => undefined);
+  }
+
+  write(data: string | Uint8Array): void {
+    const buf =
+      typeof data === 'string'
+        ? Buffer.from(data, 'utf8')
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    this.writeBuffer(buf);
+  }
+
+  /** Write bytes the caller will not touch again (shared between files: encoded once). */
+  writeBuffer(buf: Buffer): void {
+    this.pending.push(buf);
+    this.pendingSize += buf.length;
+    this.size += buf.length;
+    if (this.pendingSize >= BATCH) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pendingSize === 0) return;
+    const buf =
+      this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingSize);
+    this.pending = [];
+    this.pendingSize = 0;
+    this.head.write(buf);
+  }
+
+  /** True when the stream's buffer is full: the producer should wait for `drained()`. */
+  get full(): boolean {
+    return this.head.writableNeedDrain;
+  }
+
+  drained(): Promise<void> {
+    if (!this.head.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const ok = (): void => {
+        this.stream.off('error', bad);
+        resolve();
+      };
+      const bad = (e: Error): void => {
+        this.head.off('drain', ok);
+        reject(e);
+      };
+      this.head.once('drain', ok);
+      this.stream.once('error', bad);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    this.head.end();
+    await this.done;
+  }
+}
+
+/** Paths of an earlier export, read from its config.json, so a re-export can remove exactly those. */
+function previousExportPaths(config: unknown): string[] {
+  const out: string[] = [];
+  const add = (p: unknown): void => {
+    // Only plain relative paths inside DEST: a hand-edited config must not make us delete elsewhere.
+    if (
+      typeof p === 'string' &&
+      p !== '' &&
+      !p.startsWith('/') &&
+      !p.split('/').includes('..') &&
+      !p.includes('\\')
+    ) {
+      out.push(p);
+    }
+  };
+  if (typeof config !== 'object' || config === null) return out;
+  const c = config as Partial<Record<string, unknown>>;
+  if (Array.isArray(c['tempest'])) {
+    for (const t of c['tempest'] as unknown[]) {
+      if (typeof t !== 'object' || t === null) continue;
+      const r = t as Partial<Record<string, unknown>>;
+      for (const k of ['raw', 'details', 'tree', 'dstat']) add(r[k]);
+      if (Array.isArray(r['details_shards'])) for (const s of r['details_shards'] as unknown[]) add(s);
+    }
+  }
+  if (Array.isArray(c['datasets'])) {
+    for (const d of c['datasets'] as unknown[]) {
+      if (typeof d !== 'object' || d === null) continue;
+      const arts = (d as Partial<Record<string, unknown>>)['artifacts'];
+      if (!Array.isArray(arts)) continue;
+      for (const a of arts as unknown[]) {
+        if (typeof a === 'object' && a !== null) add((a as Partial<Record<string, unknown>>)['path']);
+      }
+    }
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The export being written: a temporary folder in DEST, committed at the end or removed. */
+export class OutputDir {
+  readonly dest: string;
+  readonly gzip: boolean;
+  private readonly tmp: string;
+  private readonly files: OutFile[] = [];
+  private readonly dirs = new Set<string>();
+
+  private constructor(dest: string, gzip: boolean, tmp: string) {
+    this.dest = dest;
+    this.gzip = gzip;
+    this.tmp = tmp;
+  }
+
+  /** Create DEST (with parents) and the temporary folder; throws (EACCES, ENOTDIR, ...) when DEST is unusable. */
+  static async open(dest: string, gzip: boolean): Promise<OutputDir> {
+    await mkdir(dest, { recursive: true });
+    // Leftovers of killed exports: remove those whose process is gone.
+    for (const name of await readdir(dest)) {
+      const m = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/.exec(name);
+      if (m && !isAlive(Number(m[1]))) await rm(join(dest, name), { recursive: true, force: true });
+    }
+    const tmp = join(dest, `${TMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+    await mkdir(tmp);
+    return new OutputDir(dest, gzip, tmp);
+  }
+
+  /** A data file at `rel` (relative to DEST, `/`-separated); `.gz` is appended with `-z`. */
+  create(rel: string, gzip = this.gzip): OutFile {
+    const relPath = gzip ? `${rel}.gz` : rel;
+    const dir = posix.dirname(relPath);
+    if (dir !== '.' && !this.dirs.has(dir)) {
+      mkdirSync(join(this.tmp, dir), { recursive: true });
+      this.dirs.add(dir);
+    }
+    const f = new OutFile(join(this.tmp, relPath), relPath, gzip);
+    this.files.push(f);
+    return f;
+  }
+
+  /** A scratch file in the temporary folder, never committed (e.g. for reading entries back). */
+  scratchPath(name: string): string {
+    return join(this.tmp, name);
+  }
+
+  /** Copy bytes into a data file as they are (used for dstat_log.csv). */
+  async writeWhole(rel: string, bytes: Uint8Array, gzip = this.gzip): Promise<string> {
+    const f = this.create(rel, gzip);
+    f.write(bytes);
+    await f.close();
+    return f.relPath;
+  }
+
+  /**
+   * Move everything into DEST: data files first (top-level files and whole shard folders), then
+   * config.json, then remove what the previous export listed and this one did not write.
+   */
+  async commit(config: ConfigFile, files: readonly string[]): Promise<void> {
+    let previous: string[] = [];
+    try {
+      previous = previousExportPaths(JSON.parse(await readFile(join(this.dest, 'config.json'), 'utf8')));
+    } catch {
+      // No earlier export (or an unreadable config): nothing to clean up.
+    }
+    const tops = new Set<string>();
+    for (const f of files) tops.add(f.split('/')[0] as string);
+    const trash = join(this.tmp, '.old');
+    await mkdir(trash);
+    let n = 0;
+    for (const top of tops) {
+      const target = join(this.dest, top);
+      if (top.includes('/') || this.dirs.has(top)) {
+        // A folder cannot be renamed over a non-empty one: move the old one aside first.
+        await rename(target, join(trash, String(n++))).catch(() => undefined);
+      }
+      await rename(join(this.tmp, top), target);
+    }
+    await writeFile(join(this.tmp, 'config.json'), JSON.stringify(config));
+    await rename(join(this.tmp, 'config.json'), join(this.dest, 'config.json'));
+    const written = new Set(files);
+    const oldDirs = new Set<string>();
+    for (const p of previous) {
+      if (written.has(p) || tops.has(p) || p === 'config.json') continue;
+      const top = p.split('/')[0] as string;
+      if (tops.has(top)) continue;
+      await rm(join(this.dest, ...p.split('/')), { force: true }).catch(() => undefined);
+      if (p.includes('/')) oldDirs.add(posix.dirname(p));
+    }
+    for (const d of oldDirs) await rmdir(join(this.dest, ...d.split('/'))).catch(() => undefined);
+    await rm(this.tmp, { recursive: true, force: true });
+  }
+
+  /** Give up: close what is open and remove the temporary folder; DEST keeps its earlier export. */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.files.map((f) => f.close()));
+    await rm(this.tmp, { recursive: true, force: true });
+  }
+}
