@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { Damage } from './gen.js';
+import { encodePacket, withCrc } from '../../src/formats/subunit/v2-encode.js';
 import { damage, generateStream } from './gen.js';
 import type { OracleResult } from './oracle.js';
 import { assembleBytes, comparable, runOracle } from './oracle.js';
@@ -70,5 +71,39 @@ describe('against python-subunit + StreamToDict', () => {
     // python-subunit crashes on a few damaged inputs (struct.error); those cannot be compared.
     expect(compared).toBeGreaterThan(100);
     expect(parserErrors).toBeGreaterThan(50);
+  });
+});
+
+describe('packets with a correct CRC but lying fields, against the reference', () => {
+  const good = encodePacket({ testId: 'after', status: 'success' });
+  const withId = (bytes: number[]): Uint8Array =>
+    withCrc(Uint8Array.of(0xb3, 0x28, 0x00, 4 + bytes.length + 4, ...bytes));
+  const cases: [string, Uint8Array][] = [
+    ['not UTF-8', withId([3, 0x61, 0xff, 0x62])],
+    ['partial UTF-8', withId([3, 0x61, 0xe2, 0x82])],
+    ['surrogate prefix', withId([3, 0x61, 0xed, 0xa0])],
+    ['surrogate', withId([3, 0xed, 0xa0, 0x80])],
+    ['overlong', withId([2, 0xc0, 0xaf])],
+    ['NUL', withId([2, 0x61, 0x00])],
+    ['string past end', withId([9, 0x61])],
+    ['file past end', withCrc(Uint8Array.of(0xb3, 0x20, 0x40, 12, 0, 50, 0x61, 0x62))],
+    ['4-byte length', Uint8Array.of(0xb3, 0x20, 0x00, 0xc0, 0x00, 0x00, 0x10)],
+    ['length 6', Uint8Array.of(0xb3, 0x20, 0x00, 0x06, 0x01, 0x02)],
+    ['length 7', Uint8Array.of(0xb3, 0x20, 0x00, 0x07, 0x01, 0x02, 0x03)],
+    ['2-byte length field', withCrc(Uint8Array.of(0xb3, 0x21, 0x03, 0x40, 9))],
+    ['3-byte length field', withCrc(Uint8Array.of(0xb3, 0x21, 0x03, 0x80, 0x00, 10))],
+    ['3-byte length, bad id', withCrc(Uint8Array.of(0xb3, 0x28, 0x00, 0x80, 0x00, 13, 2, 0x61, 0xff))],
+    ['trailing bytes ignored', withCrc(Uint8Array.of(0xb3, 0x28, 0x03, 12, 1, 0x61, 0x62, 0x63))],
+  ];
+  test('each case, between good packets, equals the reference (which does not crash on these)', () => {
+    const streams = cases.map(
+      ([, packet]) => new Uint8Array(Buffer.concat([good, packet, new TextEncoder().encode('\n'), good])),
+    );
+    const oracle = runOracle(streams);
+    streams.forEach((stream, k) => {
+      const [label] = cases[k] as [string, Uint8Array];
+      expect(oracle[k]?.crashed, label).toBeNull();
+      expect(agrees(stream, oracle[k] as OracleResult, label)).toBe(true);
+    });
   });
 });
