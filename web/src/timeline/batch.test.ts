@@ -1,0 +1,102 @@
+// Per-pixel batching: every test gets a pixel, sub-pixel tests merge, fail outranks success in a shared pixel.
+import { describe, expect, it } from 'vitest';
+import { EXPORT_STATUSES } from '../../../src/contract/export-format';
+import { BUCKETS, RectList, batchRow, bucketKey, newCounts } from './batch';
+import { buildLayout } from './layout';
+import { makeTable, type FixtureTest } from './test-table.fixture';
+
+function run(
+  list: FixtureTest[],
+  t0Ms: number,
+  t1Ms: number,
+  widthDevicePx: number,
+  mask: Uint8Array | null = null,
+) {
+  const t = makeTable(list);
+  const l = buildLayout(t);
+  const buckets = Array.from({ length: BUCKETS }, () => new RectList());
+  const counts = newCounts();
+  for (const row of l.rows) {
+    batchRow(
+      row,
+      0,
+      {
+        t0Ms,
+        t1Ms,
+        x0DevicePx: 0,
+        devicePxPerMs: widthDevicePx / (t1Ms - t0Ms),
+        xMinDevicePx: 0,
+        xMaxDevicePx: widthDevicePx,
+        status: t.status,
+        open: l.open,
+        mask,
+      },
+      buckets,
+      counts,
+    );
+  }
+  const rects = (status: string, dimmed = false): number[][] => {
+    const b = buckets[bucketKey(EXPORT_STATUSES.indexOf(status as never), dimmed, false)];
+    const out: number[][] = [];
+    if (!b) return out;
+    for (let i = 0; i < b.length; i++) out.push([b.data[i * 3] ?? 0, b.data[i * 3 + 2] ?? 0]);
+    return out;
+  };
+  return { counts, rects };
+}
+
+describe('batchRow', () => {
+  it('merges 10,000 sub-pixel tests into runs bounded by the width in pixels', () => {
+    const list = Array.from({ length: 10_000 }, (_, i) => ({
+      name: `t${i}`,
+      worker: 0,
+      start: i * 0.01,
+      end: i * 0.01 + 0.005,
+    }));
+    const { counts, rects } = run(list, 0, 100_000, 200);
+    expect(counts.drawnByCode[0]).toBe(10_000);
+    expect(counts.rects).toBeLessThanOrEqual(200);
+    const total = rects('success').reduce((a, [, w]) => a + (w ?? 0), 0);
+    expect(total).toBeGreaterThanOrEqual(200);
+  });
+
+  it('gives a zero-duration test at least one pixel', () => {
+    const { rects } = run([{ name: 'z', worker: 0, start: 50, end: 50 }], 0, 100_000, 1000);
+    expect(rects('success')).toEqual([[500, 1]]);
+  });
+
+  it('shows a failure squeezed among successes in the same pixel', () => {
+    const list: FixtureTest[] = Array.from({ length: 100 }, (_, i) => ({
+      name: `t${i}`,
+      worker: 0,
+      start: i * 0.001,
+      end: i * 0.001 + 0.0005,
+    }));
+    const failed = list[50];
+    if (failed) failed.status = 'fail';
+    const { rects } = run(list, 0, 1000, 1000);
+    expect(rects('fail').length).toBe(1);
+    expect(rects('fail')[0]?.[1]).toBe(1);
+  });
+
+  it('puts dimmed tests in their own buckets and counts them', () => {
+    const list = [
+      { name: 'a', worker: 0, start: 0, end: 10 },
+      { name: 'b', worker: 0, start: 20, end: 30 },
+    ];
+    const { counts, rects } = run(list, 0, 40_000, 400, Uint8Array.from([1, 0]));
+    expect(counts.dimmed).toBe(1);
+    expect(rects('success')).toEqual([[0, 100]]);
+    expect(rects('success', true)).toEqual([[200, 100]]);
+  });
+
+  it('skips tests outside the window and clips long ones', () => {
+    const list = [
+      { name: 'before', worker: 0, start: 0, end: 1 },
+      { name: 'long', worker: 0, start: 2, end: 100_000 },
+    ];
+    const { counts, rects } = run(list, 5000, 6000, 100);
+    expect(counts.drawnByCode[0]).toBe(1);
+    expect(rects('success')).toEqual([[-1, 102]]);
+  });
+});
