@@ -20,7 +20,7 @@ export interface ViewerLocation {
  * (dist/src/export/site.js), from the sources under Vitest (src/export/site.ts) and from an installed
  * package (node_modules/stackviz/dist/...) alike, the viewer is then `<root>/dist/web`.
  */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return dir;
