@@ -105,7 +105,8 @@ export function sha256Base64(text: string): string {
 /** The CSP of the viewer's page with `script-src` allowing exactly the inlined bundle (by hash) and nothing else. */
 export function singleFileCsp(html: string, scriptHash: string): string {
   const source = `'sha256-${scriptHash}'`;
-  const meta = /<meta\s+http-equiv=["']Content-Security-Policy["']\s+content=(["'])([^"']*)\1\s*\/?>/i;
+  // The policy itself is full of single quotes: match the attribute by its own quote character.
+  const meta = /<meta\s+http-equiv=["']Content-Security-Policy["']\s+content=(?:"([^"]*)"|'([^']*)')\s*\/?>/i;
   const m = meta.exec(html);
   if (!m) {
     const policy = `default-src 'none'; script-src ${source}; style-src 'unsafe-inline'; img-src data: blob:; connect-src data: blob:; object-src 'none'; base-uri 'none'; form-action 'none'`;
@@ -114,7 +115,10 @@ export function singleFileCsp(html: string, scriptHash: string): string {
       (c) => `${c}\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`,
     );
   }
-  let policy = m[2] ?? '';
+  let policy = (m[1] ?? m[2] ?? '')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
   policy = /(^|;)\s*script-src\b/.test(policy)
     ? policy.replace(/((?:^|;)\s*script-src)\b[^;]*/, `$1 ${source}`)
     : `${policy}; script-src ${source}`;
