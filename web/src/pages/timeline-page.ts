@@ -5,23 +5,9 @@ import { h, replace } from '../app/dom';
 import { loadTests } from '../data/loader';
 import type { RunModel, TestTable } from '../model/types';
 import { formatHash, testHash, type Route, type TimelineViewState } from '../state/url';
+import { mountTimeline, type TimelineHandle } from '../timeline/index';
 
 type TimelineRoute = Extract<Route, { page: 'timeline' }>;
-
-/** What the timeline module offers (web/src/timeline/index.ts); null until that module is wired in here. */
-interface TimelineHandleLike {
-  update(state: TimelineViewState): void;
-  destroy(): void;
-}
-interface TimelineOptionsLike {
-  run: RunModel;
-  tests: TestTable;
-  dstat: null;
-  state: TimelineViewState;
-  onStateChange(patch: Partial<TimelineViewState>): void;
-  onOpenTest(index: number): void;
-}
-const mountTimeline: ((el: HTMLElement, opts: TimelineOptionsLike) => TimelineHandleLike) | null = null;
 
 /** history.replaceState at most once per frame: dragging produces many state patches per frame. */
 export function hashWriter(runKey: string): { write(state: TimelineViewState): void; cancel(): void } {
@@ -62,7 +48,7 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
   const el = h('div', { class: 'timeline-page' }, h('p', { class: 'loading' }, 'Loading tests…'));
   const writer = hashWriter(run.key);
   let alive = true;
-  let handle: TimelineHandleLike | null = null;
+  let handle: TimelineHandle | null = null;
   let state: TimelineViewState = route.state;
   let tests: TestTable | null = null;
 
@@ -72,17 +58,6 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
       if (!alive) return;
       state = resolveState(route, tests);
       if (route.testName !== null) writer.write(state);
-      if (mountTimeline === null) {
-        replace(
-          el,
-          h(
-            'p',
-            { class: 'muted placeholder' },
-            `Timeline of ${tests.count} tests: the timeline view is not built in yet.`,
-          ),
-        );
-        return;
-      }
       const mount = h('div', { class: 'timeline-mount' });
       replace(el, mount);
       handle = mountTimeline(mount, {
