@@ -65,6 +65,32 @@ describe('batchRow', () => {
     expect(rects('success')).toEqual([[500, 1]]);
   });
 
+  it('keeps wide neighbours of one colour apart and merges narrow ones', () => {
+    const wide = run(
+      [
+        { name: 'a', worker: 0, start: 0, end: 10 },
+        { name: 'b', worker: 0, start: 10, end: 20 },
+      ],
+      0,
+      20_000,
+      200,
+    );
+    expect(wide.rects('success')).toEqual([
+      [0, 99],
+      [100, 99],
+    ]);
+    const narrow = run(
+      [
+        { name: 'a', worker: 0, start: 0, end: 1 },
+        { name: 'b', worker: 0, start: 1, end: 2 },
+      ],
+      0,
+      20_000,
+      40,
+    );
+    expect(narrow.rects('success')).toEqual([[0, 4]]);
+  });
+
   it('shows a failure squeezed among successes in the same pixel', () => {
     const list: FixtureTest[] = Array.from({ length: 100 }, (_, i) => ({
       name: `t${i}`,
@@ -86,8 +112,8 @@ describe('batchRow', () => {
     ];
     const { counts, rects } = run(list, 0, 40_000, 400, Uint8Array.from([1, 0]));
     expect(counts.dimmed).toBe(1);
-    expect(rects('success')).toEqual([[0, 100]]);
-    expect(rects('success', true)).toEqual([[200, 100]]);
+    expect(rects('success')).toEqual([[0, 99]]);
+    expect(rects('success', true)).toEqual([[200, 99]]);
   });
 
   it('skips tests outside the window and clips long ones', () => {
@@ -97,6 +123,6 @@ describe('batchRow', () => {
     ];
     const { counts, rects } = run(list, 5000, 6000, 100);
     expect(counts.drawnByCode[0]).toBe(1);
-    expect(rects('success')).toEqual([[-1, 102]]);
+    expect(rects('success')).toEqual([[-1, 101]]);
   });
 });

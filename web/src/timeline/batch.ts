@@ -52,6 +52,9 @@ export class RectList {
   }
 }
 
+/** Width (device px) from which a test is drawn on its own with a one-pixel gap after it. */
+export const WIDE = 4;
+
 export interface BatchInput {
   readonly t0Ms: number;
   readonly t1Ms: number;
@@ -98,9 +101,12 @@ export function batchRow(
   let curX0 = 0;
   let curX1 = 0;
   let curRank = -1;
+  // A test at least WIDE device px wide is drawn alone, one pixel short, so neighbours stay apart;
+  // narrower tests merge with a neighbour of the same colour (at that size a gap would be all there is).
+  let curWide = false;
   const flush = (): void => {
     if (curKey < 0) return;
-    buckets[curKey]?.push(curX0, yDevicePx, curX1 - curX0);
+    buckets[curKey]?.push(curX0, yDevicePx, curX1 - curX0 - (curWide ? 1 : 0));
     counts.rects++;
   };
   for (let p = from; p < to; p++) {
@@ -115,7 +121,8 @@ export function batchRow(
     if (xb > hi) xb = hi;
     if (xb < xa + 1) xb = xa + 1;
     const key = bucketKey(code, dimmed, inp.open[t] === 1);
-    if (key === curKey && xa <= curX1) {
+    const wide = xb - xa >= WIDE;
+    if (!wide && !curWide && key === curKey && xa <= curX1) {
       if (xb > curX1) curX1 = xb;
       continue;
     }
@@ -126,6 +133,7 @@ export function batchRow(
     curX0 = xa;
     curX1 = xb;
     curRank = rank;
+    curWide = wide;
   }
   flush();
 }
