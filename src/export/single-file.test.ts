@@ -143,7 +143,7 @@ describe('writeSingleFile', () => {
     );
   });
 
-  it('keeps the single details file when the run has no shards, and embeds .gz files byte for byte', async () => {
+  it('keeps the single details file when the run has no shards, and embeds the content of .gz files gzipped once', async () => {
     const config = structuredClone(CONFIG);
     const run = config.tempest[0];
     if (!run) throw new Error('fixture');
@@ -159,8 +159,9 @@ describe('writeSingleFile', () => {
     expect(files.map((f) => f.path)).toContain('tempest_repo_0_details.json');
     const raw = files.find((f) => f.path === 'tempest_repo_0_raw.json.gz');
     expect(raw?.bytes.toString()).toBe('[{"name":"zipped"}]');
-    // Not re-compressed: the base64 is exactly the file's.
-    expect(html).toContain(`>${rawGz.toString('base64')}</script>`);
+    // Recompressed (at level 9), not wrapped twice: one gunzip gives the JSON back.
+    expect(raw?.encoding).toBe('base64-gzip');
+    expect(html).not.toContain(`>${rawGz.toString('base64')}</script>`);
   });
 
   it('leaves out the viewer, hidden temp files and the output itself when written inside the folder', async () => {
