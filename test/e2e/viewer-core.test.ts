@@ -135,6 +135,49 @@ describe('viewer core on the samples', () => {
     await page.close();
   });
 
+  it('the timeline view lives in the hash: a copied link restores it, a click is written back', async () => {
+    const raw = readExpectedJson<RawEntry[]>('stestr-repo-run-1', 'raw.json');
+    const key = 'pub-run-1.v2.subunit';
+    const selected = (p: Page): Promise<unknown> => p.evaluate('window.__stackvizTimeline?.selected ?? null');
+    const page = await openPage(
+      sampleUrl('stestr-repo-run-1', `/run/${key}/timeline?test=27&q=test_run&st=success,fail`),
+    );
+    await expect.poll(() => selected(page)).toBe(27);
+    expect(await page.inputValue('input[type="search"], input[type="text"] >> nth=0')).toBe('test_run');
+    // Click another test's bar: the selection goes to the hash (replaceState), filters stay.
+    const point = (await page.evaluate('window.__stackvizTimeline.testClientPoint(65)')) as {
+      x: number;
+      y: number;
+    } | null;
+    if (point === null) throw new Error('test 65 is not on screen');
+    await page.mouse.click(point.x, point.y);
+    await expect.poll(() => selected(page)).toBe(65);
+    await expect.poll(() => new URL(page.url()).hash).toContain('test=65');
+    const hash = new URL(page.url()).hash;
+    expect(hash).toContain('q=test_run');
+    expect(hash).toContain('st=success%2Cfail');
+    // The copied link, opened fresh, shows the same selection.
+    const copy = await openPage(page.url());
+    await expect.poll(() => selected(copy)).toBe(65);
+    // The original front-end's ?test=<name>.
+    await copy.goto(
+      sampleUrl('stestr-repo-run-1', `/timeline?test=${encodeURIComponent(raw[5]?.name ?? '')}`),
+    );
+    await copy.reload();
+    await expect.poll(() => selected(copy)).toBe(5);
+    await page.close();
+    await copy.close();
+  });
+
+  it('opening a test from the timeline goes to its details', async () => {
+    const page = await openPage(sampleUrl('stestr-repo-run-1', '/run/pub-run-1.v2.subunit/timeline?test=27'));
+    await expect.poll(() => page.evaluate('window.__stackvizTimeline?.selected ?? null')).toBe(27);
+    await page.click('button.tl-open');
+    await page.waitForSelector('pre.traceback');
+    expect(new URL(page.url()).hash).toBe('#/run/pub-run-1.v2.subunit/test/27');
+    await page.close();
+  });
+
   it('an unknown run or test shows a clear message', async () => {
     const page = await openPage(sampleUrl('stestr-failure', '/run/nope/test/1'));
     expect(await page.textContent('.error-box')).toContain('No such run');
