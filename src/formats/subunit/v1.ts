@@ -1,0 +1,534 @@
+// Streaming subunit v1 (text protocol) reader: emits the events python-subunit's v1 → v2 transcoding (stestr) produces.
+import type { EventSink, StreamReader, SubunitEvent, TestStatus } from './events.js';
+
+export interface V1ReaderOptions {
+  /** File name given to lines that are not protocol (as python-subunit's v2 `non_subunit_name`). */
+  nonSubunitName?: string;
+}
+
+/*
+ * What the reference does, and therefore what this reader reproduces (stestr's `get_subunit_stream`:
+ * `ProtocolTestCase(v1).run(ExtendedToStreamDecorator(StreamResultToBytes(out)))`):
+ * - input is split into lines at 0x0A; a line is a directive when it does not start with whitespace, has a
+ *   first word and something after it; the word minus trailing ':' picks the directive;
+ * - `test: NAME` → an `inprogress` event; the outcome line must name the same test (else it is plain output),
+ *   optionally followed by ` [` (simple details up to a `]` line) or ` [ multipart` (MIME parts, chunked);
+ * - the outcome becomes one file event per detail (eof, the whole content), then a status event that carries the
+ *   current tag set (no tags field when the set is empty, as StreamResultToBytes writes it);
+ * - every event carries the latest `time:` value (python uses the wall clock before the first `time:`; we use
+ *   no timestamp: a deterministic, honest choice);
+ * - `tags:` outside a test change the global set; inside a test they change the test's own copy;
+ * - the stream ending inside a test gives a `fail` with a `traceback` naming the lost connection.
+ * Where python-subunit raises (undecodable UTF-8, a malformed `time:`/`progress:` value, a malformed multipart
+ * header) it stops the whole run; we go on instead: names are decoded with replacement characters, an unusable
+ * `time:`/`progress:` line is kept as plain output, and a bad chunk header ends that attachment part.
+ */
+
+const NL = 0x0a;
+const CR = 0x0d;
+
+const enum State {
+  Outside,
+  InTest,
+  Simple,
+  Multipart,
+}
+
+const enum Part {
+  /** Expecting a `Content-Type: a/b` line or the closing `]`. */
+  LookForContent,
+  Name,
+  /** Expecting a chunk-size line (hex, CRLF). */
+  Length,
+  Body,
+}
+
+const enum Style {
+  Traceback,
+  Reason,
+  Message,
+}
+
+interface Outcome {
+  status: TestStatus;
+  /** Used in the lost-connection message, as python-subunit labels the details state. */
+  label: string;
+  /** How simple (`[ … ]`) details are named and typed. */
+  style: Style;
+}
+
+const SUCCESS: Outcome = { status: 'success', label: 'success', style: Style.Message };
+const FAILURE: Outcome = { status: 'fail', label: 'failure', style: Style.Traceback };
+const ERROR: Outcome = { status: 'fail', label: 'error', style: Style.Traceback };
+const SKIP: Outcome = { status: 'skip', label: 'skip', style: Style.Reason };
+const XFAIL: Outcome = { status: 'xfail', label: 'xfail', style: Style.Traceback };
+const UXSUCCESS: Outcome = { status: 'uxsuccess', label: 'uxsuccess', style: Style.Traceback };
+
+/** Directive words (after trailing ':' are stripped); a null-prototype table, since words come from data. */
+const OUTCOMES: Record<string, Outcome | undefined> = Object.assign(
+  Object.create(null) as Record<string, Outcome>,
+  {
+    success: SUCCESS,
+    successful: SUCCESS,
+    failure: FAILURE,
+    error: ERROR,
+    skip: SKIP,
+    xfail: XFAIL,
+    uxsuccess: UXSUCCESS,
+  },
+);
+
+const TRACEBACK_MIME = 'text/x-traceback; charset="utf8"; language="python"';
+const SIMPLE_TRACEBACK_MIME = 'text/x-traceback; charset="utf8"';
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/** Python `str.split()` whitespace (tags are split as text); control characters are part of that set. */
+// eslint-disable-next-line no-control-regex
+const PY_STR_WS = /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+/** subunit's own iso8601 pattern, on the line as Latin-1 text (so `.` is any byte but LF). */
+const ISO8601 =
+  /^([0-9]{4})(-([0-9]{1,2})(-([0-9]{1,2})(([^\n])([0-9]{2}):([0-9]{2})(:([0-9]{2})(\.([0-9]+))?)?(Z|(([-+])([0-9]{2}):([0-9]{2})))?)?)?)?/;
+const PROGRESS = /^[+-]?[0-9]+$/;
+
+/** Python `bytes.split()` whitespace. */
+function isSpace(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let k = 0; k < bytes.length; k += 4096) {
+    s += String.fromCharCode(...bytes.subarray(k, k + 4096));
+  }
+  return s;
+}
+
+function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Parses a `time:` value as subunit's iso8601 module and `datetime` do; null where they would raise.
+ * The fraction is `int(float("0." + digits) * 1e6)`: truncated through a double, exactly as python computes it.
+ */
+export function parseV1Time(value: Uint8Array): number | null {
+  const m = ISO8601.exec(latin1(value));
+  if (m === null || m[8] === undefined || m[11] === undefined) return null;
+  const year = Number(m[1]);
+  const month = Number(m[3]);
+  const day = Number(m[5]);
+  const hour = Number(m[8]);
+  const minute = Number(m[9]);
+  const second = Number(m[11]);
+  const micro = m[13] === undefined ? 0 : Math.trunc(Number(`0.${m[13]}`) * 1e6);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59 || micro > 999999) return null;
+  let offsetMinutes = 0;
+  if (m[14] !== undefined && m[14] !== 'Z') {
+    const sign = m[16] === '-' ? -1 : 1;
+    offsetMinutes = sign * (Number(m[17]) * 60 + Number(m[18]));
+    // datetime refuses a UTC offset of a day or more.
+    if (Math.abs(offsetMinutes) >= 24 * 60) return null;
+  }
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return (d.getTime() - offsetMinutes * 60000) * 1000 + micro;
+}
+
+export class V1Reader implements StreamReader {
+  private readonly sink: EventSink;
+  private readonly nonSubunitName: string;
+  private consumed = 0;
+  private ended = false;
+  /** A line that has not seen its LF yet (copies). */
+  private carry: Uint8Array[] = [];
+  private carrySize = 0;
+  /** Plain-output lines waiting to be handed on as one event (views into the current chunk, copied on flush). */
+  private out: Uint8Array[] = [];
+  private outSize = 0;
+
+  private state = State.Outside;
+  private nowUs: number | null = null;
+  private readonly globalTags = new Set<string>();
+  /** The running test's tag context (a copy of the global set made at `test:`), null outside tests. */
+  private testTags: Set<string> | null = null;
+  private current = '';
+  private outcome: Outcome = SUCCESS;
+
+  // Simple details.
+  private simple: Uint8Array[] = [];
+  private simpleSize = 0;
+  // Multipart details.
+  private part = Part.LookForContent;
+  private partMime = '';
+  private partName = '';
+  private body: Uint8Array[] = [];
+  private bodySize = 0;
+  private bodyLeft = 0;
+  /** Finished parts by name; a repeated name keeps its first position and takes the later content (a dict). */
+  private details = new Map<string, { mime: string; bytes: Uint8Array }>();
+
+  constructor(sink: EventSink, options: V1ReaderOptions = {}) {
+    this.sink = sink;
+    this.nonSubunitName = options.nonSubunitName ?? 'stdout';
+  }
+
+  get bytesRead(): number {
+    return this.consumed;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('V1Reader: push() after end()');
+    const n = chunk.length;
+    let pos = 0;
+    while (pos < n) {
+      if (this.state === State.Multipart && this.part === Part.Body) {
+        // Chunk bodies are raw bytes: take them directly, whatever lines they contain.
+        const take = Math.min(this.bodyLeft, n - pos);
+        this.body.push(chunk.slice(pos, pos + take));
+        this.bodySize += take;
+        this.bodyLeft -= take;
+        pos += take;
+        if (this.bodyLeft === 0) this.part = Part.Length;
+        continue;
+      }
+      const nl = chunk.indexOf(NL, pos);
+      if (nl < 0) {
+        this.carry.push(chunk.slice(pos));
+        this.carrySize += n - pos;
+        break;
+      }
+      let line = chunk.subarray(pos, nl + 1);
+      if (this.carrySize > 0) {
+        this.carry.push(line.slice());
+        line = concat(this.carry, this.carrySize + line.length);
+        this.carry = [];
+        this.carrySize = 0;
+      } else if (this.carry.length > 0) {
+        this.carry = [];
+      }
+      pos = nl + 1;
+      this.line(line);
+    }
+    this.consumed += n;
+    this.flushOut();
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.carrySize > 0) {
+      // python's readline hands over the last line without its LF; it is processed like any other.
+      const last = concat(this.carry, this.carrySize);
+      this.carry = [];
+      this.carrySize = 0;
+      this.line(last.slice());
+    }
+    this.flushOut();
+    switch (this.state) {
+      case State.InTest:
+        this.lostConnection('');
+        break;
+      case State.Simple:
+      case State.Multipart:
+        this.lostConnection(`${this.outcome.label} report of `);
+        break;
+      case State.Outside:
+        break;
+    }
+  }
+
+  private line(line: Uint8Array): void {
+    switch (this.state) {
+      case State.Simple:
+        this.simpleLine(line);
+        return;
+      case State.Multipart:
+        this.multipartLine(line);
+        return;
+      default:
+        this.directive(line);
+    }
+  }
+
+  /** A line outside details: a directive, or plain output. */
+  private directive(line: Uint8Array): void {
+    const len = line.length;
+    if (len === 0 || isSpace(line[0] as number)) {
+      this.plain(line);
+      return;
+    }
+    let t = 1;
+    while (t < len && !isSpace(line[t] as number)) t++;
+    let r = t;
+    while (r < len && isSpace(line[r] as number)) r++;
+    if (r === len) {
+      // One word only: not a directive.
+      this.plain(line);
+      return;
+    }
+    let w = t;
+    while (w > 0 && line[w - 1] === 0x3a) w--;
+    const word = latin1(line.subarray(0, w));
+    const offset = t + 1;
+    if (word === 'test' || word === 'testing') {
+      if (this.state === State.Outside) this.startTest(line, offset);
+      else this.plain(line);
+      return;
+    }
+    const outcome = OUTCOMES[word];
+    if (outcome !== undefined) {
+      if (this.state === State.InTest) this.outcomeLine(line, offset, outcome);
+      else this.plain(line);
+      return;
+    }
+    if (word === 'tags') {
+      this.tagsLine(line, offset);
+    } else if (word === 'time') {
+      const us = parseV1Time(line.subarray(offset, len - 1));
+      if (us === null) this.plain(line);
+      else this.nowUs = us;
+    } else if (word === 'progress') {
+      // Progress has no StreamResult counterpart: it is dropped; a value python could not parse is output.
+      const v = latin1(line.subarray(offset)).trim();
+      if (!(PROGRESS.test(v) || v === 'push' || v === 'pop')) this.plain(line);
+    } else {
+      this.plain(line);
+    }
+  }
+
+  /** The text after the directive word, without the line's last byte (python's `line[offset:-1]`). */
+  private static rest(line: Uint8Array, offset: number): string {
+    return offset >= line.length - 1 ? '' : utf8.decode(line.subarray(offset, line.length - 1));
+  }
+
+  private startTest(line: Uint8Array, offset: number): void {
+    this.flushOut();
+    this.current = V1Reader.rest(line, offset);
+    this.state = State.InTest;
+    this.emit(this.current, 'inprogress', null, null, null, false);
+    this.testTags = new Set(this.globalTags);
+  }
+
+  private outcomeLine(line: Uint8Array, offset: number, outcome: Outcome): void {
+    const name = V1Reader.rest(line, offset);
+    const current = this.current;
+    if (name === current) {
+      this.outcome = outcome;
+      this.finishTest();
+    } else if (name === `${current} [`) {
+      this.outcome = outcome;
+      this.state = State.Simple;
+      this.simple = [];
+      this.simpleSize = 0;
+    } else if (name === `${current} [ multipart`) {
+      this.outcome = outcome;
+      this.state = State.Multipart;
+      this.part = Part.LookForContent;
+      this.details = new Map();
+    } else {
+      this.plain(line);
+    }
+  }
+
+  private tagsLine(line: Uint8Array, offset: number): void {
+    const target = this.testTags ?? this.globalTags;
+    const words = utf8.decode(line.subarray(offset)).split(PY_STR_WS);
+    const added: string[] = [];
+    const gone: string[] = [];
+    for (const w of words) {
+      if (w.length === 0) continue;
+      if (w.startsWith('-')) gone.push(w.slice(1));
+      else added.push(w);
+    }
+    // TagContext.change_tags: add the new set, then remove the gone set.
+    for (const t of added) target.add(t);
+    for (const t of gone) target.delete(t);
+  }
+
+  private simpleLine(line: Uint8Array): void {
+    if (line.length === 2 && line[0] === 0x5d && line[1] === NL) {
+      const bytes = concat(this.simple, this.simpleSize);
+      this.simple = [];
+      this.simpleSize = 0;
+      const style = this.outcome.style;
+      this.details = new Map();
+      if (style === Style.Traceback) this.details.set('traceback', { mime: SIMPLE_TRACEBACK_MIME, bytes });
+      else this.details.set(style === Style.Reason ? 'reason' : 'message', { mime: 'text/plain', bytes });
+      this.finishTest();
+      return;
+    }
+    // A line starting " ]" is a quoted "]": drop the space.
+    const keep = line.length >= 2 && line[0] === 0x20 && line[1] === 0x5d ? line.subarray(1) : line;
+    this.simple.push(keep.slice());
+    this.simpleSize += keep.length;
+  }
+
+  private multipartLine(line: Uint8Array): void {
+    switch (this.part) {
+      case Part.LookForContent: {
+        if (line.length === 2 && line[0] === 0x5d && line[1] === NL) {
+          this.finishTest();
+          return;
+        }
+        const text = utf8.decode(line.subarray(0, Math.max(0, line.length - 1)));
+        const space = text.indexOf(' ');
+        // `Content-Type: main/sub` (the field name is not checked); ContentType(main, sub) prints as main/sub.
+        this.partMime = space < 0 ? text : text.slice(space + 1);
+        this.part = Part.Name;
+        return;
+      }
+      case Part.Name:
+        this.partName = utf8.decode(line.subarray(0, Math.max(0, line.length - 1)));
+        this.body = [];
+        this.bodySize = 0;
+        this.part = Part.Length;
+        return;
+      case Part.Length: {
+        const size = chunkSize(line);
+        if (size === null) {
+          // Not a chunk header (python raises): the part ends here and the line is read as the next header.
+          this.finishPart();
+          this.multipartLine(line);
+        } else if (size === 0) {
+          this.finishPart();
+        } else {
+          this.bodyLeft = size;
+          this.part = Part.Body;
+        }
+        return;
+      }
+      case Part.Body:
+        // Unreachable: push() feeds bodies directly.
+        return;
+    }
+  }
+
+  private finishPart(): void {
+    const bytes = concat(this.body, this.bodySize);
+    this.body = [];
+    this.bodySize = 0;
+    this.details.set(this.partName, { mime: this.partMime, bytes });
+    this.part = Part.LookForContent;
+  }
+
+  /** The outcome is known and its details (if any) are complete: emit them, then the status; leave the test. */
+  private finishTest(): void {
+    this.flushOut();
+    const id = this.current;
+    for (const [name, d] of this.details) this.emit(id, null, name, d.mime, d.bytes, true);
+    this.details = new Map();
+    this.emit(id, this.outcome.status, null, null, null, false, true);
+    this.stopTest();
+  }
+
+  private stopTest(): void {
+    this.state = State.Outside;
+    this.testTags = null;
+    this.current = '';
+  }
+
+  private lostConnection(where: string): void {
+    const id = this.current;
+    const text = `testtools.testresult.real._StringException: lost connection during ${where}test '${id}'\n`;
+    this.emit(id, null, 'traceback', TRACEBACK_MIME, encoder.encode(text), true);
+    this.emit(id, 'fail', null, null, null, false, true);
+    this.details = new Map();
+    this.simple = [];
+    this.body = [];
+    this.stopTest();
+  }
+
+  private emit(
+    testId: string,
+    status: TestStatus | null,
+    fileName: string | null,
+    mimeType: string | null,
+    fileBytes: Uint8Array | null,
+    eof: boolean,
+    withTags = false,
+  ): void {
+    let tags: string[] | null = null;
+    if (withTags) {
+      const set = this.testTags ?? this.globalTags;
+      // StreamResultToBytes writes no tags field for an empty set.
+      if (set.size > 0) tags = [...set];
+    }
+    const e: SubunitEvent = {
+      testId,
+      routeCode: null,
+      status,
+      timestampUs: this.nowUs,
+      tags,
+      runnable: true,
+      mimeType,
+      fileName,
+      fileBytes,
+      eof,
+    };
+    this.sink.event(e);
+  }
+
+  private plain(line: Uint8Array): void {
+    this.out.push(line);
+    this.outSize += line.length;
+  }
+
+  private flushOut(): void {
+    if (this.outSize === 0) {
+      if (this.out.length > 0) this.out = [];
+      return;
+    }
+    const bytes =
+      this.out.length === 1 ? (this.out[0] as Uint8Array).slice() : concat(this.out, this.outSize);
+    this.out = [];
+    this.outSize = 0;
+    this.sink.event({
+      testId: null,
+      routeCode: null,
+      status: null,
+      timestampUs: null,
+      tags: null,
+      runnable: false,
+      mimeType: null,
+      fileName: this.nonSubunitName,
+      fileBytes: bytes,
+      eof: false,
+    });
+  }
+}
+
+/**
+ * A chunk-size line as subunit's strict chunked decoder accepts it: hex digits then CRLF (the line's end).
+ * Returns null for anything else. Sizes beyond 2^53 are capped: they swallow the rest of the stream either way.
+ */
+function chunkSize(line: Uint8Array): number | null {
+  const len = line.length;
+  if (len < 3 || line[len - 1] !== NL || line[len - 2] !== CR) return null;
+  let v = 0;
+  for (let k = 0; k < len - 2; k++) {
+    const b = line[k] as number;
+    let d: number;
+    if (b >= 0x30 && b <= 0x39) d = b - 0x30;
+    else if (b >= 0x61 && b <= 0x66) d = b - 0x57;
+    else if (b >= 0x41 && b <= 0x46) d = b - 0x37;
+    else return null;
+    v = Math.min(v * 16 + d, Number.MAX_SAFE_INTEGER);
+  }
+  return v;
+}
