@@ -333,7 +333,6 @@ describe('timeline', () => {
     expect((await drawn(page)).selected).toBe(first.i);
     await page.keyboard.press('ArrowRight');
     expect((await drawn(page)).selected).toBe(worker2[11]?.i);
-    await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('ArrowLeft');
     expect((await drawn(page)).selected).toBe(worker2[9]?.i);

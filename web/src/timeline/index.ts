@@ -1033,8 +1033,11 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     select(lane.order[pos] ?? -1, true, true);
   }
   function onKey(e: KeyboardEvent): void {
+    // Keys work wherever the focus is on the page, except in a text field or a list box (whose keys are
+    // its own), so the user need not click the canvas first.
     const target = e.target as HTMLElement | null;
-    if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return;
+    if (e.defaultPrevented || !root.isConnected) return;
+    if (target && target !== root && target.closest('input, textarea, select, [contenteditable]')) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const centre = (win.t0Ms + win.t1Ms) / 2;
     const span = win.t1Ms - win.t0Ms;
@@ -1137,7 +1140,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
   overview.addEventListener('pointermove', onBrushMove);
   overview.addEventListener('pointerup', onBrushUp);
   overview.addEventListener('pointercancel', () => (brush = null));
-  root.addEventListener('keydown', onKey);
+  document.addEventListener('keydown', onKey);
   const ro = new ResizeObserver(() => resize());
   ro.observe(body);
 
@@ -1275,6 +1278,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
       if (frame !== 0) cancelAnimationFrame(frame);
       if (searchTimer !== null) clearTimeout(searchTimer);
       ro.disconnect();
+      document.removeEventListener('keydown', onKey);
       if (window.__stackvizTimeline === debug) delete window.__stackvizTimeline;
       host.replaceChildren();
     },
