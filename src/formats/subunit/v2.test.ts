@@ -184,6 +184,9 @@ describe('chunking', () => {
   ];
   const stream = concat(text('hello\n'), ...packets, text('bye'));
   const whole = decode([stream]).map(plain);
+  // Twice over, so that strings seen before (cached by the decoder) come back.
+  const twice = concat(stream, stream);
+  const wholeTwice = decode([twice]).map(plain);
 
   test('many packets in one chunk', () => {
     expect(whole.map((e) => e['testId'])).toEqual([null, 'a', 'a', 'a', null]);
@@ -202,18 +205,29 @@ describe('chunking', () => {
   test('one byte at a time, and a reader that reuses its chunk buffer', () => {
     const one = Array.from(stream, (b) => Uint8Array.of(b));
     expect(mergeText(decode(one).map(plain))).toEqual(whole);
-    // The same scratch buffer for every chunk: decoded bytes must not change under our feet.
+    // The same scratch buffer for every chunk (a Uint8Array, and a Node Buffer whose slice() is a view):
+    // decoded bytes and cached strings must not change under our feet.
+    for (const scratch of [new Uint8Array(7), Buffer.alloc(7)]) {
+      const events: SubunitEvent[] = [];
+      const reader = new V2Reader({ event: (e) => events.push(e) });
+      for (let k = 0; k < twice.length; k += 7) {
+        const n = Math.min(7, twice.length - k);
+        scratch.set(twice.subarray(k, k + n));
+        reader.push(scratch.subarray(0, n));
+        scratch.fill(0x41);
+      }
+      reader.end();
+      expect(mergeText(events.map(plain))).toEqual(wholeTwice);
+    }
+    // Whole packets inside one reused Buffer take the in-place path.
+    const big = Buffer.alloc(twice.length);
     const events: SubunitEvent[] = [];
     const reader = new V2Reader({ event: (e) => events.push(e) });
-    const scratch = new Uint8Array(7);
-    for (let k = 0; k < stream.length; k += 7) {
-      const n = Math.min(7, stream.length - k);
-      scratch.set(stream.subarray(k, k + n));
-      reader.push(scratch.subarray(0, n));
-      scratch.fill(0);
-    }
+    big.set(twice);
+    reader.push(big);
+    big.fill(0x41);
     reader.end();
-    expect(mergeText(events.map(plain))).toEqual(whole);
+    expect(mergeText(events.map(plain))).toEqual(wholeTwice);
   });
 
   test('bytesRead counts what was pushed', () => {

@@ -77,6 +77,9 @@ class PacketError extends Error {}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+/** Size - 1 of the decoded-string cache (a power of two). */
+const CACHE_MASK = 255;
 
 const MODE_SCAN = 0;
 const MODE_HEADER = 1;
@@ -179,7 +182,7 @@ export class V2Reader implements StreamReader {
       const packet = this.packet as Uint8Array;
       this.parseError(
         `Short read - got ${this.packetFill - 6} bytes, wanted ${this.packetLength - 6} bytes`,
-        packet.slice(0, 6),
+        copyOf(packet, 0, 6),
       );
       this.packet = null;
     }
@@ -199,7 +202,7 @@ export class V2Reader implements StreamReader {
       j++;
     }
     if (j > i) {
-      this.textParts.push(chunk.slice(i, j));
+      this.textParts.push(copyOf(chunk, i, j));
       this.textSize += j - i;
       if (this.textSize >= NON_SUBUNIT_PIECE) this.flushText();
     }
@@ -244,7 +247,7 @@ export class V2Reader implements StreamReader {
     const b0 = buf[at + 3] as number;
     const kind = b0 & 0xc0;
     if (kind === 0xc0) {
-      this.parseError('3 byte maximum given but 4 byte value found.', buf.slice(at, at + 6));
+      this.parseError('3 byte maximum given but 4 byte value found.', copyOf(buf, at, at + 6));
       return -1;
     }
     let length: number;
@@ -262,7 +265,7 @@ export class V2Reader implements StreamReader {
       // python-subunit crashes here (a negative read size) or reads on to EOF; we report it and go on.
       this.parseError(
         `Packet length ${length} is less than the minimum of ${minimum} bytes`,
-        buf.slice(at, at + 6),
+        copyOf(buf, at, at + 6),
       );
       return -1;
     }
@@ -299,7 +302,7 @@ export class V2Reader implements StreamReader {
     if (calculated !== stored) {
       this.parseError(
         `Bad checksum - calculated (0x${calculated.toString(16)}), stored (0x${stored.toString(16)})`,
-        own ? buf.subarray(start, start + length) : buf.slice(start, start + length),
+        own ? buf.subarray(start, start + length) : copyOf(buf, start, start + length),
       );
       return;
     }
@@ -310,87 +313,120 @@ export class V2Reader implements StreamReader {
       if (!(e instanceof PacketError)) throw e;
       this.parseError(
         e.message,
-        own ? buf.subarray(start, start + length) : buf.slice(start, start + length),
+        own ? buf.subarray(start, start + length) : copyOf(buf, start, start + length),
       );
       return;
     }
     this.sink.event(event);
   }
 
+  // Cursor of the packet being parsed: instance fields rather than closures, to allocate nothing per packet.
+  private buf: Uint8Array = EMPTY;
+  private pos = 0;
+  private bodyEnd = 0;
+  private pyBase = 0;
+  private readonly cacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_MASK + 1);
+  private readonly cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_MASK + 1);
+
+  private varint(): number {
+    const buf = this.buf;
+    const pos = this.pos;
+    if (pos >= this.bodyEnd) {
+      throw new PacketError(`Number at offset ${pos - this.pyBase} extends past end of packet`);
+    }
+    const b0 = buf[pos] as number;
+    const size = (b0 >> 6) + 1;
+    if (pos + size > this.bodyEnd) {
+      throw new PacketError(`Number at offset ${pos - this.pyBase} extends past end of packet`);
+    }
+    let v = b0 & 0x3f;
+    for (let k = 1; k < size; k++) v = v * 256 + (buf[pos + k] as number);
+    this.pos = pos + size;
+    return v;
+  }
+
+  private string(): string {
+    const len = this.varint();
+    const buf = this.buf;
+    const pos = this.pos;
+    // python-subunit reports the offset of the length field's last byte, in its body buffer's terms.
+    const offset = pos - this.pyBase - 2;
+    const end = pos + len;
+    if (end > this.bodyEnd) {
+      throw new PacketError(
+        `UTF8 string at offset ${offset} extends past end of packet: claimed ${len} bytes, ${this.bodyEnd - pos} available`,
+      );
+    }
+    this.pos = end;
+    // The same few strings (test ids over consecutive packets, file names, MIME types, tags) come back
+    // again and again: a small direct-mapped cache of decoded strings, checked byte for byte.
+    const slot =
+      len === 0 ? 0 : (len * 31 + (buf[pos] as number) * 7 + (buf[end - 1] as number)) & CACHE_MASK;
+    const cached = this.cacheBytes[slot];
+    if (cached !== undefined && cached.length === len) {
+      let k = 0;
+      while (k < len && cached[k] === buf[pos + k]) k++;
+      if (k === len) return this.cacheStrings[slot] as string;
+    }
+    if (buf.subarray(pos, end).indexOf(0) >= 0) {
+      throw new PacketError(`UTF8 string at offset ${offset} contains NUL byte`);
+    }
+    const value = decodeStrict(buf.subarray(pos, end), offset);
+    if (len <= 512) {
+      this.cacheBytes[slot] = copyOf(buf, pos, end);
+      this.cacheStrings[slot] = value;
+    }
+    return value;
+  }
+
   private parseFields(buf: Uint8Array, start: number, length: number, own: boolean): SubunitEvent {
     const flags = ((buf[start + 1] as number) << 8) | (buf[start + 2] as number);
     const lengthSize = ((buf[start + 3] as number) >> 6) + 1;
-    const bodyEnd = start + length - 4;
+    this.buf = buf;
+    this.bodyEnd = start + length - 4;
     // python-subunit's error offsets count from where its body buffer begins: after the signature, or
     // after the 6 header bytes when the length took 3 bytes (it keeps the two reads apart then).
-    const pyBase = lengthSize === 3 ? start + 6 : start + 1;
-    let pos = start + 3 + lengthSize;
-
-    const varint = (): number => {
-      if (pos >= bodyEnd) {
-        throw new PacketError(`Number at offset ${pos - pyBase} extends past end of packet`);
-      }
-      const b0 = buf[pos] as number;
-      const size = (b0 >> 6) + 1;
-      if (pos + size > bodyEnd) {
-        throw new PacketError(`Number at offset ${pos - pyBase} extends past end of packet`);
-      }
-      let v = b0 & 0x3f;
-      for (let k = 1; k < size; k++) v = v * 256 + (buf[pos + k] as number);
-      pos += size;
-      return v;
-    };
-    const string = (): string => {
-      const len = varint();
-      const offset = pos - pyBase - 2;
-      if (pos + len > bodyEnd) {
-        const available = Math.max(0, bodyEnd - pos);
-        throw new PacketError(
-          `UTF8 string at offset ${offset} extends past end of packet: claimed ${len} bytes, ${available} available`,
-        );
-      }
-      const bytes = buf.subarray(pos, pos + len);
-      if (bytes.indexOf(0) >= 0) throw new PacketError(`UTF8 string at offset ${offset} contains NUL byte`);
-      pos += len;
-      return decodeStrict(bytes, offset);
-    };
+    this.pyBase = lengthSize === 3 ? start + 6 : start + 1;
+    this.pos = start + 3 + lengthSize;
 
     let timestampUs: number | null = null;
     if (flags & 0x0200) {
-      if (pos + 4 > bodyEnd) {
-        throw new PacketError(`Timestamp at offset ${pos - pyBase} extends past end of packet`);
+      const pos = this.pos;
+      if (pos + 4 > this.bodyEnd) {
+        throw new PacketError(`Timestamp at offset ${pos - this.pyBase} extends past end of packet`);
       }
       const seconds =
         (buf[pos] as number) * 0x1000000 +
         (((buf[pos + 1] as number) << 16) | ((buf[pos + 2] as number) << 8) | (buf[pos + 3] as number));
-      pos += 4;
-      timestampUs = seconds * 1_000_000 + nanosToMicros(varint());
+      this.pos = pos + 4;
+      timestampUs = seconds * 1_000_000 + nanosToMicros(this.varint());
     }
-    const testId = flags & 0x0800 ? string() : null;
+    const testId = flags & 0x0800 ? this.string() : null;
     let tags: string[] | null = null;
     if (flags & 0x0080) {
-      const count = varint();
+      const count = this.varint();
       // A set in python-subunit: duplicates collapse, first occurrence keeps its place here.
       const set = new Set<string>();
-      for (let k = 0; k < count; k++) set.add(string());
+      for (let k = 0; k < count; k++) set.add(this.string());
       tags = Array.from(set);
     }
-    const mimeType = flags & 0x0020 ? string() : null;
+    const mimeType = flags & 0x0020 ? this.string() : null;
     let fileName: string | null = null;
     let fileBytes: Uint8Array | null = null;
     if (flags & 0x0040) {
-      fileName = string();
-      const len = varint();
-      if (pos + len > bodyEnd) {
-        const available = Math.max(0, bodyEnd - pos);
+      fileName = this.string();
+      const len = this.varint();
+      const pos = this.pos;
+      if (pos + len > this.bodyEnd) {
         throw new PacketError(
-          `File content extends past end of packet: claimed ${len} bytes, ${available} available`,
+          `File content extends past end of packet: claimed ${len} bytes, ${this.bodyEnd - pos} available`,
         );
       }
-      fileBytes = own ? buf.subarray(pos, pos + len) : buf.slice(pos, pos + len);
-      pos += len;
+      fileBytes = own ? buf.subarray(pos, pos + len) : copyOf(buf, pos, pos + len);
+      this.pos = pos + len;
     }
-    const routeCode = flags & 0x0400 ? string() : null;
+    const routeCode = flags & 0x0400 ? this.string() : null;
+    this.buf = EMPTY;
     return {
       testId,
       routeCode,
@@ -430,6 +466,16 @@ export class V2Reader implements StreamReader {
       fileBytes: encoder.encode(`${reason} at byte ${this.packetStart}`),
     });
   }
+}
+
+/**
+ * A copy of bytes [from, to): never `slice()`, which on a Node Buffer returns a view into the caller's
+ * chunk (that chunk may be reused, and a view would keep all of it alive for a few bytes).
+ */
+function copyOf(buf: Uint8Array, from: number, to: number): Uint8Array {
+  const out = new Uint8Array(to - from);
+  out.set(buf.subarray(from, to));
+  return out;
 }
 
 /** Nanoseconds to microseconds rounded half to even, as Python's timedelta rounds `nanos / 1000`. */
