@@ -43,12 +43,17 @@ export function parseMime(mime: string | null): MimeType {
 interface PieceDecoder {
   write(chunk: Uint8Array): string;
   flush(): string;
+  /** Decode a whole attachment at once, when there is a faster way than the streaming one. */
+  whole?: (b: Buffer) => string;
 }
+
+const WHOLE_LIMIT = 8 * 1024 * 1024;
 
 function latin1Decoder(): PieceDecoder {
   return {
     write: (c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1'),
     flush: () => '',
+    whole: (b) => b.toString('latin1'),
   };
 }
 
@@ -64,9 +69,18 @@ function asciiDecoder(): PieceDecoder {
 }
 
 function whatwgDecoder(label: string, fatal: boolean): PieceDecoder {
+  const isUtf8 = label.replace(/[-_]/g, '').toLowerCase() === 'utf8';
   // ignoreBOM: Python's utf-8 codec keeps a leading BOM as U+FEFF; so do we.
-  const d = new TextDecoder(label, { fatal, ignoreBOM: label.replace(/[-_]/g, '').toLowerCase() === 'utf8' });
-  return { write: (c) => d.decode(c, { stream: true }), flush: () => d.decode() };
+  // Made on first use: most attachments are decoded whole and never need it. Throws now on an unknown label.
+  let d: InstanceType<typeof TextDecoder> | null = isUtf8
+    ? null
+    : new TextDecoder(label, { fatal, ignoreBOM: false });
+  const get = (): InstanceType<typeof TextDecoder> =>
+    (d ??= new TextDecoder(label, { fatal, ignoreBOM: isUtf8 }));
+  const dec: PieceDecoder = { write: (c) => get().decode(c, { stream: true }), flush: () => get().decode() };
+  // Buffer's UTF-8 decoding replaces bad sequences the same WHATWG way and keeps a BOM, without a decoder object.
+  if (isUtf8 && !fatal) dec.whole = (b) => b.toString('utf8');
+  return dec;
 }
 
 /** A decoder for a text charset, or null when Node does not know the charset. */
@@ -117,6 +131,13 @@ export function decodeAttachment(
       return;
     }
     dec = whatwgDecoder('utf-8', false);
+  }
+  if (dec.whole !== undefined && size <= WHOLE_LIMIT) {
+    // Small attachments (nearly all): one conversion of the joined bytes, no decoder object.
+    const buf = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
+    const s = dec.whole(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+    if (s !== '') emit(s);
+    return;
   }
   for (const c of chunks) {
     const s = dec.write(c);

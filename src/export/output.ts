@@ -10,6 +10,8 @@ import type { ConfigFile } from '../contract/export-format.js';
 const TMP_PREFIX = '.stackviz-export-';
 /** Bytes gathered before a write is handed to the stream (fewer, larger writes). */
 const BATCH = 256 * 1024;
+/** Characters of string output gathered before encoding. */
+const STR_BATCH = 64 * 1024;
 /**
  * zlib level for `-z`: level 1 is what `gzip -1` does; the details go out twice (whole file and shards),
  * each compressed on its own libuv thread, so the fastest level keeps the total near one `gzip -1`.
@@ -22,10 +24,11 @@ export class OutFile {
   readonly relPath: string;
   private readonly stream: WriteStream;
   private readonly head: WriteStream | Gzip;
+  private str = '';
   private pending: Buffer[] = [];
   private pendingSize = 0;
-  /** Bytes written so far (uncompressed). */
-  size = 0;
+  /** Bytes encoded so far (uncompressed); see `bytes` for the exact count. */
+  private size = 0;
   private readonly done: Promise<void>;
 
   constructor(absPath: string, relPath: string, gzip: boolean) {
@@ -52,29 +55,59 @@ export class OutFile {
     this.done.catch(() => undefined);
   }
 
+  /** Strings are gathered and encoded once per batch: many small pieces cost one conversion. */
   write(data: string | Uint8Array): void {
-    const buf =
-      typeof data === 'string'
-        ? Buffer.from(data, 'utf8')
-        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    this.writeBuffer(buf);
+    if (typeof data === 'string') {
+      this.str += data;
+      if (this.str.length >= STR_BATCH) this.takeStr();
+      return;
+    }
+    this.writeBuffer(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  private takeStr(): void {
+    if (this.str === '') return;
+    const buf = Buffer.from(this.str, 'utf8');
+    this.str = '';
+    this.push(buf);
   }
 
   /** Write bytes the caller will not touch again (shared between files: encoded once). */
   writeBuffer(buf: Buffer): void {
+    this.takeStr();
+    this.push(buf);
+  }
+
+  private push(buf: Buffer): void {
     this.pending.push(buf);
     this.pendingSize += buf.length;
     this.size += buf.length;
     if (this.pendingSize >= BATCH) this.flush();
   }
 
+  /** Bytes written so far, strings not yet encoded included. */
+  get bytes(): number {
+    return this.size + (this.str === '' ? 0 : Buffer.byteLength(this.str, 'utf8'));
+  }
+
   private flush(): void {
+    this.takeStr();
     if (this.pendingSize === 0) return;
-    const buf =
-      this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingSize);
+    if (this.head === this.stream) {
+      // A file stream takes a corked batch as one writev: no copy into one big buffer.
+      this.stream.cork();
+      for (const b of this.pending) this.stream.write(b);
+      this.stream.uncork();
+    } else {
+      // zlib handles each write separately: give it one large buffer.
+      this.head.write(
+        this.pending.length === 1
+          ? (this.pending[0] as Buffer)
+          : Buffer.concat(this.pending, this.pendingSize),
+      );
+    }
     this.pending = [];
     this.pendingSize = 0;
-    this.head.write(buf);
   }
 
   /** True when the stream's buffer is full: the producer should wait for `drained()`. */

@@ -60,6 +60,8 @@ export class RunWriter {
   private readonly entriesPath: string;
   private shard: OutFile | null = null;
   private shardIndex = -1;
+  /** Attachment bytes in the current shard (an estimate of its size, known before writing). */
+  private shardBytes = 0;
   private readonly shardPaths: string[] = [];
   private readonly closing: Promise<void>[] = [];
   private readonly trie = new NameTrie();
@@ -170,7 +172,7 @@ export class RunWriter {
       if (this.entries !== this.raw) this.entries.write(',');
     }
     const node = this.trie.node(name);
-    node.off = this.entries.size;
+    node.off = this.entries.bytes;
     node.len = entry.length;
     node.pre = Buffer.byteLength(head, 'utf8');
     this.raw.writeBuffer(entry);
@@ -204,10 +206,11 @@ export class RunWriter {
   ): number {
     let size = 0;
     for (const a of atts.values()) size += a.size;
-    if (this.shard === null || (this.shard.size > 2 && this.shard.size + size > SHARD_TARGET))
+    if (this.shard === null || (this.shardBytes > 0 && this.shardBytes + size > SHARD_TARGET))
       this.rotateShard();
     const shard = this.shard as OutFile;
-    const sep = shard.size > 1 ? ',' : '';
+    const sep = this.shardBytes > 0 ? ',' : '';
+    this.shardBytes += size + 1;
     const dsep = this.detailsCount > 0 ? ',' : '';
     this.detailsCount++;
     if (size <= WHOLE_LIMIT) {
@@ -249,6 +252,7 @@ export class RunWriter {
       this.closing.push(this.shard.close());
     }
     this.shardIndex++;
+    this.shardBytes = 0;
     const rel = `${this.prefix}_details/${this.shardIndex}.json`;
     this.shard = this.out.create(rel);
     this.shardPaths.push(this.shard.relPath);

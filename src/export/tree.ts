@@ -1,7 +1,7 @@
-// `_tree.json`: test names split on `.` into nested nodes, built from compact per-test data and the
-// run's own raw entries read back from disk, so memory holds no full entry until the end.
+// `_tree.json`: test names split on `.` into nested nodes, built from a compact trie and the run's own
+// raw entries read back from disk, so memory never holds every entry.
 import { Buffer } from 'node:buffer';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmSync, writevSync } from 'node:fs';
 import type { OutFile } from './output.js';
 
 /** One node of the name trie. Leaf data is a slice of the raw-entries file, not an object. */
@@ -56,90 +56,181 @@ export class NameTrie {
    * Write the tree: the original nested every name under one root named after a first segment; when the
    * first segments differ, our root is `""` with them as children (the spec's deliberate difference).
    */
-  write(out: OutFile, entriesPath: string): void {
-    const reader = new BlockReader(entriesPath);
+  write(out: OutFile, entriesPath: string, bucketBytes = BUCKET_BYTES): void {
+    const leaves = new LeafStore(entriesPath, this.top, bucketBytes);
     try {
       const firsts = this.top.c;
       if (firsts !== null && firsts.size === 1) {
-        this.writeNode(out, firsts.values().next().value as TrieNode, reader);
+        writeNode(out, firsts.values().next().value as TrieNode, leaves);
       } else {
         out.write('{"name":"","children":[');
         let first = true;
         for (const child of firsts?.values() ?? []) {
           if (!first) out.write(',');
           first = false;
-          this.writeNode(out, child, reader);
+          writeNode(out, child, leaves);
         }
         out.write(']}');
       }
     } finally {
-      reader.close();
-    }
-  }
-
-  private writeNode(out: OutFile, n: TrieNode, reader: BlockReader): void {
-    let s = `{"name":${JSON.stringify(n.s)}`;
-    if (n.off >= 0) {
-      // The entry is `{"name":<full>,<rest>}`: the leaf is `{"name":<segment>,<rest>,"name_full":<full>}`.
-      const entry = reader.read(n.off, n.len);
-      out.write(s + ',');
-      out.writeBuffer(entry.subarray(n.pre, n.len - 1));
-      out.write(',"name_full":');
-      out.writeBuffer(entry.subarray(8, n.pre - 1));
-      s = '';
-    }
-    if (n.c !== null) {
-      s += ',"children":[';
-      out.write(s);
-      let first = true;
-      for (const child of n.c.values()) {
-        if (!first) out.write(',');
-        first = false;
-        this.writeNode(out, child, reader);
-      }
-      out.write(']}');
-    } else {
-      out.write(s + '}');
+      leaves.close();
     }
   }
 }
 
-const BLOCK = 1024 * 1024;
-const MAX_BLOCKS = 24;
+function writeNode(out: OutFile, n: TrieNode, leaves: LeafStore): void {
+  let s = `{"name":${JSON.stringify(n.s)}`;
+  if (n.off >= 0) {
+    // The entry is `{"name":<full>,<rest>}`: the leaf is `{"name":<segment>,<rest>,"name_full":<full>}`.
+    const entry = leaves.next();
+    out.write(s + ',');
+    out.writeBuffer(entry.subarray(n.pre, n.len - 1));
+    out.write(',"name_full":');
+    out.writeBuffer(entry.subarray(8, n.pre - 1));
+    s = '';
+  }
+  if (n.c !== null) {
+    out.write(s + ',"children":[');
+    let first = true;
+    for (const child of n.c.values()) {
+      if (!first) out.write(',');
+      first = false;
+      writeNode(out, child, leaves);
+    }
+    out.write(']}');
+  } else {
+    out.write(s + '}');
+  }
+}
 
-/** Random reads of the entries file through a small LRU of 1 MiB blocks (tree order ≈ stream order locally). */
-class BlockReader {
-  private readonly fd: number;
-  private readonly blocks = new Map<number, Buffer>();
+/** Entries are regrouped in buckets of about this many bytes; one bucket is in memory at a time. */
+const BUCKET_BYTES = 24 * 1024 * 1024;
+const READ_CHUNK = 4 * 1024 * 1024;
 
-  constructor(path: string) {
-    this.fd = openSync(path, 'r');
+/**
+ * Hands out the leaves' entries in tree order. Tree order is not stream order, and random reads of a
+ * big file are slow, so the entries are first regrouped by one sequential read into bucket files, each
+ * holding a range of tree positions small enough to load whole (one bucket when the file is small).
+ */
+class LeafStore {
+  private readonly path: string;
+  private readonly offs: number[] = [];
+  private readonly lens: number[] = [];
+  /** First rank of each bucket, plus the total at the end. */
+  private readonly bucketStart: number[] = [0];
+  private rank = 0;
+  private bucket = -1;
+  private data: Buffer = Buffer.alloc(0);
+  /** Offset in `data` of each rank of the loaded bucket. */
+  private at: number[] = [];
+  private readonly bucketFiles: string[] = [];
+
+  constructor(path: string, top: TrieNode, bucketBytes: number) {
+    this.path = path;
+    // Tree order: a depth-first walk, as writeNode does it.
+    const stack: TrieNode[] = [top];
+    let bytes = 0;
+    while (stack.length > 0) {
+      const n = stack.pop() as TrieNode;
+      if (n.off >= 0) {
+        if (bytes + n.len > bucketBytes && bytes > 0) {
+          this.bucketStart.push(this.offs.length);
+          bytes = 0;
+        }
+        this.offs.push(n.off);
+        this.lens.push(n.len);
+        bytes += n.len;
+      }
+      if (n.c !== null) {
+        const kids = Array.from(n.c.values());
+        for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k] as TrieNode);
+      }
+    }
+    this.bucketStart.push(this.offs.length);
+    if (this.bucketStart.length > 2) this.split();
   }
 
-  /** Bytes [off, off+len) as a fresh or shared Buffer the caller uses before the next read. */
-  read(off: number, len: number): Buffer {
-    const b0 = Math.floor(off / BLOCK);
-    if (Math.floor((off + len - 1) / BLOCK) !== b0) {
-      const buf = Buffer.allocUnsafe(len);
-      readSync(this.fd, buf, 0, len, off);
-      return buf;
+  /** One sequential pass over the entries file, appending each leaf's entry to its bucket's file. */
+  private split(): void {
+    const nb = this.bucketStart.length - 1;
+    const order = this.offs
+      .map((_, r) => r)
+      .sort((a, b) => (this.offs[a] as number) - (this.offs[b] as number));
+    const bucketOf = new Uint32Array(this.offs.length);
+    for (let b = 0; b < nb; b++) {
+      for (let r = this.bucketStart[b] as number; r < (this.bucketStart[b + 1] as number); r++)
+        bucketOf[r] = b;
     }
-    let block = this.blocks.get(b0);
-    if (block === undefined) {
-      block = Buffer.allocUnsafe(BLOCK);
-      const n = readSync(this.fd, block, 0, BLOCK, b0 * BLOCK);
-      block = block.subarray(0, n);
-      if (this.blocks.size >= MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value as number);
-    } else {
-      this.blocks.delete(b0);
+    const fds: number[] = [];
+    for (let b = 0; b < nb; b++) {
+      const f = `${this.path}.bucket${b}`;
+      this.bucketFiles.push(f);
+      fds.push(openSync(f, 'w'));
     }
-    this.blocks.set(b0, block);
-    const start = off - b0 * BLOCK;
-    // Blocks are never reused after eviction, so a view is safe to hand out.
-    return block.subarray(start, start + len);
+    const fd = openSync(this.path, 'r');
+    try {
+      let chunk = Buffer.alloc(0);
+      let chunkStart = 0;
+      // Writes are gathered per bucket and written in batches (one writev each), not two syscalls an entry.
+      const queued: Buffer[][] = fds.map(() => []);
+      const queuedBytes: number[] = fds.map(() => 0);
+      const flush = (b: number): void => {
+        writevSync(fds[b] as number, queued[b] as Buffer[]);
+        queued[b] = [];
+        queuedBytes[b] = 0;
+      };
+      for (const r of order) {
+        const off = this.offs[r] as number;
+        const len = this.lens[r] as number;
+        if (off < chunkStart || off + len > chunkStart + chunk.length) {
+          chunk = Buffer.allocUnsafe(Math.max(READ_CHUNK, len));
+          chunk = chunk.subarray(0, readSync(fd, chunk, 0, chunk.length, off));
+          chunkStart = off;
+        }
+        const header = Buffer.allocUnsafe(8);
+        header.writeUInt32LE(r, 0);
+        header.writeUInt32LE(len, 4);
+        const b = bucketOf[r] as number;
+        (queued[b] as Buffer[]).push(header, chunk.subarray(off - chunkStart, off - chunkStart + len));
+        queuedBytes[b] = (queuedBytes[b] as number) + len + 8;
+        // writev takes at most 1024 buffers (IOV_MAX).
+        if ((queuedBytes[b] as number) >= 1 << 20 || (queued[b] as Buffer[]).length >= 1000) flush(b);
+      }
+      for (let b = 0; b < nb; b++) if ((queued[b] as Buffer[]).length > 0) flush(b);
+    } finally {
+      closeSync(fd);
+      for (const f of fds) closeSync(f);
+    }
+  }
+
+  private load(b: number): void {
+    this.bucket = b;
+    const first = this.bucketStart[b] as number;
+    const count = (this.bucketStart[b + 1] as number) - first;
+    this.at = new Array<number>(count);
+    if (this.bucketFiles.length === 0) {
+      this.data = readFileSync(this.path);
+      for (let i = 0; i < count; i++) this.at[i] = this.offs[first + i] as number;
+      return;
+    }
+    this.data = readFileSync(this.bucketFiles[b] as string);
+    for (let p = 0; p < this.data.length;) {
+      const r = this.data.readUInt32LE(p);
+      const len = this.data.readUInt32LE(p + 4);
+      this.at[r - first] = p + 8;
+      p += 8 + len;
+    }
+  }
+
+  /** The entry of the next leaf in tree order. */
+  next(): Buffer {
+    const r = this.rank++;
+    if (r >= (this.bucketStart[this.bucket + 1] ?? 0) || this.bucket < 0) this.load(this.bucket + 1);
+    const start = this.at[r - (this.bucketStart[this.bucket] as number)] as number;
+    return this.data.subarray(start, start + (this.lens[r] as number));
   }
 
   close(): void {
-    closeSync(this.fd);
+    for (const f of this.bucketFiles) rmSync(f, { force: true });
   }
 }
