@@ -1,0 +1,6 @@
+// The dstat CSV reader's public API: the exporter's `--dstat` check and the viewer's load lanes import this.
+export { checkDstatHeader, parseDstat, sniffDstat } from './dstat.js';
+export type { DstatSeriesName, SeriesGroup } from './series.js';
+export { SERIES_INFO, SERIES_NAMES } from './series.js';
+export type { DstatColumn, DstatLog, DstatProducer } from './types.js';
+export { DstatFormatError } from './types.js';
