@@ -1,4 +1,15 @@
 // Streaming subunit v2 decoder: byte chunks in, SubunitEvents out, damage reported the way python-subunit does.
+/*
+ * Where this decoder knowingly differs from python-subunit 1.4 (everything else is matched, and checked
+ * against it by test/reference/):
+ * - every `Parser Error` reason ends with ` at byte N`, N being the offset of the packet's signature;
+ * - where python-subunit itself crashes (struct.error on a number or timestamp past the packet end,
+ *   ValueError or a read to EOF on a length below 6, struct.error on a 3-byte length below 10), we emit
+ *   the same two `subunit.parser` events with our own reason (`Number at offset …`, `Timestamp at
+ *   offset …`, `Packet length N is less than the minimum of M bytes`) and read on after the packet;
+ * - non-packet bytes are handed on in pieces of at most 1 MiB, as python-subunit does when reading a
+ *   file; it also cuts them on 50 ms read pauses (pipes), which a byte-stream decoder cannot see.
+ */
 import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader, SubunitEvent } from './events.js';
 import { STATUS_BY_CODE } from './events.js';
@@ -197,6 +208,13 @@ export class V2Reader implements StreamReader {
     let j = i;
     while (j < limit) {
       const b = chunk[j] as number;
+      if (b < 0x80) {
+        // ASCII either completes a character or (after a stuck lead byte) raises without changing the
+        // pending bytes: either way the decoder's state is untouched and no character is pending.
+        tracker.mid = false;
+        j++;
+        continue;
+      }
       if (b === SIGNATURE && !tracker.mid) break;
       tracker.step(b);
       j++;
