@@ -64,24 +64,62 @@ const SKIP: Outcome = { status: 'skip', label: 'skip', style: Style.Reason };
 const XFAIL: Outcome = { status: 'xfail', label: 'xfail', style: Style.Traceback };
 const UXSUCCESS: Outcome = { status: 'uxsuccess', label: 'uxsuccess', style: Style.Traceback };
 
-/** Directive words (after trailing ':' are stripped); a null-prototype table, since words come from data. */
-const OUTCOMES: Record<string, Outcome | undefined> = Object.assign(
-  Object.create(null) as Record<string, Outcome>,
-  {
-    success: SUCCESS,
-    successful: SUCCESS,
-    failure: FAILURE,
-    error: ERROR,
-    skip: SKIP,
-    xfail: XFAIL,
-    uxsuccess: UXSUCCESS,
-  },
-);
+/** Directive words (after trailing ':' are stripped), matched on bytes; the index is the keyword's code. */
+const KEYWORDS = [
+  'test',
+  'testing',
+  'tags',
+  'time',
+  'progress',
+  'success',
+  'successful',
+  'failure',
+  'error',
+  'skip',
+  'xfail',
+  'uxsuccess',
+].map((w) => Uint8Array.from(w, (c) => c.charCodeAt(0)));
+const KW_TEST = 0;
+const KW_TAGS = 2;
+const KW_TIME = 3;
+const KW_PROGRESS = 4;
+/** Outcome by keyword code (codes 5..11). */
+const OUTCOME_BY_KW: readonly (Outcome | undefined)[] = [
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  SUCCESS,
+  SUCCESS,
+  FAILURE,
+  ERROR,
+  SKIP,
+  XFAIL,
+  UXSUCCESS,
+];
+
+/** The keyword code of bytes s..w, -1 when it is none ('testing' reports as 'test'). */
+function keyword(b: Uint8Array, s: number, w: number): number {
+  const len = w - s;
+  for (let k = 0; k < KEYWORDS.length; k++) {
+    const kw = KEYWORDS[k] as Uint8Array;
+    if (kw.length !== len || kw[0] !== b[s]) continue;
+    let j = 1;
+    while (j < len && kw[j] === b[s + j]) j++;
+    if (j === len) return k === 1 ? KW_TEST : k;
+  }
+  return -1;
+}
+
+/** python's `line[offset:-1].decode('utf8')` (invalid bytes become U+FFFD where python would raise). */
+function rest(b: Buffer, offset: number, e: number): string {
+  return offset >= e - 1 ? '' : b.toString('utf8', offset, e - 1);
+}
 
 const TRACEBACK_MIME = 'text/x-traceback; charset="utf8"; language="python"';
 const SIMPLE_TRACEBACK_MIME = 'text/x-traceback; charset="utf8"';
 
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /** Python `str.split()` whitespace (tags are split as text); control characters are part of that set. */
@@ -119,6 +157,75 @@ function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
+const d2 = (b: Uint8Array, k: number): number => ((b[k] as number) - 0x30) * 10 + (b[k + 1] as number) - 0x30;
+/** Midnight of the last date seen, in ms: time lines of one run share their date. */
+let lastDateKey = -1;
+let lastDateMs = 0;
+
+/**
+ * A `time:` value at bytes s..e. The usual `YYYY-MM-DD HH:MM:SS[.fraction][Z]` is read directly;
+ * anything else goes through the full pattern (parseV1Time).
+ */
+function parseTimeBytes(b: Uint8Array, s: number, e: number): number | null {
+  let k = s + 19;
+  const fast =
+    k <= e &&
+    isDigit(b[s]) &&
+    isDigit(b[s + 1]) &&
+    isDigit(b[s + 2]) &&
+    isDigit(b[s + 3]) &&
+    b[s + 4] === 0x2d &&
+    isDigit(b[s + 5]) &&
+    isDigit(b[s + 6]) &&
+    b[s + 7] === 0x2d &&
+    isDigit(b[s + 8]) &&
+    isDigit(b[s + 9]) &&
+    b[s + 10] !== NL &&
+    isDigit(b[s + 11]) &&
+    isDigit(b[s + 12]) &&
+    b[s + 13] === 0x3a &&
+    isDigit(b[s + 14]) &&
+    isDigit(b[s + 15]) &&
+    b[s + 16] === 0x3a &&
+    isDigit(b[s + 17]) &&
+    isDigit(b[s + 18]);
+  if (!fast) return parseV1Time(b.subarray(s, Math.max(s, e)));
+  let micro = 0;
+  if (k < e && b[k] === 0x2e && isDigit(b[k + 1])) {
+    let digits = 0;
+    let scale = 1;
+    k++;
+    const f0 = k;
+    while (k < e && isDigit(b[k])) {
+      digits = digits * 10 + (b[k] as number) - 0x30;
+      scale *= 10;
+      k++;
+    }
+    // digits / 10^n is the correctly rounded double of "0.<digits>" while both are exact (n <= 15).
+    if (k - f0 > 15) return parseV1Time(b.subarray(s, e));
+    micro = Math.trunc((digits / scale) * 1e6);
+  }
+  // A zone offset takes the full path; 'Z', the end, or anything the pattern ignores means UTC.
+  if (k < e && (b[k] === 0x2b || b[k] === 0x2d)) return parseV1Time(b.subarray(s, e));
+  const year = d2(b, s) * 100 + d2(b, s + 2);
+  const month = d2(b, s + 5);
+  const day = d2(b, s + 8);
+  const hour = d2(b, s + 11);
+  const minute = d2(b, s + 14);
+  const second = d2(b, s + 17);
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return parseV1Time(b.subarray(s, e));
+  }
+  if (hour > 23 || minute > 59 || second > 59 || micro > 999999) return null;
+  const key = year * 10000 + month * 100 + day;
+  if (key !== lastDateKey) {
+    lastDateKey = key;
+    lastDateMs = Date.UTC(year, month - 1, day);
+  }
+  return (lastDateMs + ((hour * 60 + minute) * 60 + second) * 1000) * 1000 + micro;
 }
 
 /**
@@ -194,36 +301,39 @@ export class V1Reader implements StreamReader {
 
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error('V1Reader: push() after end()');
-    const n = chunk.length;
+    // A Buffer view (no copy) gives native line search and native small-range decoding.
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const n = buf.length;
     let pos = 0;
     while (pos < n) {
       if (this.state === State.Multipart && this.part === Part.Body) {
         // Chunk bodies are raw bytes: take them directly, whatever lines they contain.
         const take = Math.min(this.bodyLeft, n - pos);
-        this.body.push(chunk.slice(pos, pos + take));
+        this.body.push(buf.slice(pos, pos + take));
         this.bodySize += take;
         this.bodyLeft -= take;
         pos += take;
         if (this.bodyLeft === 0) this.part = Part.Length;
         continue;
       }
-      const nl = chunk.indexOf(NL, pos);
+      const nl = buf.indexOf(NL, pos);
       if (nl < 0) {
-        this.carry.push(chunk.slice(pos));
+        this.carry.push(Uint8Array.prototype.slice.call(buf, pos));
         this.carrySize += n - pos;
         break;
       }
-      let line = chunk.subarray(pos, nl + 1);
       if (this.carrySize > 0) {
-        this.carry.push(line.slice());
-        line = concat(this.carry, this.carrySize + line.length);
+        this.carry.push(Uint8Array.prototype.slice.call(buf, pos, nl + 1));
+        const joined = Buffer.concat(this.carry, this.carrySize + nl + 1 - pos);
         this.carry = [];
         this.carrySize = 0;
-      } else if (this.carry.length > 0) {
-        this.carry = [];
+        this.line(joined, 0, joined.length);
+      } else {
+        this.line(buf, pos, nl + 1);
       }
       pos = nl + 1;
-      this.line(line);
     }
     this.consumed += n;
     this.flushOut();
@@ -234,10 +344,10 @@ export class V1Reader implements StreamReader {
     this.ended = true;
     if (this.carrySize > 0) {
       // python's readline hands over the last line without its LF; it is processed like any other.
-      const last = concat(this.carry, this.carrySize);
+      const last = Buffer.concat(this.carry, this.carrySize);
       this.carry = [];
       this.carrySize = 0;
-      this.line(last.slice());
+      this.line(last, 0, last.length);
     }
     this.flushOut();
     switch (this.state) {
@@ -253,80 +363,78 @@ export class V1Reader implements StreamReader {
     }
   }
 
-  private line(line: Uint8Array): void {
+  /** One line: bytes s..e of b (e is past the LF, or the stream's end for a last line without one). */
+  private line(b: Buffer, s: number, e: number): void {
     switch (this.state) {
       case State.Simple:
-        this.simpleLine(line);
+        this.simpleLine(b, s, e);
         return;
       case State.Multipart:
-        this.multipartLine(line);
+        this.multipartLine(b, s, e);
         return;
       default:
-        this.directive(line);
+        this.directive(b, s, e);
     }
   }
 
   /** A line outside details: a directive, or plain output. */
-  private directive(line: Uint8Array): void {
-    const len = line.length;
-    if (len === 0 || isSpace(line[0] as number)) {
-      this.plain(line);
+  private directive(b: Buffer, s: number, e: number): void {
+    if (e === s || isSpace(b[s] as number)) {
+      this.plain(b, s, e);
       return;
     }
-    let t = 1;
-    while (t < len && !isSpace(line[t] as number)) t++;
+    let t = s + 1;
+    while (t < e && !isSpace(b[t] as number)) t++;
     let r = t;
-    while (r < len && isSpace(line[r] as number)) r++;
-    if (r === len) {
+    while (r < e && isSpace(b[r] as number)) r++;
+    if (r === e) {
       // One word only: not a directive.
-      this.plain(line);
+      this.plain(b, s, e);
       return;
     }
     let w = t;
-    while (w > 0 && line[w - 1] === 0x3a) w--;
-    const word = latin1(line.subarray(0, w));
+    while (w > s && b[w - 1] === 0x3a) w--;
+    const word = keyword(b, s, w);
     const offset = t + 1;
-    if (word === 'test' || word === 'testing') {
-      if (this.state === State.Outside) this.startTest(line, offset);
-      else this.plain(line);
-      return;
-    }
-    const outcome = OUTCOMES[word];
-    if (outcome !== undefined) {
-      if (this.state === State.InTest) this.outcomeLine(line, offset, outcome);
-      else this.plain(line);
-      return;
-    }
-    if (word === 'tags') {
-      this.tagsLine(line, offset);
-    } else if (word === 'time') {
-      const us = parseV1Time(line.subarray(offset, len - 1));
-      if (us === null) this.plain(line);
-      else this.nowUs = us;
-    } else if (word === 'progress') {
-      // Progress has no StreamResult counterpart: it is dropped; a value python could not parse is output.
-      const v = latin1(line.subarray(offset)).trim();
-      if (!(PROGRESS.test(v) || v === 'push' || v === 'pop')) this.plain(line);
-    } else {
-      this.plain(line);
+    switch (word) {
+      case KW_TEST:
+        if (this.state === State.Outside) this.startTest(b, offset, e);
+        else this.plain(b, s, e);
+        return;
+      case KW_TAGS:
+        this.tagsLine(b, offset, e);
+        return;
+      case KW_TIME: {
+        const us = parseTimeBytes(b, offset, e - 1);
+        if (us === null) this.plain(b, s, e);
+        else this.nowUs = us;
+        return;
+      }
+      case KW_PROGRESS: {
+        // Progress has no StreamResult counterpart: it is dropped; a value python could not parse is output.
+        const v = b.toString('latin1', offset, e).trim();
+        if (!(PROGRESS.test(v) || v === 'push' || v === 'pop')) this.plain(b, s, e);
+        return;
+      }
+      case -1:
+        this.plain(b, s, e);
+        return;
+      default:
+        if (this.state === State.InTest) this.outcomeLine(b, s, offset, e, OUTCOME_BY_KW[word] as Outcome);
+        else this.plain(b, s, e);
     }
   }
 
-  /** The text after the directive word, without the line's last byte (python's `line[offset:-1]`). */
-  private static rest(line: Uint8Array, offset: number): string {
-    return offset >= line.length - 1 ? '' : utf8.decode(line.subarray(offset, line.length - 1));
-  }
-
-  private startTest(line: Uint8Array, offset: number): void {
+  private startTest(b: Buffer, offset: number, e: number): void {
     this.flushOut();
-    this.current = V1Reader.rest(line, offset);
+    this.current = rest(b, offset, e);
     this.state = State.InTest;
     this.emit(this.current, 'inprogress', null, null, null, false);
     this.testTags = new Set(this.globalTags);
   }
 
-  private outcomeLine(line: Uint8Array, offset: number, outcome: Outcome): void {
-    const name = V1Reader.rest(line, offset);
+  private outcomeLine(b: Buffer, s: number, offset: number, e: number, outcome: Outcome): void {
+    const name = rest(b, offset, e);
     const current = this.current;
     if (name === current) {
       this.outcome = outcome;
@@ -342,27 +450,46 @@ export class V1Reader implements StreamReader {
       this.part = Part.LookForContent;
       this.details = new Map();
     } else {
-      this.plain(line);
+      this.plain(b, s, e);
     }
   }
 
-  private tagsLine(line: Uint8Array, offset: number): void {
+  private tagsLine(b: Buffer, offset: number, e: number): void {
     const target = this.testTags ?? this.globalTags;
-    const words = utf8.decode(line.subarray(offset)).split(PY_STR_WS);
     const added: string[] = [];
     const gone: string[] = [];
-    for (const w of words) {
-      if (w.length === 0) continue;
+    const take = (w: string): void => {
+      if (w.length === 0) return;
       if (w.startsWith('-')) gone.push(w.slice(1));
       else added.push(w);
+    };
+    let ascii = true;
+    for (let k = offset; k < e; k++) {
+      const c = b[k] as number;
+      // Bytes python's str.split() would treat specially (non-ASCII, the 0x1c-0x1f separators): full path.
+      if (c >= 0x80 || (c >= 0x1c && c <= 0x1f)) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      let k = offset;
+      while (k < e) {
+        while (k < e && isSpace(b[k] as number)) k++;
+        const from = k;
+        while (k < e && !isSpace(b[k] as number)) k++;
+        if (k > from) take(b.toString('latin1', from, k));
+      }
+    } else {
+      for (const w of b.toString('utf8', offset, e).split(PY_STR_WS)) take(w);
     }
     // TagContext.change_tags: add the new set, then remove the gone set.
     for (const t of added) target.add(t);
     for (const t of gone) target.delete(t);
   }
 
-  private simpleLine(line: Uint8Array): void {
-    if (line.length === 2 && line[0] === 0x5d && line[1] === NL) {
+  private simpleLine(b: Buffer, s: number, e: number): void {
+    if (e - s === 2 && b[s] === 0x5d && b[s + 1] === NL) {
       const bytes = concat(this.simple, this.simpleSize);
       this.simple = [];
       this.simpleSize = 0;
@@ -374,19 +501,19 @@ export class V1Reader implements StreamReader {
       return;
     }
     // A line starting " ]" is a quoted "]": drop the space.
-    const keep = line.length >= 2 && line[0] === 0x20 && line[1] === 0x5d ? line.subarray(1) : line;
-    this.simple.push(keep.slice());
-    this.simpleSize += keep.length;
+    const from = e - s >= 2 && b[s] === 0x20 && b[s + 1] === 0x5d ? s + 1 : s;
+    this.simple.push(Uint8Array.prototype.slice.call(b, from, e));
+    this.simpleSize += e - from;
   }
 
-  private multipartLine(line: Uint8Array): void {
+  private multipartLine(b: Buffer, s: number, e: number): void {
     switch (this.part) {
       case Part.LookForContent: {
-        if (line.length === 2 && line[0] === 0x5d && line[1] === NL) {
+        if (e - s === 2 && b[s] === 0x5d && b[s + 1] === NL) {
           this.finishTest();
           return;
         }
-        const text = utf8.decode(line.subarray(0, Math.max(0, line.length - 1)));
+        const text = rest(b, s, e);
         const space = text.indexOf(' ');
         // `Content-Type: main/sub` (the field name is not checked); ContentType(main, sub) prints as main/sub.
         this.partMime = space < 0 ? text : text.slice(space + 1);
@@ -394,17 +521,17 @@ export class V1Reader implements StreamReader {
         return;
       }
       case Part.Name:
-        this.partName = utf8.decode(line.subarray(0, Math.max(0, line.length - 1)));
+        this.partName = rest(b, s, e);
         this.body = [];
         this.bodySize = 0;
         this.part = Part.Length;
         return;
       case Part.Length: {
-        const size = chunkSize(line);
+        const size = chunkSize(b, s, e);
         if (size === null) {
           // Not a chunk header (python raises): the part ends here and the line is read as the next header.
           this.finishPart();
-          this.multipartLine(line);
+          this.multipartLine(b, s, e);
         } else if (size === 0) {
           this.finishPart();
         } else {
@@ -484,9 +611,10 @@ export class V1Reader implements StreamReader {
     this.sink.event(e);
   }
 
-  private plain(line: Uint8Array): void {
-    this.out.push(line);
-    this.outSize += line.length;
+  private plain(b: Buffer, s: number, e: number): void {
+    // A view for now: flushOut() copies before push() returns, so the caller may reuse its chunk.
+    this.out.push(b.subarray(s, e));
+    this.outSize += e - s;
   }
 
   private flushOut(): void {
@@ -517,11 +645,10 @@ export class V1Reader implements StreamReader {
  * A chunk-size line as subunit's strict chunked decoder accepts it: hex digits then CRLF (the line's end).
  * Returns null for anything else. Sizes beyond 2^53 are capped: they swallow the rest of the stream either way.
  */
-function chunkSize(line: Uint8Array): number | null {
-  const len = line.length;
-  if (len < 3 || line[len - 1] !== NL || line[len - 2] !== CR) return null;
+function chunkSize(line: Uint8Array, s: number, e: number): number | null {
+  if (e - s < 3 || line[e - 1] !== NL || line[e - 2] !== CR) return null;
   let v = 0;
-  for (let k = 0; k < len - 2; k++) {
+  for (let k = s; k < e - 2; k++) {
     const b = line[k] as number;
     let d: number;
     if (b >= 0x30 && b <= 0x39) d = b - 0x30;
