@@ -1,7 +1,16 @@
 // The loader against a fake fetch: config in either place, .gz with or without server decompression, one shard per test.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { loadBytes, loadDetails, loadReport, loadTests, LoadError, resetLoaderCaches } from './loader';
+import { readFileSync } from 'node:fs';
+import {
+  loadBytes,
+  loadDetails,
+  loadDstat,
+  loadReport,
+  loadTests,
+  LoadError,
+  resetLoaderCaches,
+} from './loader';
 
 let files: Map<string, Uint8Array<ArrayBuffer>>;
 let requested: string[];
@@ -140,5 +149,42 @@ describe('loader', () => {
     expect(stats?.count).toBe(3);
     expect(stats?.status_counts).toEqual({ success: 1, fail: 1, skip: 1 });
     expect(stats?.failures.map((f) => f.name)).toEqual(['c']);
+  });
+
+  it("parses the run's dstat log with the run start as reference, and reports a broken one", async () => {
+    const csv = readFileSync('examples/dstat.csv', 'utf8');
+    const stats = {
+      count: 1,
+      start: '2026-01-01T00:00:00+00:00',
+      end: null,
+      total_duration: 0,
+      failures: [],
+      skips: [],
+    };
+    const run = (raw: string, dstat: string): object => ({
+      id: 0,
+      name: raw,
+      source: 's',
+      raw,
+      details: '',
+      tree: '',
+      stats,
+      dstat,
+    });
+    put('config.json', {
+      deployer: false,
+      datasets: [],
+      tempest: [run('a.json', 'dstat_log.csv.gz'), run('b.json', 'nope.csv')],
+    });
+    put('dstat_log.csv.gz', csv, true);
+    put('nope.csv', 'this is not,a dstat log\n1,2\n');
+    const report = await loadReport();
+    const [a, b] = report.runs;
+    if (!a || !b) throw new Error('two runs expected');
+    const log = await loadDstat(a);
+    expect(log?.rows).toBeGreaterThan(10);
+    expect(log?.timeMs.length).toBe(log?.rows);
+    expect(Object.keys(log?.series ?? {})).toContain('cpu_user');
+    await expect(loadDstat(b)).rejects.toThrow(LoadError);
   });
 });

@@ -4,7 +4,8 @@ import { EXPORT_STATUSES } from '../../../src/contract/export-format';
 import type { ReportModel, RunModel, TestTable } from '../model/types';
 import { bytesToText, decodeBase64, gunzip, isGzip, maybeGunzip } from './bytes';
 import { asStats, parseConfig } from './config';
-import { buildTestTable, countStatuses, DataFormatError } from './test-table';
+import { buildTestTable, countStatuses, DataFormatError, parseIsoUtcMs } from './test-table';
+import { parseDstat, DstatFormatError, type DstatLog } from '../../../src/formats/dstat/index';
 
 export { DataFormatError } from './test-table';
 
@@ -277,8 +278,42 @@ export async function loadDetails(run: RunModel, index: number): Promise<Map<str
   return out;
 }
 
+const dstatLogs = new Map<string, Promise<DstatLog>>();
+
+/** The run's start (UTC ms): dstat's yearless local times take their year from it when the log has no date. */
+function runStartMs(run: RunModel): number {
+  const fromStats = parseIsoUtcMs(run.stats.start);
+  if (Number.isFinite(fromStats)) return fromStats;
+  let min = Infinity;
+  for (const v of run.tests?.startMs ?? []) if (v < min) min = v;
+  return min;
+}
+
+/** The run's dstat log, parsed with the run's start as reference; null when the run has none. */
+export async function loadDstat(run: RunModel): Promise<DstatLog | null> {
+  const path = run.files.dstat;
+  if (path === null || path === '') return null;
+  const ref = runStartMs(run);
+  const cacheKey = `${path}\n${ref}`;
+  let p = dstatLogs.get(cacheKey);
+  if (!p) {
+    p = loadBytes(path).then((bytes) => {
+      try {
+        return parseDstat(bytesToText(bytes), Number.isFinite(ref) ? { referenceUtcMs: ref } : {});
+      } catch (e) {
+        if (e instanceof DstatFormatError) throw new LoadError(`${path}: ${e.message}`, 'malformed', path);
+        throw e;
+      }
+    });
+    dstatLogs.set(cacheKey, p);
+    p.catch(() => dstatLogs.delete(cacheKey));
+  }
+  return p;
+}
+
 /** For tests: forget what was cached between loads. */
 export function resetLoaderCaches(): void {
+  dstatLogs.clear();
   embeddedIndex = null;
   baseDir = '';
   pendingTests.clear();

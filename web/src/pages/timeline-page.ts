@@ -2,7 +2,8 @@
 import type { AppContext, Page } from '../app/app';
 import { errorBox } from '../app/app';
 import { h, replace } from '../app/dom';
-import { loadTests } from '../data/loader';
+import { loadDstat, loadTests } from '../data/loader';
+import type { DstatLog } from '../../../src/formats/dstat/index';
 import type { RunModel, TestTable } from '../model/types';
 import { formatHash, testHash, type Route, type TimelineViewState } from '../state/url';
 import { mountTimeline, type TimelineHandle } from '../timeline/index';
@@ -54,16 +55,28 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
 
   void (async () => {
     try {
+      // Both at once; a dstat log that cannot be read costs the load lanes only, never the timeline.
+      const dstatPromise = loadDstat(run).then(
+        (log) => ({ log, error: null }),
+        (e: unknown) => ({ log: null, error: e instanceof Error ? e.message : String(e) }),
+      );
       tests = await loadTests(run);
+      const dstat: { log: DstatLog | null; error: string | null } = await dstatPromise;
       if (!alive) return;
       state = resolveState(route, tests);
       if (route.testName !== null) writer.write(state);
       const mount = h('div', { class: 'timeline-mount' });
-      replace(el, mount);
+      replace(
+        el,
+        dstat.error === null
+          ? null
+          : h('p', { class: 'error-inline' }, `Load lanes unavailable: ${dstat.error}`),
+        mount,
+      );
       handle = mountTimeline(mount, {
         run,
         tests,
-        dstat: null,
+        dstat: dstat.log,
         state,
         onStateChange(patch) {
           state = { ...state, ...patch };
