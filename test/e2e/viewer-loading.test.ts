@@ -238,6 +238,49 @@ describe('viewer loading', () => {
     await page.close();
   });
 
+  it("the run's dstat log (datasets layout, gzipped) reaches the load lanes; a broken one only loses them", async () => {
+    const site = makeSite();
+    const sample = 'stestr-repo-run-1';
+    const config = JSON.parse(readFileSync(join(EXPECTED_DIR, sample, 'config.json'), 'utf8')) as {
+      datasets: { artifacts: object[] }[];
+    };
+    config.datasets[0]?.artifacts.push({
+      path: 'dstat_log.csv.gz',
+      artifact_name: 'dstat_log.csv',
+      artifact_type: 'dstat',
+      content_type: 'text/csv',
+      primary: false,
+      content_encoding: 'gzip',
+    });
+    site.write('config.json', config);
+    for (const kind of ['raw', 'details', 'stats']) {
+      const f = `pub-run-1.v2.subunit-0-${kind}.json`;
+      site.write(f, readFileSync(join(EXPECTED_DIR, sample, f), 'utf8'));
+    }
+    site.write('dstat_log.csv.gz', readFileSync('examples/dstat.csv', 'utf8'), { gzip: true });
+    const server = await serve(site);
+    const { page, errors } = await open(`${server.url}#/run/pub-run-1.v2.subunit/timeline`);
+    await expect
+      .poll(() => page.evaluate('window.__stackvizTimeline?.loadLanes.length ?? 0'))
+      .toBeGreaterThan(0);
+    const startMs = Date.parse('2026-11-28T14:36:23.5Z');
+    const values = (await page.evaluate(`window.__stackvizTimeline.valueAt(${startMs})`)) as Record<
+      string,
+      number
+    > | null;
+    expect(values).not.toBeNull();
+    expect(Object.keys(values ?? {}).length).toBeGreaterThan(3);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: '/tmp/stackviz-viewer-timeline-dstat.png' });
+    // The same report with a log that is not dstat: the timeline still shows, with a note.
+    site.write('dstat_log.csv.gz', 'hello,world\n', { gzip: true });
+    await page.reload();
+    await page.waitForSelector('.error-inline');
+    expect(await page.textContent('.error-inline')).toContain('Load lanes unavailable');
+    await expect.poll(() => page.evaluate('window.__stackvizTimeline?.rows ?? 0')).toBeGreaterThan(0);
+    await page.close();
+  });
+
   it('a test named <script>alert(1)</script> shows as text and runs nothing', async () => {
     const site = makeSite();
     const evil = '<script>alert(1)</script>';
