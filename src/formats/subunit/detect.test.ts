@@ -1,0 +1,106 @@
+// Format detection: v1/v2 from the first bytes, and AutoReader giving the same events as the right reader.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AutoReader, createReader, DETECT_WINDOW, detectVersion } from './detect.js';
+import type { StreamReader, SubunitEvent } from './events.js';
+import { V1Reader } from './v1.js';
+import { V2Reader } from './v2.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const STREAMS = join(ROOT, 'test/fixtures/streams');
+const REPO = join(ROOT, 'examples/stestr-repo/.stestr');
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
+
+const v2Samples = readdirSync(STREAMS).map((f) => new Uint8Array(readFileSync(join(STREAMS, f))));
+const v1Runs = ['0', '1', '2'].map((f) => new Uint8Array(readFileSync(join(REPO, f))));
+
+function collect(
+  make: (sink: { event(e: SubunitEvent): void }) => StreamReader,
+  chunks: Uint8Array[],
+): unknown[] {
+  const events: unknown[] = [];
+  const reader = make({
+    event: (e) => events.push({ ...e, fileBytes: e.fileBytes && Buffer.from(e.fileBytes).toString('hex') }),
+  });
+  for (const c of chunks) reader.push(c);
+  reader.end();
+  return events;
+}
+
+describe('detectVersion', () => {
+  it('sees v2 in every sample stream and v1 in every stored stestr run', () => {
+    expect(v2Samples.length).toBeGreaterThan(3);
+    for (const s of v2Samples) expect(detectVersion(s)).toBe('v2');
+    for (const s of v1Runs) expect(detectVersion(s)).toBe('v1');
+  });
+
+  it('looks past a leading banner for either version', () => {
+    const banner = enc('Running tests...\nsome runner output\n');
+    expect(detectVersion(cat(banner, v2Samples[0] as Uint8Array))).toBe('v2');
+    expect(detectVersion(cat(banner, v1Runs[1] as Uint8Array))).toBe('v1');
+  });
+
+  it('does not take a 0xB3 inside a UTF-8 character for a packet', () => {
+    // "³ " is C2 B3 20: a 0xB3 followed by a version-2-looking byte, but mid-character.
+    expect(detectVersion(enc('x³ y\ntest: a\nsuccess: a\n'))).toBe('v1');
+  });
+
+  it('wants a directive word at a line start followed by text', () => {
+    expect(detectVersion(enc('time: 2026-01-01 00:00:00Z\n'))).toBe('v1');
+    expect(detectVersion(enc('successful\tfoo\n'))).toBe('v1');
+    expect(detectVersion(enc('a test: b\n'))).toBeNull();
+    expect(detectVersion(enc('test:\n'))).toBeNull();
+    expect(detectVersion(enc('testx: a\n'))).toBeNull();
+    expect(detectVersion(Uint8Array.of(0xb3))).toBeNull();
+    expect(detectVersion(new Uint8Array(0))).toBeNull();
+  });
+
+  it('only looks at the first DETECT_WINDOW bytes', () => {
+    const filler = enc('.'.repeat(DETECT_WINDOW - 1) + '\n');
+    expect(detectVersion(cat(filler, enc('test: a\n')))).toBeNull();
+  });
+});
+
+describe('createReader and AutoReader', () => {
+  it('createReader picks the reader by the first bytes (v2 when nothing shows)', () => {
+    const sink = { event: () => undefined };
+    expect(createReader(v1Runs[0] as Uint8Array, sink)).toBeInstanceOf(V1Reader);
+    expect(createReader(v2Samples[0] as Uint8Array, sink)).toBeInstanceOf(V2Reader);
+    expect(createReader(new Uint8Array(0), sink)).toBeInstanceOf(V2Reader);
+  });
+
+  it('AutoReader gives exactly the chosen reader’s events, whole or byte by byte', () => {
+    const cases: [Uint8Array, 'v1' | 'v2'][] = [
+      ...v2Samples.map((s): [Uint8Array, 'v2'] => [s, 'v2']),
+      ...v1Runs.slice(1).map((s): [Uint8Array, 'v1'] => [s, 'v1']),
+      [cat(enc('banner\n'), v1Runs[2] as Uint8Array), 'v1'],
+    ];
+    for (const [bytes, v] of cases) {
+      const want = collect((sink) => (v === 'v1' ? new V1Reader(sink) : new V2Reader(sink)), [bytes]);
+      const auto = new AutoReader({ event: () => undefined });
+      auto.push(bytes);
+      auto.end();
+      expect(auto.version).toBe(v);
+      expect(collect((sink) => new AutoReader(sink), [bytes])).toEqual(want);
+      const head = Array.from(bytes.subarray(0, 300), (b) => Uint8Array.of(b));
+      expect(collect((sink) => new AutoReader(sink), [...head, bytes.subarray(300)])).toEqual(want);
+    }
+  });
+
+  it('AutoReader decides at the end for short streams and counts bytes', () => {
+    const sink = { event: () => undefined };
+    const r = new AutoReader(sink);
+    r.push(enc('te'));
+    expect(r.version).toBeNull();
+    r.push(enc('st: a'));
+    expect(r.version).toBe('v1');
+    r.end();
+    expect(r.bytesRead).toBe(7);
+    const plain = new AutoReader(sink);
+    plain.push(enc('just text'));
+    plain.end();
+    expect(plain.version).toBe('v2');
+  });
+});

@@ -1,0 +1,182 @@
+// Subunit v1 or v2 from a stream's first bytes, and a reader that decides by itself before decoding.
+import type { EventSink, StreamReader } from './events.js';
+import { V1Reader } from './v1.js';
+import { PyUtf8Tracker, V2Reader } from './v2.js';
+
+export type SubunitVersion = 'v1' | 'v2';
+
+/**
+ * How many leading bytes detection looks at. Neither python-subunit nor stestr detects anything (each tool
+ * is told the version: stestr stores v1 and reads v2), so the rule is ours; this much covers any runner
+ * banner printed before the first packet or directive.
+ */
+export const DETECT_WINDOW = 64 * 1024;
+
+const SIGNATURE = 0xb3;
+/** The v1 words that start a directive line (python-subunit's `_ParserState.lineReceived`). */
+const V1_WORDS = new Set([
+  'test',
+  'testing',
+  'success',
+  'successful',
+  'failure',
+  'error',
+  'skip',
+  'xfail',
+  'uxsuccess',
+  'tags',
+  'time',
+  'progress',
+]);
+
+/**
+ * The rule: walk the bytes once; the first piece of evidence decides.
+ * - v2: a 0xB3 byte that python-subunit's v2 parser would take as a packet start (not inside a UTF-8
+ *   character, tracked as that parser does) followed by a flags byte whose version nibble is 2;
+ * - v1: a line (at the start or after LF) that begins with a v1 directive word, then `:` or a space/tab,
+ *   then more text (`test: …`, `time: …`, `tags: …`, `success …`).
+ * Bytes before the evidence (a runner's banner) are fine: both readers keep them as `stdout` output.
+ * Returns null when the first DETECT_WINDOW bytes hold no evidence (e.g. empty, or only plain text).
+ */
+export function detectVersion(bytes: Uint8Array): SubunitVersion | null {
+  const d = new Detector();
+  d.feed(bytes.subarray(0, DETECT_WINDOW));
+  return d.finish();
+}
+
+const MORE = 2;
+
+/** Incremental detection over bytes that arrive in pieces; each byte is examined once (lookahead waits). */
+class Detector {
+  private readonly tracker = new PyUtf8Tracker();
+  private buf = new Uint8Array(1024);
+  private size = 0;
+  private pos = 0;
+  private lineStart = true;
+  result: SubunitVersion | null = null;
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** The bytes fed so far. */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.size);
+  }
+
+  feed(chunk: Uint8Array): SubunitVersion | null {
+    if (this.size + chunk.length > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.size + chunk.length));
+      grown.set(this.buf.subarray(0, this.size));
+      this.buf = grown;
+    }
+    this.buf.set(chunk, this.size);
+    this.size += chunk.length;
+    return this.scan(false);
+  }
+
+  finish(): SubunitVersion | null {
+    return this.scan(true);
+  }
+
+  private scan(final: boolean): SubunitVersion | null {
+    if (this.result !== null) return this.result;
+    const bytes = this.buf;
+    const n = Math.min(this.size, DETECT_WINDOW);
+    for (let k = this.pos; k < n; k++) {
+      const b = bytes[k] as number;
+      if (b === SIGNATURE && !this.tracker.mid) {
+        if (k + 1 >= n && !final) return this.wait(k);
+        if (k + 1 < n && ((bytes[k + 1] as number) & 0xf0) === 0x20) return (this.result = 'v2');
+      } else if (this.lineStart) {
+        const v1 = isV1Directive(bytes, k, n, final);
+        if (v1 === MORE) return this.wait(k);
+        if (v1 === 1) return (this.result = 'v1');
+      }
+      this.tracker.step(b);
+      this.lineStart = b === 0x0a;
+    }
+    this.pos = n;
+    return null;
+  }
+
+  private wait(k: number): null {
+    this.pos = k;
+    return null;
+  }
+}
+
+/** 1: a v1 directive starts at `at`; 0: it does not; MORE: the bytes end before that is known. */
+function isV1Directive(bytes: Uint8Array, at: number, n: number, final: boolean): number {
+  const more = final ? 0 : MORE;
+  let k = at;
+  while (k < n && k - at < 11 && (bytes[k] as number) >= 0x61 && (bytes[k] as number) <= 0x7a) k++;
+  if (k >= n) return more;
+  if (k === at || !V1_WORDS.has(String.fromCharCode(...bytes.subarray(at, k)))) return 0;
+  while (k < n && bytes[k] === 0x3a) k++;
+  if (k >= n) return more;
+  if (bytes[k] !== 0x20 && bytes[k] !== 0x09) return 0;
+  while (k < n && (bytes[k] === 0x20 || bytes[k] === 0x09)) k++;
+  if (k >= n) return more;
+  return bytes[k] !== 0x0a && bytes[k] !== 0x0d ? 1 : 0;
+}
+
+export interface ReaderOptions {
+  /** File name for bytes that are not subunit (both readers); default `stdout`. */
+  nonSubunitName?: string;
+}
+
+/** A reader for the version the first bytes show; v2 (the current protocol) when they show nothing. */
+export function createReader(
+  firstBytes: Uint8Array,
+  sink: EventSink,
+  opts: ReaderOptions = {},
+): StreamReader {
+  return detectVersion(firstBytes) === 'v1' ? new V1Reader(sink, opts) : new V2Reader(sink, opts);
+}
+
+/**
+ * A StreamReader that holds the first bytes until the version is known (or DETECT_WINDOW bytes or the end
+ * arrive), then hands them and everything after to the chosen reader. For callers whose first chunk may be
+ * tiny (stdin, pipes).
+ */
+export class AutoReader implements StreamReader {
+  private readonly sink: EventSink;
+  private readonly opts: ReaderOptions;
+  private inner: StreamReader | null = null;
+  private detector: Detector | null = new Detector();
+  /** The version used, once decided. */
+  version: SubunitVersion | null = null;
+
+  constructor(sink: EventSink, opts: ReaderOptions = {}) {
+    this.sink = sink;
+    this.opts = opts;
+  }
+
+  get bytesRead(): number {
+    return this.inner === null ? 0 : this.inner.bytesRead;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.inner !== null) {
+      this.inner.push(chunk);
+      return;
+    }
+    const d = this.detector as Detector;
+    const v = d.feed(chunk);
+    if (v !== null || d.length >= DETECT_WINDOW) this.start(v ?? 'v2');
+  }
+
+  end(): void {
+    if (this.inner === null) this.start((this.detector as Detector).finish() ?? 'v2');
+    (this.inner as StreamReader).end();
+  }
+
+  private start(version: SubunitVersion): void {
+    const head = (this.detector as Detector).bytes();
+    this.detector = null;
+    this.version = version;
+    this.inner = version === 'v1' ? new V1Reader(this.sink, this.opts) : new V2Reader(this.sink, this.opts);
+    if (head.length > 0) this.inner.push(head);
+  }
+}
