@@ -21,11 +21,15 @@ export class TestAssembler implements EventSink {
   private readonly open = new Map<string, TestRecord>();
   private readonly output = new Map<string, StreamOutput>();
   private finished = false;
-  /** Tests handed over so far (completed and flushed). */
-  testsEmitted = 0;
+  private emitted = 0;
 
   constructor(callbacks: AssemblerCallbacks) {
     this.callbacks = callbacks;
+  }
+
+  /** Tests handed over so far (completed and flushed). */
+  get testsEmitted(): number {
+    return this.emitted;
   }
 
   /** How many tests are open now (for memory checks and progress). */
@@ -71,7 +75,7 @@ export class TestAssembler implements EventSink {
     if (e.tags !== null) record.tags = e.tags;
     if (e.status !== null && e.status !== 'inprogress') {
       this.open.delete(key);
-      this.testsEmitted++;
+      this.emitted++;
       this.callbacks.onTest(record);
     }
   }
@@ -89,7 +93,7 @@ export class TestAssembler implements EventSink {
       const record = left[k] as TestRecord;
       record.endUs = null;
       record.incomplete = true;
-      this.testsEmitted++;
+      this.emitted++;
       this.callbacks.onTest(record);
     }
     for (const out of this.output.values()) this.callbacks.onStreamOutput?.(out);
