@@ -1,0 +1,225 @@
+// Browser tests of the reports anyone can open: the --html site behind a plain static server (with and without
+// -z) and the --single-file report from file:// show the same counts and open a failing test's details.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
+
+interface RunConfig {
+  key?: string;
+  name: string;
+  raw: string;
+  details: string;
+  details_shards?: string[];
+  stats: { count: number; failures: { name: string; details_key?: string | null }[] };
+}
+interface RawEntry {
+  name: string;
+  status: string;
+  details_key: string | null;
+  details_shard: number | null;
+}
+
+/** Per run key: the count shown and the count of each status chip. */
+type Counts = Record<string, { count: number; statuses: Record<string, number> }>;
+
+const REPO = 'examples/stestr-repo';
+const DSTAT = 'examples/dstat.csv';
+
+let root: string;
+let browser: Browser;
+
+function exportWith(args: string[]): void {
+  const r = spawnSync(process.execPath, ['bin/stackviz-export.js', '-q', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`stackviz-export ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+function readData(dir: string, path: string): unknown {
+  const bytes = readFileSync(join(dir, path));
+  return JSON.parse((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as unknown;
+}
+
+function runsOf(dir: string): RunConfig[] {
+  return (readData(dir, 'config.json') as { tempest: RunConfig[] }).tempest;
+}
+
+/** What the home page must show, computed from the exported raw files (not from the stats the page reads). */
+function expectedCounts(dir: string): Counts {
+  const out: Counts = {};
+  for (const run of runsOf(dir)) {
+    const raw = readData(dir, run.raw) as RawEntry[];
+    const statuses: Record<string, number> = {};
+    for (const e of raw) statuses[e.status] = (statuses[e.status] ?? 0) + 1;
+    out[run.key ?? run.name] = { count: raw.length, statuses };
+  }
+  return out;
+}
+
+/** The first failure of the first run that has one, with its traceback as exported. */
+function firstFailure(dir: string): { runKey: string; name: string; traceback: string } {
+  for (const run of runsOf(dir)) {
+    const raw = readData(dir, run.raw) as RawEntry[];
+    const f = run.stats.failures[0];
+    if (!f) continue;
+    const entry = raw.find((e) => e.name === f.name && e.status === 'fail');
+    if (!entry?.details_key) continue;
+    const file =
+      entry.details_shard !== null && run.details_shards
+        ? (run.details_shards[entry.details_shard] ?? '')
+        : run.details;
+    const details = readData(dir, file) as Record<string, Record<string, string>>;
+    const traceback = details[entry.details_key]?.['traceback'];
+    if (traceback === undefined) continue;
+    return { runKey: run.key ?? run.name, name: f.name, traceback };
+  }
+  throw new Error('the example has no failing test with a traceback');
+}
+
+async function openReport(
+  url: string,
+  opts: { fileOnly?: boolean } = {},
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  // CSP violations and failed loads surface as console errors.
+  page.on('console', (m) => {
+    // The browser's own favicon probe is not the report's business (it 404s on any plain server).
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
+      problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico'))
+      problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  page.on('request', (r) => {
+    if (
+      opts.fileOnly &&
+      r.url().split('#')[0] !== url.split('#')[0] &&
+      !r.url().startsWith('data:') &&
+      !r.url().startsWith('blob:')
+    )
+      problems.push(`request: ${r.url()}`);
+  });
+  await page.goto(url);
+  await page.waitForSelector('.run-card .count-chips');
+  return { page, problems };
+}
+
+async function shownCounts(page: Page): Promise<Counts> {
+  return page.$$eval('.run-card', (cards) => {
+    const out: Record<string, { count: number; statuses: Record<string, number> }> = {};
+    const num = (s: string | null | undefined): number => Number((s ?? '').replace(/[^0-9]/g, ''));
+    for (const card of cards) {
+      const statuses: Record<string, number> = {};
+      for (const li of card.querySelectorAll('.count-chips li')) {
+        const n = num(li.querySelector('.count-num')?.textContent);
+        if (n > 0) statuses[li.getAttribute('data-status') ?? '?'] = n;
+      }
+      out[card.getAttribute('data-run') ?? '?'] = {
+        count: num(card.querySelector('[data-field="count"]')?.textContent),
+        statuses,
+      };
+    }
+    return out;
+  });
+}
+
+/** Clicks the failure on the home page and checks the traceback shown is the exported one. */
+async function opensFailure(
+  page: Page,
+  failure: { runKey: string; name: string; traceback: string },
+): Promise<void> {
+  await page.click(`.run-card[data-run="${failure.runKey}"] .fail-list a.test-name >> nth=0`);
+  await page.waitForSelector('pre.traceback');
+  expect(await page.textContent('.test-title')).toBe(failure.name);
+  expect(await page.textContent('pre.traceback')).toBe(failure.traceback);
+}
+
+const dirs = { html: '', htmlGz: '', singleFile: '', singleDest: '' };
+
+beforeAll(async () => {
+  if (!existsSync('dist/web/index.html') || !existsSync('dist/src/cli/export-main.js')) {
+    throw new Error('run `npm run build` first (npm test does)');
+  }
+  root = mkdtempSync(join(tmpdir(), 'stackviz-report-'));
+  dirs.html = join(root, 'html');
+  dirs.htmlGz = join(root, 'html-z');
+  dirs.singleFile = join(root, 'single', 'report.html');
+  dirs.singleDest = join(root, 'single-dest');
+  exportWith(['--html', '-r', REPO, '--dstat', DSTAT, dirs.html]);
+  exportWith(['--html', '-z', '-r', REPO, '--dstat', DSTAT, dirs.htmlGz]);
+  // No DEST: the CLI exports into a temp folder and packs it.
+  exportWith(['--single-file', dirs.singleFile, '-r', REPO, '--dstat', DSTAT]);
+  // Both at once (the README's command): a site and a single file of the same data.
+  exportWith([
+    '--html',
+    '--single-file',
+    join(dirs.singleDest, 'report.html'),
+    '-r',
+    REPO,
+    '--dstat',
+    DSTAT,
+    dirs.singleDest,
+  ]);
+  browser = await launchBrowser();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('reports anyone can open', () => {
+  it('-z gzips the data files, so the plain server really sends gzip bytes without Content-Encoding', () => {
+    const names = readdirSync(dirs.htmlGz);
+    expect(names).toContain('index.html');
+    expect(names).toContain('config.json');
+    expect(names.some((n) => n.endsWith('_raw.json.gz'))).toBe(true);
+  });
+
+  it.each([
+    ['--html', 'html'],
+    ['--html -z', 'htmlGz'],
+  ] as const)(
+    'the %s site behind a plain static server shows the counts and opens a failure',
+    async (_label, key) => {
+      const dir = dirs[key];
+      const server: StaticServer = await startStaticServer(dir);
+      try {
+        const { page, problems } = await openReport(server.url);
+        expect(await shownCounts(page)).toEqual(expectedCounts(dir));
+        await opensFailure(page, firstFailure(dir));
+        expect(problems).toEqual([]);
+        await page.close();
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  it('the single file opens from file:// with the same counts, fetches nothing, and opens a failure', async () => {
+    const { page, problems } = await openReport(pathToFileURL(dirs.singleFile).href, { fileOnly: true });
+    const counts = await shownCounts(page);
+    expect(counts).toEqual(expectedCounts(dirs.html));
+    await opensFailure(page, firstFailure(dirs.html));
+    await page.screenshot({ path: '/tmp/stackviz-single-file-details.png' });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('--html with --single-file writes a site and a report of the same data, showing the same counts', async () => {
+    const file = join(dirs.singleDest, 'report.html');
+    expect(existsSync(join(dirs.singleDest, 'index.html'))).toBe(true);
+    const { page, problems } = await openReport(pathToFileURL(file).href, { fileOnly: true });
+    expect(await shownCounts(page)).toEqual(expectedCounts(dirs.singleDest));
+    expect(await shownCounts(page)).toEqual(expectedCounts(dirs.html));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
