@@ -1,0 +1,40 @@
+// Mistakes a user makes with inputs (missing, unreadable, wrong kind, corrupt gzip): one typed error, one line.
+
+/** A problem with an input the user named; its message is one line naming the file and the problem. */
+export class InputError extends Error {
+  /** The path as the user gave it ('stdin' for standard input). */
+  readonly path: string;
+  /** The problem alone, e.g. `no such file`. */
+  readonly problem: string;
+
+  constructor(path: string, problem: string, message?: string) {
+    super(message ?? `cannot read '${path}': ${problem}`);
+    this.name = 'InputError';
+    this.path = path;
+    this.problem = problem;
+  }
+}
+
+/** A file-system error code in plain words (no errno noise, no stack). */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    case 'ENAMETOOLONG':
+      return 'name too long';
+    case 'EIO':
+      return 'input/output error';
+    default:
+      return code ?? (e instanceof Error ? e.message : String(e));
+  }
+}

@@ -1,0 +1,57 @@
+// Stream files and standard input as sources: one run (id 0), read in chunks, gunzipped when gzip.
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { describeFsError, InputError } from './errors.js';
+import { maybeGunzip } from './gzip.js';
+import type { Source, SourceRun } from './source.js';
+import { READ_CHUNK } from './source.js';
+
+/** Errors while reading (EIO, a file removed or made unreadable after validation) are InputErrors too. */
+export async function* guardReads(
+  chunks: AsyncIterable<Uint8Array>,
+  label: string,
+): AsyncIterable<Uint8Array> {
+  try {
+    yield* chunks;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(label, `read error: ${describeFsError(e)}`);
+  }
+}
+
+/** The bytes of a file on disk, in READ_CHUNK pieces, never the whole file at once. */
+export function readFileChunks(path: string): AsyncIterable<Uint8Array> {
+  return createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Uint8Array>;
+}
+
+function singleRun(run: SourceRun): AsyncIterable<SourceRun> {
+  return (async function* () {
+    await Promise.resolve();
+    yield run;
+  })();
+}
+
+/** A stream file (validated beforehand by validateInputs, which knows its size). */
+export function fileSource(path: string, sizeBytes: number | null): Source {
+  const run: SourceRun = {
+    runId: 0,
+    sizeBytes,
+    open: () => maybeGunzip(guardReads(readFileChunks(path), path), path),
+  };
+  return { kind: 'file', label: basename(path), path, runs: () => singleRun(run) };
+}
+
+/** Standard input (or any byte stream standing for it); it can be opened once. */
+export function stdinSource(stream: AsyncIterable<Uint8Array> = process.stdin): Source {
+  let opened = false;
+  const run: SourceRun = {
+    runId: 0,
+    sizeBytes: null,
+    open: () => {
+      if (opened) throw new Error('stdin can be read only once');
+      opened = true;
+      return maybeGunzip(guardReads(stream, 'stdin'), 'stdin');
+    },
+  };
+  return { kind: 'stdin', label: 'stdin', path: null, runs: () => singleRun(run) };
+}
