@@ -136,7 +136,10 @@ function cappedList<T>(
     shown = end;
     if (shown >= items.length) more.remove();
     else
-      more.textContent = `Show ${formatCount(Math.min(MORE_ROWS, items.length - shown))} more of ${formatCount(items.length - shown)}`;
+      more.textContent =
+        items.length - shown <= MORE_ROWS
+          ? `Show ${formatCount(items.length - shown)} more`
+          : `Show ${formatCount(MORE_ROWS)} more of ${formatCount(items.length - shown)}`;
   };
   more.addEventListener('click', () => showMore(MORE_ROWS));
   wrap.appendChild(more);
@@ -212,24 +215,32 @@ function runCard(
             'fail-list',
           ),
     );
-    replace(
-      skipSlot,
-      stats.skips.length === 0 ? null : h('h3', null, `Skips (${formatCount(stats.skips.length)})`),
-      stats.skips.length === 0
-        ? null
-        : cappedList(
-            stats.skips,
-            single ? 200 : 10,
-            (s) =>
-              h(
-                'li',
-                { class: 'skip' },
-                link(s.name, findSkip ? findSkip(s.name, s.details_key) : -1),
-                s.details ? h('span', { class: 'reason' }, s.details) : null,
-              ),
-            'skip-list',
+    // Skips fold away on the all-runs page when there are failures to look at; the reader's choice survives redraws.
+    const prior = skipSlot.querySelector('details');
+    const open = prior ? prior.open : single || (stats.failures.length === 0 && ctx.report.runs.length === 1);
+    if (stats.skips.length === 0) {
+      skipSlot.replaceChildren();
+      return;
+    }
+    const fold = h(
+      'details',
+      { class: 'skips' },
+      h('summary', null, h('h3', null, `Skips (${formatCount(stats.skips.length)})`)),
+      cappedList(
+        stats.skips,
+        single ? 200 : 10,
+        (s) =>
+          h(
+            'li',
+            { class: 'skip' },
+            link(s.name, findSkip ? findSkip(s.name, s.details_key) : -1),
+            s.details ? h('span', { class: 'reason' }, s.details) : null,
           ),
+        'skip-list',
+      ),
     );
+    fold.open = open;
+    replace(skipSlot, fold);
   };
   renderLists(run.tests);
   const slowSlot = h('div');
