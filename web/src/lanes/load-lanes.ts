@@ -205,6 +205,23 @@ export function drawLoadLanes(
     for (const s of order) {
       const cols = bucketColumns(p.log.timeMs, s.drawn, shiftMs, t0Ms, t1Ms, widthDevicePx);
       const area = lane.def.kind !== 'lines';
+      if (cols.count > widthDevicePx / 2) {
+        // Dense (at least a sample for every other pixel): one bar per pixel column, min to max (lines) or
+        // baseline to max (areas). Rectangles on the pixel grid cost far less to rasterise than a long
+        // anti-aliased polyline through 4 points a column, and show the same envelope.
+        ctx.fillStyle = s.def.color;
+        ctx.globalAlpha = area ? 0.75 : 1;
+        const minBar = 1 / g.dpr;
+        for (let c = 0; c < widthDevicePx; c++) {
+          const mx = cols.max[c] ?? NaN;
+          if (Number.isNaN(mx)) continue;
+          const yTop = yOf(mx);
+          const yBottom = area ? bottom : yOf(cols.min[c] ?? mx);
+          ctx.fillRect(g.x0CssPx + c * colCss, yTop, colCss, Math.max(minBar, yBottom - yTop));
+        }
+        ctx.globalAlpha = 1;
+        continue;
+      }
       ctx.beginPath();
       let started = false;
       let firstX = 0;

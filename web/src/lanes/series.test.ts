@@ -15,6 +15,7 @@ describe('bucketColumns', () => {
       expect(c.max[x]).toBe(1000);
     }
     expect(c.before).toBeNull();
+    expect(c.count).toBe(10_000);
   });
 
   it('visits only the window, applies the shift, and gives the neighbours outside it', () => {
@@ -24,6 +25,7 @@ describe('bucketColumns', () => {
     expect(c.first[5]).toBe(5);
     expect(c.before?.v).toBe(9);
     expect(c.after?.v).toBe(1);
+    expect(c.count).toBe(11); // rows 40..50, both ends included
   });
 
   it('skips NaN samples', () => {

@@ -21,6 +21,8 @@ export interface Columns {
   /** Column of the sample just before the window and just after (for lines that enter and leave the view). */
   readonly before: { x: number; v: number } | null;
   readonly after: { x: number; v: number } | null;
+  /** Samples in the window: more than about one per column means the lane is drawn as per-column bars. */
+  readonly count: number;
 }
 
 /** First index with timeMs[i] >= ms. */
@@ -85,6 +87,7 @@ export function bucketColumns(
     last,
     before: from > 0 ? edge(from - 1) : null,
     after: to < timeMs.length ? edge(to) : null,
+    count: to - from,
   };
 }
 

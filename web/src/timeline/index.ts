@@ -52,6 +52,8 @@ export interface TimelineDebug {
   readonly matches: number;
   readonly queryError: string | null;
   readonly frames: number;
+  /** performance.now() (ms since navigation) when the first frame was drawn; also a `stackviz:timeline-drawn` mark. */
+  readonly firstDrawAtMs: number | null;
   /** Draw times (ms) of the last frames, newest last. */
   readonly frameMs: readonly number[];
   readonly lanes: number;
@@ -174,6 +176,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
   let lastCounts: BatchCounts = newCounts();
   const frameMs: number[] = [];
   let frames = 0;
+  let firstDrawAtMs: number | null = null;
   let cursorMs: number | null = null;
 
   function windowFromState(s: TimelineViewState): TimeWindow {
@@ -588,6 +591,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     ctx.fillRect(x1 - 2, OVERVIEW_CSS_PX / 2 - 8, 4, 16);
   }
 
+  let pendingHover: { x: number; y: number } | null = null;
   function draw(): void {
     if (destroyed || widthCssPx <= 0) return;
     const began = performance.now();
@@ -597,9 +601,18 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     drawOverview();
     const took = performance.now() - began;
     frames++;
+    if (firstDrawAtMs === null) {
+      firstDrawAtMs = performance.now();
+      performance.mark('stackviz:timeline-drawn');
+    }
     frameMs.push(took);
     if (frameMs.length > 240) frameMs.shift();
     updateDataset();
+    if (pendingHover !== null) {
+      const p = pendingHover;
+      pendingHover = null;
+      hoverAt(p.x, p.y);
+    }
   }
 
   let themeDark = theme.dark;
@@ -787,9 +800,15 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
   function showTooltip(lines: { strong?: boolean; text: string }[], xCss: number, yCss: number): void {
     tooltip.replaceChildren(...lines.map((l) => el('div', l.strong === true ? 'tl-tip-strong' : '', l.text)));
     tooltip.style.display = 'block';
-    const w = tooltip.offsetWidth;
-    const left = xCss + 14 + w > widthCssPx ? Math.max(0, xCss - 14 - w) : xCss + 14;
-    tooltip.style.left = `${left}px`;
+    // Right of the cursor in the left half, left of it in the right half: placed without measuring the tooltip,
+    // so hovering never forces a layout.
+    if (xCss < widthCssPx / 2) {
+      tooltip.style.left = `${xCss + 14}px`;
+      tooltip.style.right = 'auto';
+    } else {
+      tooltip.style.left = 'auto';
+      tooltip.style.right = `${Math.max(0, widthCssPx - xCss + 14)}px`;
+    }
     tooltip.style.top = `${yCss + 14}px`;
   }
   function setCursor(xCss: number | null): void {
@@ -951,7 +970,8 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
       const factor = Math.exp(Math.max(-2, Math.min(2, dy * 0.0025)));
       setWindow(zoomWindow(win, cssPxToMs(scale(), p.x), factor, bounds));
     }
-    hoverAt(p.x, p.y);
+    // Hover is recomputed once per frame after the draw, not per wheel event (a trackpad sends many per frame).
+    pendingHover = p;
   }
 
   // ---------- overview brush ----------
@@ -1202,6 +1222,9 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     },
     get frames() {
       return frames;
+    },
+    get firstDrawAtMs() {
+      return firstDrawAtMs;
     },
     get frameMs() {
       return frameMs.slice();
