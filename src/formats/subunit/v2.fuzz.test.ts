@@ -13,6 +13,8 @@ import { encodePacket } from './v2-encode.js';
 
 /** ~200 cases by default; `npm run fuzz` raises it through FUZZ_RUNS. */
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 200);
+/** Long fuzz runs on a busy machine need more than the default per-test timeout. */
+const TIMEOUT = Math.max(60_000, RUNS * 30);
 const FIXTURES = new URL('../../../test/fixtures/streams/', import.meta.url);
 const SAMPLES = readdirSync(FIXTURES)
   .filter((n) => n.endsWith('.subunit'))
@@ -67,73 +69,93 @@ const fields: fc.Arbitrary<PacketFields> = fc.record(
 );
 
 describe('v2 decoder properties', () => {
-  test('encode random packets → decode (any chunking) → the same events', () => {
-    fc.assert(
-      fc.property(fc.array(fields, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 8 }), (list, cuts) => {
-        const stream = new Uint8Array(Buffer.concat(list.map(encodePacket)));
-        const events = decode(split(stream, cuts));
-        expect(events.length).toBe(list.length);
-        events.forEach((e, k) => {
-          const f = list[k] as PacketFields;
-          expect(e.testId).toBe(f.testId ?? null);
-          expect(e.routeCode).toBe(f.routeCode ?? null);
-          expect(e.status).toBe(f.status ?? null);
-          expect(e.timestampUs).toBe(
-            f.timestamp === undefined ? null : f.timestamp.seconds * 1e6 + nanosToMicros(f.timestamp.nanos),
-          );
-          expect(e.tags).toEqual(f.tags === undefined ? null : [...new Set(f.tags)]);
-          expect(e.runnable).toBe(f.runnable === true);
-          expect(e.mimeType).toBe(f.mimeType ?? null);
-          expect(e.fileName).toBe(f.fileName ?? null);
-          const bytes = f.fileName === undefined ? null : Buffer.from(f.fileBytes ?? []).toString('hex');
-          expect(e.fileBytes === null ? null : Buffer.from(e.fileBytes).toString('hex')).toBe(bytes);
-          expect(e.eof).toBe(f.eof === true);
-        });
-      }),
-      { numRuns: RUNS, seed: 42 },
-    );
-  });
+  test(
+    'encode random packets → decode (any chunking) → the same events',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(fields, { maxLength: 12 }),
+          fc.array(fc.nat(), { maxLength: 8 }),
+          (list, cuts) => {
+            const stream = new Uint8Array(Buffer.concat(list.map(encodePacket)));
+            const events = decode(split(stream, cuts));
+            expect(events.length).toBe(list.length);
+            events.forEach((e, k) => {
+              const f = list[k] as PacketFields;
+              expect(e.testId).toBe(f.testId ?? null);
+              expect(e.routeCode).toBe(f.routeCode ?? null);
+              expect(e.status).toBe(f.status ?? null);
+              expect(e.timestampUs).toBe(
+                f.timestamp === undefined
+                  ? null
+                  : f.timestamp.seconds * 1e6 + nanosToMicros(f.timestamp.nanos),
+              );
+              expect(e.tags).toEqual(f.tags === undefined ? null : [...new Set(f.tags)]);
+              expect(e.runnable).toBe(f.runnable === true);
+              expect(e.mimeType).toBe(f.mimeType ?? null);
+              expect(e.fileName).toBe(f.fileName ?? null);
+              const bytes = f.fileName === undefined ? null : Buffer.from(f.fileBytes ?? []).toString('hex');
+              expect(e.fileBytes === null ? null : Buffer.from(e.fileBytes).toString('hex')).toBe(bytes);
+              expect(e.eof).toBe(f.eof === true);
+            });
+          },
+        ),
+        { numRuns: RUNS, seed: 42 },
+      );
+    },
+    TIMEOUT,
+  );
 
-  test('random bytes, rich in 0xB3 and UTF-8 leads, never throw and are fully accounted for', () => {
-    const byte = fc.oneof(
-      fc.constant(0xb3),
-      fc.constantFrom(0xe2, 0xc2, 0xf0, 0x80, 0x0a),
-      fc.nat({ max: 255 }),
-    );
-    fc.assert(
-      fc.property(fc.array(byte, { maxLength: 600 }), fc.array(fc.nat(), { maxLength: 5 }), (arr, cuts) => {
-        const bytes = Uint8Array.from(arr);
-        const whole = decode([bytes]);
-        const chunked = decode(split(bytes, cuts));
-        // Only non-packet text may be cut differently; everything else is identical.
-        const shape = (es: SubunitEvent[]): string[] =>
-          es.filter((e) => e.testId !== null).map((e) => `${e.testId}:${e.fileName}:${e.fileBytes?.length}`);
-        expect(shape(chunked)).toEqual(shape(whole));
-        const textBytes = (es: SubunitEvent[]): number =>
-          es.filter((e) => e.testId === null).reduce((n, e) => n + (e.fileBytes?.length ?? 0), 0);
-        expect(textBytes(chunked)).toBe(textBytes(whole));
-      }),
-      { numRuns: RUNS, seed: 7 },
-    );
-  });
+  test(
+    'random bytes, rich in 0xB3 and UTF-8 leads, never throw and are fully accounted for',
+    () => {
+      const byte = fc.oneof(
+        fc.constant(0xb3),
+        fc.constantFrom(0xe2, 0xc2, 0xf0, 0x80, 0x0a),
+        fc.nat({ max: 255 }),
+      );
+      fc.assert(
+        fc.property(fc.array(byte, { maxLength: 600 }), fc.array(fc.nat(), { maxLength: 5 }), (arr, cuts) => {
+          const bytes = Uint8Array.from(arr);
+          const whole = decode([bytes]);
+          const chunked = decode(split(bytes, cuts));
+          // Only non-packet text may be cut differently; everything else is identical.
+          const shape = (es: SubunitEvent[]): string[] =>
+            es
+              .filter((e) => e.testId !== null)
+              .map((e) => `${e.testId}:${e.fileName}:${e.fileBytes?.length}`);
+          expect(shape(chunked)).toEqual(shape(whole));
+          const textBytes = (es: SubunitEvent[]): number =>
+            es.filter((e) => e.testId === null).reduce((n, e) => n + (e.fileBytes?.length ?? 0), 0);
+          expect(textBytes(chunked)).toBe(textBytes(whole));
+        }),
+        { numRuns: RUNS, seed: 7 },
+      );
+    },
+    TIMEOUT,
+  );
 
-  test('mutated, truncated and spliced real streams: no throw, and tests assemble', () => {
-    const kinds: Damage[] = ['truncate', 'flip', 'splice', 'insert', 'delete'];
-    fc.assert(
-      fc.property(
-        fc.nat({ max: SAMPLES.length - 1 }),
-        fc.nat(),
-        fc.constantFrom(...kinds),
-        fc.array(fc.nat(), { maxLength: 4 }),
-        (which, seed, kind, cuts) => {
-          const bytes = damage(SAMPLES[which] as Uint8Array, seed, kind);
-          const a = comparable(assembleBytes(split(bytes, cuts)));
-          expect(a).toEqual(comparable(assembleBytes([bytes])));
-        },
-      ),
-      { numRuns: RUNS, seed: 99 },
-    );
-  });
+  test(
+    'mutated, truncated and spliced real streams: no throw, and tests assemble',
+    () => {
+      const kinds: Damage[] = ['truncate', 'flip', 'splice', 'insert', 'delete'];
+      fc.assert(
+        fc.property(
+          fc.nat({ max: SAMPLES.length - 1 }),
+          fc.nat(),
+          fc.constantFrom(...kinds),
+          fc.array(fc.nat(), { maxLength: 4 }),
+          (which, seed, kind, cuts) => {
+            const bytes = damage(SAMPLES[which] as Uint8Array, seed, kind);
+            const a = comparable(assembleBytes(split(bytes, cuts)));
+            expect(a).toEqual(comparable(assembleBytes([bytes])));
+          },
+        ),
+        { numRuns: RUNS, seed: 99 },
+      );
+    },
+    TIMEOUT,
+  );
 
   test('a bounded subset of damaged real and generated streams equals the reference, test by test', () => {
     const n = Math.max(40, Math.floor(RUNS / 5));
