@@ -346,6 +346,14 @@ describe('viewer loading', () => {
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('b').count()).toBe(0);
     expect(await page.locator('script:not([type="application/x-stackviz-file"])').count()).toBe(1);
+    // The timeline with the test selected and searched for: its panel shows the name as text too.
+    await page.goto(
+      `${server.url}#/run/${encodeURIComponent(evil)}/timeline?test=0&q=${encodeURIComponent('<script')}`,
+    );
+    await expect.poll(() => page.evaluate('window.__stackvizTimeline?.selected ?? null')).toBe(0);
+    expect(await page.locator('body').innerText()).toContain(evil);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('script:not([type="application/x-stackviz-file"])').count()).toBe(1);
     await page.waitForTimeout(200);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
