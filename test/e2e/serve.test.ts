@@ -192,6 +192,19 @@ describe('stackviz serve: stopping, ports and errors', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('`stackviz export …` is stackviz-export: same output, same exit code', () => {
+    const viaAlias = spawnSync(process.execPath, [BIN, 'export', join(root, 'out')], { encoding: 'utf8' });
+    const direct = spawnSync(process.execPath, ['bin/stackviz-export.js', join(root, 'out')], {
+      encoding: 'utf8',
+    });
+    expect(direct.status).not.toBe(0);
+    expect(viaAlias.status).toBe(direct.status);
+    expect(viaAlias.stderr).toBe(direct.stderr);
+    const help = spawnSync(process.execPath, [BIN, 'export', '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/stackviz-export/);
+  });
+
   it('has --help and --version', () => {
     const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
