@@ -255,6 +255,14 @@ describe('writeHtmlSite', () => {
     expect(readdirSync(join(dest, 'assets')).sort()).toEqual(['index-abc.js', 'index-def.css']);
   });
 
+  it('a second export into the same DEST replaces the old bundle and keeps other files in assets/', async () => {
+    put(dest, 'assets/index-OLDHASH1.js', 'old');
+    put(dest, 'assets/index-OLDHASH2.css', 'old');
+    put(dest, 'assets/logo.svg', '<svg/>');
+    await writeHtmlSite(dest, { viewerDir: viewer });
+    expect(readdirSync(join(dest, 'assets')).sort()).toEqual(['index-abc.js', 'index-def.css', 'logo.svg']);
+  });
+
   it('says the viewer is not built when dist/web is missing or is the source page', async () => {
     await expect(writeHtmlSite(dest, { viewerDir: join(root, 'nowhere') })).rejects.toBeInstanceOf(
       ViewerNotBuiltError,

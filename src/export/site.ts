@@ -91,4 +91,22 @@ export async function writeHtmlSite(dest: string, opts: ViewerLocation = {}): Pr
       throw e;
     }
   }
+  await removeStaleBundles(join(dest, 'assets'), new Set(files));
+}
+
+/** Vite's hashed bundle names (index-<hash>.js/.css): a re-export into the same DEST leaves the old ones behind. */
+const BUNDLE_NAME = /^index-[A-Za-z0-9_-]{6,}\.(js|css)$/;
+
+/** Removes earlier builds' bundles from DEST/assets, after index.html points at the new ones. */
+async function removeStaleBundles(assets: string, current: ReadonlySet<string>): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(assets);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (BUNDLE_NAME.test(name) && !current.has(`assets/${name}`))
+      await rm(join(assets, name), { force: true });
+  }
 }
