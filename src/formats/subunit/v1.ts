@@ -287,6 +287,11 @@ export class V1Reader implements StreamReader {
   private body: Uint8Array[] = [];
   private bodySize = 0;
   private bodyLeft = 0;
+  /** The chunked decoder's buffered pieces, used only off the fast path (python's `buffered_bytes`). */
+  private pending: Uint8Array[] = [];
+  /** Size-line bytes collected from pending[0..scanned): pieces are only appended while it waits. */
+  private scanChars: number[] = [];
+  private scanned = 0;
   /** Finished parts by name; a repeated name keeps its first position and takes the later content (a dict). */
   private details = new Map<string, { mime: string; bytes: Uint8Array }>();
 
@@ -524,25 +529,140 @@ export class V1Reader implements StreamReader {
         this.partName = rest(b, s, e);
         this.body = [];
         this.bodySize = 0;
+        this.bodyLeft = 0;
+        this.pending = [];
+        this.scanChars = [];
+        this.scanned = 0;
         this.part = Part.Length;
         return;
       case Part.Length: {
-        const size = chunkSize(b, s, e);
-        if (size === null) {
-          // Not a chunk header (python raises): the part ends here and the line is read as the next header.
+        const size = this.pending.length === 0 ? chunkSize(b, s, e) : null;
+        if (size === 0) {
           this.finishPart();
-          this.multipartLine(b, s, e);
-        } else if (size === 0) {
-          this.finishPart();
-        } else {
+        } else if (size !== null) {
           this.bodyLeft = size;
           this.part = Part.Body;
+        } else {
+          // Anything unusual: subunit's chunked decoder, byte for byte (it may wait for more lines).
+          this.pending.push(Uint8Array.prototype.slice.call(b, s, e));
+          this.runDecoder();
         }
         return;
       }
-      case Part.Body:
-        // Unreachable: push() feeds bodies directly.
+      case Part.Body: {
+        // push() feeds bodies directly; this serves lines re-read after a decoder failure.
+        const take = Math.min(this.bodyLeft, e - s);
+        this.body.push(Uint8Array.prototype.slice.call(b, s, s + take));
+        this.bodySize += take;
+        this.bodyLeft -= take;
+        if (this.bodyLeft === 0) {
+          this.part = Part.Length;
+          if (s + take < e) this.multipartLine(b, s + take, e);
+        }
         return;
+      }
+    }
+  }
+
+  /**
+   * python-subunit's `chunked.Decoder` (strict) over the lines it was given (`pending`): a size line is the
+   * bytes of `0-9a-fA-F\\r\\n` at the start of each pending piece, stopping at a piece's first other byte or
+   * LF; until those bytes end with LF it waits (taking every further line, as the reference does); the size
+   * line's length is then cut from the front of the pending pieces. Where python raises (a bad size line, bytes
+   * after the final `0`), we end the part instead and read the pending lines again as multipart lines.
+   */
+  private runDecoder(): void {
+    for (;;) {
+      if (this.bodyLeft > 0) {
+        // _read_body: consume pending pieces.
+        while (this.bodyLeft > 0 && this.pending.length > 0) {
+          const p = this.pending[0] as Uint8Array;
+          this.scanned = 0;
+          this.scanChars = [];
+          if (this.bodyLeft >= p.length) {
+            this.body.push(p);
+            this.bodySize += p.length;
+            this.bodyLeft -= p.length;
+            this.pending.shift();
+            if (this.bodyLeft === 0) return;
+          } else {
+            this.body.push(p.subarray(0, this.bodyLeft));
+            this.bodySize += this.bodyLeft;
+            this.pending[0] = p.subarray(this.bodyLeft);
+            this.bodyLeft = 0;
+          }
+        }
+        if (this.bodyLeft > 0) {
+          // Nothing pending: the rest of the body comes straight from the input.
+          this.part = Part.Body;
+          return;
+        }
+      }
+      // _read_length.
+      for (; this.scanned < this.pending.length; this.scanned++) {
+        const p = this.pending[this.scanned] as Uint8Array;
+        for (let k = 0; k < p.length; k++) {
+          const c = p[k] as number;
+          if (!isChunkChar(c)) break;
+          this.scanChars.push(c);
+          if (c === NL) break;
+        }
+      }
+      const chars = this.scanChars;
+      const n = chars.length;
+      if (n === 0 || chars[n - 1] !== NL) return;
+      let size: number | null = null;
+      if (n >= 2 && chars[n - 2] === CR && !chars.slice(0, n - 2).includes(CR)) {
+        // int(count.rstrip(b'\\n\\r'), 16): python's int() also strips whitespace (here: LF) at the front.
+        let a = 0;
+        let z = n;
+        while (z > 0 && (chars[z - 1] === NL || chars[z - 1] === CR)) z--;
+        while (a < z && chars[a] === NL) a++;
+        size = a < z ? hexValue(chars, a, z) : null;
+      }
+      if (size === null) {
+        this.decoderFailed();
+        return;
+      }
+      // Cut the size line's length from the front of the pending pieces.
+      let excess = n;
+      while (excess > 0) {
+        const p = this.pending[0] as Uint8Array;
+        if (excess >= p.length) {
+          excess -= p.length;
+          this.pending.shift();
+        } else {
+          this.pending[0] = p.subarray(excess);
+          excess = 0;
+        }
+      }
+      this.scanned = 0;
+      this.scanChars = [];
+      if (size === 0) {
+        if (this.pending.length > 0) {
+          // python: non-empty residue fails an assertion.
+          this.decoderFailed();
+          return;
+        }
+        this.finishPart();
+        return;
+      }
+      this.bodyLeft = size;
+    }
+  }
+
+  /** Where python-subunit would raise: end the part here and read what was pending as multipart lines. */
+  private decoderFailed(): void {
+    const again = this.pending;
+    this.pending = [];
+    this.scanned = 0;
+    this.scanChars = [];
+    this.bodyLeft = 0;
+    this.finishPart();
+    for (const p of again) {
+      const buf = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+      if (this.state === State.Multipart) this.multipartLine(buf, 0, buf.length);
+      else this.directive(buf, 0, buf.length);
     }
   }
 
@@ -578,6 +698,10 @@ export class V1Reader implements StreamReader {
     this.details = new Map();
     this.simple = [];
     this.body = [];
+    this.pending = [];
+    this.scanChars = [];
+    this.scanned = 0;
+    this.bodyLeft = 0;
     this.stopTest();
   }
 
@@ -639,6 +763,27 @@ export class V1Reader implements StreamReader {
       eof: false,
     });
   }
+}
+
+function isChunkChar(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46) || c === CR || c === NL
+  );
+}
+
+/** Hex digits chars[a..z) as a number (capped at 2^53), null when any is not a hex digit. */
+function hexValue(chars: readonly number[], a: number, z: number): number | null {
+  let v = 0;
+  for (let k = a; k < z; k++) {
+    const b = chars[k] as number;
+    let d: number;
+    if (b >= 0x30 && b <= 0x39) d = b - 0x30;
+    else if (b >= 0x61 && b <= 0x66) d = b - 0x57;
+    else if (b >= 0x41 && b <= 0x46) d = b - 0x37;
+    else return null;
+    v = Math.min(v * 16 + d, Number.MAX_SAFE_INTEGER);
+  }
+  return v;
 }
 
 /**
