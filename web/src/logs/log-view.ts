@@ -4,7 +4,7 @@ import { formatCount } from '../app/format';
 import { countLevels, LOG_LEVELS, parsePythonLogging, type LogLevel, type LogRecord } from './pythonlogging';
 
 /** Records drawn at once; more on request (a chatty test logs tens of thousands of lines). */
-const PAGE = 1000;
+const PAGE = 500;
 
 /** Appends `text` to `el`, wrapping case-insensitive matches of `needle` in <mark>; returns the match count. */
 export function appendHighlighted(el: HTMLElement, text: string, needle: string): number {
@@ -71,15 +71,18 @@ export function renderLogView(text: string): HTMLElement {
     }, 120);
   });
 
+  // Lower-cased search text per record, built on the first search only (a log can have 100,000 records).
+  let haystacks: string[] | null = null;
+
   function draw(): void {
     const needle = query.toLowerCase();
-    const matching = records.filter(
-      (r) =>
-        shown.has(r.level) &&
-        (needle === '' ||
-          recordText(r).toLowerCase().includes(needle) ||
-          (r.logger ?? '').toLowerCase().includes(needle)),
-    );
+    if (needle !== '' && haystacks === null) {
+      haystacks = records.map((r) => `${r.logger ?? ''}\n${recordText(r)}`.toLowerCase());
+    }
+    const matching: LogRecord[] = [];
+    records.forEach((r, i) => {
+      if (shown.has(r.level) && (needle === '' || (haystacks?.[i] ?? '').includes(needle))) matching.push(r);
+    });
     const frag = document.createDocumentFragment();
     let marks = 0;
     for (const r of matching.slice(0, limit)) {

@@ -56,7 +56,10 @@ function renderAttachments(attachments: Map<string, string>): HTMLElement {
   const buttons: HTMLButtonElement[] = [];
   const select = (i: number): void => {
     const name = names[i] ?? '';
-    buttons.forEach((b, j) => b.setAttribute('aria-selected', String(i === j)));
+    buttons.forEach((b, j) => {
+      b.setAttribute('aria-selected', String(i === j));
+      b.tabIndex = i === j ? 0 : -1;
+    });
     replace(panel, attachmentBody(name, attachments.get(name) ?? ''));
   };
   names.forEach((name, i) => {
@@ -72,6 +75,15 @@ function renderAttachments(attachments: Map<string, string>): HTMLElement {
     b.addEventListener('click', () => select(i));
     buttons.push(b);
     tabs.appendChild(b);
+  });
+  // Arrow keys move between tabs, as in any tab list.
+  tabs.addEventListener('keydown', (e) => {
+    const at = buttons.findIndex((b) => b === document.activeElement);
+    if (at < 0 || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+    const next = (at + (e.key === 'ArrowRight' ? 1 : buttons.length - 1)) % buttons.length;
+    buttons[next]?.focus();
+    select(next);
+    e.preventDefault();
   });
   if (names.length > 0) select(0);
   return h('div', { class: 'attachments' }, tabs, panel);
