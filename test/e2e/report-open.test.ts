@@ -142,7 +142,7 @@ async function opensFailure(
   expect(await page.textContent('pre.traceback')).toBe(failure.traceback);
 }
 
-const dirs = { html: '', htmlGz: '', singleFile: '', singleDest: '' };
+const dirs = { html: '', htmlGz: '', singleFile: '', singleDest: '', streamsGz: '' };
 
 beforeAll(async () => {
   if (!existsSync('dist/web/index.html') || !existsSync('dist/src/cli/export-main.js')) {
@@ -167,6 +167,20 @@ beforeAll(async () => {
     '--dstat',
     DSTAT,
     dirs.singleDest,
+  ]);
+  // Other inputs: stream files (one of them tempest's, with pythonlogging), gzipped data files (-z).
+  dirs.streamsGz = join(root, 'streams-z');
+  exportWith([
+    '-z',
+    '--single-file',
+    join(dirs.streamsGz, 'report.html'),
+    '-f',
+    'test/fixtures/streams/stestr-failure.subunit',
+    '-f',
+    'test/fixtures/streams/tempest.subunit',
+    '--dstat',
+    'test/fixtures/dstat/dstat-0.8.0.csv',
+    dirs.streamsGz,
   ]);
   browser = await launchBrowser();
 }, 120_000);
@@ -209,6 +223,18 @@ describe('reports anyone can open', () => {
     expect(counts).toEqual(expectedCounts(dirs.html));
     await opensFailure(page, firstFailure(dirs.html));
     await page.screenshot({ path: '/tmp/stackviz-single-file-details.png' });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a single file of -z data from stream files shows the counts and opens a failure', async () => {
+    const { page, problems } = await openReport(pathToFileURL(join(dirs.streamsGz, 'report.html')).href, {
+      fileOnly: true,
+    });
+    const expected = expectedCounts(dirs.streamsGz);
+    expect(Object.keys(expected)).toHaveLength(2);
+    expect(await shownCounts(page)).toEqual(expected);
+    await opensFailure(page, firstFailure(dirs.streamsGz));
     expect(problems).toEqual([]);
     await page.close();
   });
