@@ -1,5 +1,5 @@
 // The dstat CSV reader: classic dstat and pcp-dstat logs → one DstatLog with UTC times and normalised series.
-import { parseCellNumber, splitCsvLine } from './csv.js';
+import { RowCells, splitCsvLine } from './csv.js';
 import type { DstatSeriesName } from './series.js';
 import { columnRole, RATE_SERIES, unitScale } from './series.js';
 import type { MetadataDate } from './time.js';
@@ -135,6 +135,7 @@ export function parseDstat(text: string, opts: { referenceUtcMs?: number } = {})
   let sawNonEmpty = false;
   /** Local wall-clock ms of the last row, the anchor for a later section that has no Date: of its own. */
   let lastLocalMs: number | null = null;
+  const row = new RowCells();
 
   const startSection = (cells: string[]): Section => {
     if (current !== null) lastLocalMs = current.clock?.lastMs ?? lastLocalMs;
@@ -180,40 +181,41 @@ export function parseDstat(text: string, opts: { referenceUtcMs?: number } = {})
       continue;
     }
 
-    // Data rows start with a digit (time or epoch): only other lines can be metadata or headers.
-    const digitFirst = c0 >= 48 && c0 <= 57;
-    const cells = splitCsvLine(
-      line,
-      state === 'data' && digitFirst && current !== null ? current.cellsNeeded : Infinity,
-    );
-    if (!digitFirst && METADATA_KEY.test((cells[0] ?? '').trim())) {
-      if (state === 'data') {
-        // dstat appends to an existing file with a blank line and new Host/Cmdline/Date lines and headers.
-        state = 'header';
-        groupRow = null;
-        pendingMeta = { date: null, dateText: null, host: null };
+    // Data rows start with a digit (time or epoch): only other lines can be metadata or headers, so data
+    // rows skip the string-per-cell split.
+    const fastData = state === 'data' && current !== null && c0 >= 48 && c0 <= 57;
+    let cells: string[] | null = null;
+    if (!fastData) {
+      cells = splitCsvLine(line);
+      if (METADATA_KEY.test((cells[0] ?? '').trim())) {
+        if (state === 'data') {
+          // dstat appends to an existing file with a blank line and new Host/Cmdline/Date lines and headers.
+          state = 'header';
+          groupRow = null;
+          pendingMeta = { date: null, dateText: null, host: null };
+        }
+        readMetadata(cells, pendingMeta);
+        continue;
       }
-      readMetadata(cells, pendingMeta);
-      continue;
-    }
-
-    if (state === 'header') {
-      // With `-T` the group row holds an `epoch` cell too: a candidate followed by another is the group row.
-      if (isColumnRow(cells) && !nextLineIsColumnRow(text, pos)) {
-        current = startSection(cells);
-        state = 'data';
-      } else {
-        groupRow = cells;
+      if (state === 'header') {
+        // With `-T` the group row holds an `epoch` cell too: a candidate followed by another is the group row.
+        if (isColumnRow(cells) && !nextLineIsColumnRow(text, pos)) {
+          current = startSection(cells);
+          state = 'data';
+        } else {
+          groupRow = cells;
+        }
+        continue;
       }
-      continue;
     }
 
     // A data row of the current section.
     const sec = current;
     if (sec === null) continue;
-    const t = rowTimeOf(sec, cells, lastLocalMs ?? reference, warnings);
+    row.load(line, sec.cellsNeeded);
+    const t = rowTimeOf(sec, row, lastLocalMs ?? reference, warnings);
     if (Number.isNaN(t)) {
-      const all = digitFirst ? splitCsvLine(line) : cells;
+      const all = cells ?? splitCsvLine(line);
       if (isColumnRow(all)) {
         // Headers repeated without metadata: a new section with the last unreadable row as its group row.
         current = startSection(all);
@@ -229,7 +231,7 @@ export function parseDstat(text: string, opts: { referenceUtcMs?: number } = {})
     for (const m of sec.mappings) {
       if (bootRow && m.rate) continue;
       const out = seriesData.get(m.series);
-      if (out !== undefined) out[r] = combine(m, cells);
+      if (out !== undefined) out[r] = combine(m, row);
     }
     sec.endRow = rows;
   }
@@ -426,12 +428,12 @@ function openSection(
   };
 }
 
-function combine(m: Mapping, cells: string[]): number {
-  if (m.combine === 'one') return parseCellNumber(cells[m.cols[0] ?? -1]) * m.scale;
+function combine(m: Mapping, row: RowCells): number {
+  if (m.combine === 'one') return row.num(m.cols[0] ?? -1) * m.scale;
   let sum = 0;
   let count = 0;
   for (const c of m.cols) {
-    const v = parseCellNumber(cells[c]);
+    const v = row.num(c);
     if (Number.isNaN(v)) continue;
     sum += v;
     count++;
@@ -441,10 +443,10 @@ function combine(m: Mapping, cells: string[]): number {
 }
 
 /** The row's time: UTC ms from the epoch column, else local wall-clock ms (made UTC once the offset is known). */
-function rowTimeOf(sec: Section, cells: string[], fallbackAnchor: number | null, warnings: Warnings): number {
+function rowTimeOf(sec: Section, row: RowCells, fallbackAnchor: number | null, warnings: Warnings): number {
   let local = NaN;
   if (sec.timeCol >= 0) {
-    const cell = parseTimeCell(cells[sec.timeCol] ?? '');
+    const cell = parseTimeCell(row.str(sec.timeCol));
     if (cell !== null) {
       if (sec.clock === null) {
         const anchor = sec.date?.localMs ?? fallbackAnchor ?? anchorFromNow(warnings);
@@ -454,7 +456,7 @@ function rowTimeOf(sec: Section, cells: string[], fallbackAnchor: number | null,
     }
   }
   if (sec.epoch) {
-    const e = parseCellNumber(cells[sec.epochCol]);
+    const e = row.num(sec.epochCol);
     if (Number.isNaN(e)) return NaN;
     const utc = e * 1000;
     if (sec.observedOffsetMin === null && !Number.isNaN(local)) {
