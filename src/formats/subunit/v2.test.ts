@@ -362,6 +362,16 @@ describe('damage', () => {
     expect(events[2]?.testId).toBe('next');
   });
 
+  test('a length of 5: a short read at the very end (as the reference), else below the minimum', () => {
+    const five = Uint8Array.of(0xb3, 0x20, 0x00, 0x05, 0x00, 0x00);
+    expect(parserError(decode([concat(good, five)]), 1).reason).toBe(
+      `Short read - got 0 bytes, wanted -1 bytes at byte ${good.length}`,
+    );
+    const events = decode([five, new Uint8Array(0), good]);
+    expect(parserError(events).reason).toBe('Packet length 5 is less than the minimum of 6 bytes at byte 0');
+    expect(events[2]?.testId).toBe('next');
+  });
+
   test('a length that is too long swallows what follows (bad checksum)', () => {
     const p = encodePacket({ testId: 'x', status: 'fail' }).slice();
     p[3] = (p[3] as number) + 4;

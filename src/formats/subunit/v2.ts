@@ -4,8 +4,8 @@
  * against it by test/reference/):
  * - every `Parser Error` reason ends with ` at byte N`, N being the offset of the packet's signature;
  * - where python-subunit itself crashes (struct.error on a number or timestamp past the packet end,
- *   ValueError or a read to EOF on a length below 6, struct.error on a 3-byte length below 10), we emit
- *   the same two `subunit.parser` events with our own reason (`Number at offset …`, `Timestamp at
+ *   ValueError on a length below 5, or of 5 with bytes after it, struct.error on a 3-byte length
+ *   below 10), we emit the same two `subunit.parser` events with our own reason (`Number at offset …`, `Timestamp at
  *   offset …`, `Packet length N is less than the minimum of M bytes`) and read on after the packet;
  * - non-packet bytes are handed on in pieces of at most 1 MiB, as python-subunit does when reading a
  *   file; it also cuts them on 50 ms read pauses (pipes), which a byte-stream decoder cannot see.
@@ -117,6 +117,8 @@ export class V2Reader implements StreamReader {
   private packet: Uint8Array | null = null;
   private packetFill = 0;
   private packetLength = 0;
+  /** Header of a packet claiming 5 bytes, reported once we know whether the stream ends right after it. */
+  private lengthFive: Uint8Array | null = null;
 
   constructor(sink: EventSink, options: V2ReaderOptions = {}) {
     this.sink = sink;
@@ -133,6 +135,10 @@ export class V2Reader implements StreamReader {
     const base = this.consumed;
     let i = 0;
     while (i < n) {
+      if (this.lengthFive !== null) {
+        this.parseError('Packet length 5 is less than the minimum of 6 bytes', this.lengthFive);
+        this.lengthFive = null;
+      }
       if (this.mode === MODE_SCAN) {
         if (!this.tracker.mid && chunk[i] === SIGNATURE) {
           this.flushText();
@@ -183,6 +189,10 @@ export class V2Reader implements StreamReader {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.lengthFive !== null) {
+      this.parseError('Short read - got 0 bytes, wanted -1 bytes', this.lengthFive);
+      this.lengthFive = null;
+    }
     if (this.mode === MODE_HEADER) {
       // python-subunit reads 5 bytes after the signature before anything else, and loses what it got.
       this.parseError(
@@ -278,6 +288,12 @@ export class V2Reader implements StreamReader {
       length = ((b0 & 0x3f) << 16) | ((buf[at + 4] as number) << 8) | (buf[at + 5] as number);
       // python-subunit needs 4 CRC bytes after the 6 it already read; it crashes on less.
       minimum = 10;
+    }
+    if (length === 5) {
+      // python-subunit reads "-1 bytes", i.e. to EOF: with nothing left it reports a short read, with
+      // anything left it crashes. Which of the two is known only when more bytes (or the end) arrive.
+      this.lengthFive = copyOf(buf, at, at + 6);
+      return -1;
     }
     if (length < minimum) {
       // python-subunit crashes here (a negative read size) or reads on to EOF; we report it and go on.
