@@ -5,8 +5,9 @@
  * - every `Parser Error` reason ends with ` at byte N`, N being the offset of the packet's signature;
  * - where python-subunit itself crashes (struct.error on a number or timestamp past the packet end,
  *   ValueError on a length below 5, or of 5 with bytes after it, struct.error on a 3-byte length
- *   below 10), we emit the same two `subunit.parser` events with our own reason (`Number at offset …`, `Timestamp at
- *   offset …`, `Packet length N is less than the minimum of M bytes`) and read on after the packet;
+ *   below 10), we emit the same two `subunit.parser` events with our own reason (`Number at offset
+ *   …`, `Timestamp at offset …`, `Packet length N is less than the minimum of M bytes`) and read on
+ *   after the packet;
  * - non-packet bytes are handed on in pieces of at most 1 MiB, as python-subunit does when reading a
  *   file; it also cuts them on 50 ms read pauses (pipes), which a byte-stream decoder cannot see.
  */
