@@ -81,6 +81,8 @@ export function startApp(root: HTMLElement): void {
       current = { el: describeError(e) };
     }
     replace(main, current?.el ?? errorBox('Nothing to show', ''));
+    // A new page starts at its top (the hash change would otherwise keep the previous page's scroll).
+    window.scrollTo(0, 0);
     document.title = run ? `${run.name} · stackviz` : 'stackviz';
   };
 
