@@ -361,7 +361,8 @@ async function measure(url: string, tests: number, source: string, rawBytes: num
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}#/run/bench.subunit/timeline`);
+    // `#/timeline` (the original front-end's form) opens the first run, whatever its key.
+    await page.goto(`${url}#/timeline`);
     await page.waitForFunction(
       () =>
         (globalThis as unknown as { __stackvizTimeline?: { firstDrawAtMs: number | null } })

@@ -377,6 +377,105 @@ describe('timeline', () => {
     await page.close();
   });
 
+  it('the overview brush: drag to create a window, drag inside to move it', async () => {
+    const page = await openTimeline();
+    const whole = await drawn(page);
+    const box = await page.locator('canvas.tl-overview').boundingBox();
+    if (!box) throw new Error('no overview');
+    const xOf = (ms: number): number => {
+      // The overview maps the whole run (the first window) onto the same plot area as the tests.
+      const plot0 = box.x + 104;
+      const plotW = box.width - 104 - 8;
+      return plot0 + ((ms - whole.t0Ms) / (whole.t1Ms - whole.t0Ms)) * plotW;
+    };
+    const a = T0 + 5000;
+    const b = T0 + 12_000;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(xOf(a), y);
+    await page.mouse.down();
+    await page.mouse.move(xOf((a + b) / 2), y);
+    await page.mouse.move(xOf(b), y);
+    await page.mouse.up();
+    let d = await drawn(page);
+    const msPerPx = (whole.t1Ms - whole.t0Ms) / (box.width - 112);
+    expect(Math.abs(d.t0Ms - a)).toBeLessThan(2 * msPerPx);
+    expect(Math.abs(d.t1Ms - b)).toBeLessThan(2 * msPerPx);
+    // Move it by 3 s: same span, both ends shifted.
+    await page.mouse.move(xOf((a + b) / 2), y);
+    await page.mouse.down();
+    await page.mouse.move(xOf((a + b) / 2 + 1500), y);
+    await page.mouse.move(xOf((a + b) / 2 + 3000), y);
+    await page.mouse.up();
+    const moved = await drawn(page);
+    expect(moved.t1Ms - moved.t0Ms).toBeCloseTo(d.t1Ms - d.t0Ms, 3);
+    expect(Math.abs(moved.t0Ms - d.t0Ms - 3000)).toBeLessThan(2 * msPerPx);
+    // Drag its right edge out by 2 s.
+    d = moved;
+    await page.mouse.move(xOf(d.t1Ms), y);
+    await page.mouse.down();
+    await page.mouse.move(xOf(d.t1Ms + 2000), y);
+    await page.mouse.up();
+    const resized = await drawn(page);
+    expect(resized.t0Ms).toBeCloseTo(d.t0Ms, 3);
+    expect(Math.abs(resized.t1Ms - d.t1Ms - 2000)).toBeLessThan(2 * msPerPx);
+    await page.close();
+  });
+
+  it('a two-finger pinch zooms and a drag pans', async () => {
+    const page = await openTimeline();
+    const before = await drawn(page);
+    const box = await page.locator('canvas.tl-tests').boundingBox();
+    if (!box) throw new Error('no canvas');
+    const y = box.y + 60;
+    const mid = box.x + 104 + (box.width - 112) / 2;
+    // Touch pointers as a touch screen sends them (pointerType touch, two ids), spreading apart.
+    await page.evaluate(
+      ([cx, cy]) => {
+        const g = globalThis as unknown as {
+          document: { querySelector(s: string): { dispatchEvent(e: object): boolean } | null };
+          PointerEvent: new (type: string, init: object) => object;
+        };
+        const body = g.document.querySelector('.tl-body');
+        if (!body) throw new Error('no body');
+        const send = (type: string, id: number, x: number): void => {
+          body.dispatchEvent(
+            new g.PointerEvent(type, {
+              pointerId: id,
+              pointerType: 'touch',
+              clientX: x,
+              clientY: cy,
+              bubbles: true,
+              isPrimary: id === 1,
+            }),
+          );
+        };
+        send('pointerdown', 1, cx - 50);
+        send('pointerdown', 2, cx + 50);
+        for (let k = 1; k <= 5; k++) {
+          send('pointermove', 1, cx - 50 - k * 30);
+          send('pointermove', 2, cx + 50 + k * 30);
+        }
+        send('pointerup', 1, cx - 200);
+        send('pointerup', 2, cx + 200);
+      },
+      [mid, y] as const,
+    );
+    const zoomed = await drawn(page);
+    // Fingers 100 px → 400 px apart: a quarter of the span.
+    expect((zoomed.t1Ms - zoomed.t0Ms) / (before.t1Ms - before.t0Ms)).toBeCloseTo(0.25, 2);
+    // One-finger drag to the left by 100 px pans later in time.
+    await page.mouse.move(mid, y);
+    await page.mouse.down();
+    await page.mouse.move(mid - 50, y);
+    await page.mouse.move(mid - 100, y);
+    await page.mouse.up();
+    const panned = await drawn(page);
+    const msPerPx = (zoomed.t1Ms - zoomed.t0Ms) / (box.width - 112);
+    expect(panned.t0Ms - zoomed.t0Ms).toBeCloseTo(100 * msPerPx, 0);
+    expect(panned.selected).toBe(-1); // a drag is not a click
+    await page.close();
+  });
+
   it('hover on the load lanes shows every lane’s value at that instant, with units', async () => {
     const page = await openTimeline();
     const lanes = await page.evaluate(

@@ -131,6 +131,15 @@ function readTheme(root: HTMLElement): Theme {
 }
 
 /** Hatch pattern for tests with no end: the status colour faded, with stripes. */
+/** Pointer capture keeps a drag going outside the element; a pointer the browser does not know cannot be captured. */
+function capture(target: Element, pointerId: number): void {
+  try {
+    target.setPointerCapture(pointerId);
+  } catch {
+    // Synthetic or already released pointer: the drag still works while over the element.
+  }
+}
+
 function hatchPattern(ctx: CanvasRenderingContext2D, color: string, dpr: number): CanvasPattern | string {
   const size = Math.max(6, Math.round(6 * dpr));
   const c = document.createElement('canvas');
@@ -892,7 +901,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
 
   function onPointerDown(e: PointerEvent): void {
     if (e.button !== 0 && e.pointerType === 'mouse') return;
-    body.setPointerCapture(e.pointerId);
+    capture(body, e.pointerId);
     const p = local(e);
     pointers.set(e.pointerId, p);
     if (pointers.size === 1) {
@@ -985,7 +994,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     return e.clientX - overview.getBoundingClientRect().left;
   }
   function onBrushDown(e: PointerEvent): void {
-    overview.setPointerCapture(e.pointerId);
+    capture(overview, e.pointerId);
     const x = overviewLocal(e);
     const os = overviewScale();
     const bx0 = msToCssPx(os, win.t0Ms);
@@ -997,9 +1006,10 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
         ? 'left'
         : Math.abs(x - bx1) <= edge
           ? 'right'
-          : x > bx0 && x < bx1
+          : x > bx0 && x < bx1 && !isWhole(win)
             ? 'move'
             : 'create';
+    // (A brush over the whole run has nothing to move: dragging in it draws a new one.)
     brush = { mode, startX: x, startMs: ms, win };
   }
   function onBrushMove(e: PointerEvent): void {
