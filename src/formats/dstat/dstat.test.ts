@@ -266,7 +266,9 @@ describe('parseDstat: time', () => {
 });
 
 describe('parseDstat: speed', () => {
-  it('parses 10,000 rows of a full devstack log well within budget (100 ms target, 5x margin here)', () => {
+  // A guard against accidentally quadratic work, not a timing test: the 100 ms target is measured by
+  // `npm run bench` (a shared CI machine must not fail this on noise, hence the 20x margin).
+  it('parses 10,000 rows of a full devstack log in linear time', () => {
     const rowsText: string[] = [];
     const t0 = Date.UTC(2026, 10, 28, 14, 0, 0);
     for (let i = 0; i < 10_000; i++) {
@@ -282,6 +284,6 @@ describe('parseDstat: speed', () => {
     const ms = performance.now() - start;
     expect(log.rows).toBe(10_000);
     expect(log.series.cpu_user?.[9_999]).toBe(99);
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(2000);
   });
 });
