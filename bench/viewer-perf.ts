@@ -252,6 +252,9 @@ interface Result {
   rawBytes: number;
   /** performance.now() at the first timeline frame (ms since navigation start). */
   timelineDrawnMs: number;
+  /** When the app handed the loaded run to the timeline (data fetched and parsed), and the timeline's own set-up. */
+  mountAtMs: number;
+  mountMs: number;
   /** Chromium's own heap after the first frame. */
   heapMB: number | null;
   zoom: FrameStats;
@@ -379,7 +382,14 @@ async function measure(url: string, tests: number, source: string, rawBytes: num
         };
       };
       const mark = g.performance.getEntriesByName('stackviz:timeline-drawn')[0];
-      return { drawn: mark ? mark.startTime : NaN, heap: g.performance.memory?.usedJSHeapSize ?? null };
+      const dbg = (globalThis as unknown as { __stackvizTimeline?: { mountAtMs: number; mountMs: number } })
+        .__stackvizTimeline;
+      return {
+        drawn: mark ? mark.startTime : NaN,
+        heap: g.performance.memory?.usedJSHeapSize ?? null,
+        mountAt: dbg?.mountAtMs ?? NaN,
+        mount: dbg?.mountMs ?? NaN,
+      };
     });
     const zoom = await scripted(page, 'zoom', FRAMES);
     await page.keyboard.press('0');
@@ -424,6 +434,8 @@ async function measure(url: string, tests: number, source: string, rawBytes: num
       source,
       rawBytes,
       timelineDrawnMs: first.drawn,
+      mountAtMs: first.mountAt,
+      mountMs: first.mount,
       heapMB: first.heap === null ? null : first.heap / 2 ** 20,
       zoom,
       pan,
@@ -496,6 +508,8 @@ async function main(): Promise<void> {
       String(r.tests),
       r.source,
       f(r.rawBytes / 1e6),
+      f(r.mountAtMs),
+      f(r.mountMs),
       f(r.timelineDrawnMs),
       r.heapMB === null ? '–' : f(r.heapMB),
       `${f(r.zoom.drawP50)}/${f(r.zoom.drawP95)}/${f(r.zoom.drawMax)}`,

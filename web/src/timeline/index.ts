@@ -52,6 +52,9 @@ export interface TimelineDebug {
   readonly matches: number;
   readonly queryError: string | null;
   readonly frames: number;
+  /** performance.now() (ms since navigation) when mountTimeline was called, and how long it took (layout, filter, DOM). */
+  readonly mountAtMs: number;
+  readonly mountMs: number;
   /** performance.now() (ms since navigation) when the first frame was drawn; also a `stackviz:timeline-drawn` mark. */
   readonly firstDrawAtMs: number | null;
   /** Draw times (ms) of the last frames, newest last. */
@@ -165,6 +168,8 @@ function hatchPattern(ctx: CanvasRenderingContext2D, color: string, dpr: number)
 }
 
 export function mountTimeline(host: HTMLElement, opts: TimelineOptions): TimelineHandle {
+  const mountAtMs = performance.now();
+  let mountMs = 0;
   const tests = opts.tests;
   const layout: TimelineLayout = buildLayout(tests);
   const hasTime = Number.isFinite(layout.runStartMs);
@@ -1233,6 +1238,10 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     get frames() {
       return frames;
     },
+    mountAtMs,
+    get mountMs() {
+      return mountMs;
+    },
     get firstDrawAtMs() {
       return firstDrawAtMs;
     },
@@ -1277,6 +1286,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
   renderPanel();
   renderDstatNote();
   resize();
+  mountMs = performance.now() - mountAtMs;
 
   return {
     update(next: TimelineViewState): void {
