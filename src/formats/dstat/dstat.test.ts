@@ -51,6 +51,10 @@ describe('sniffDstat and checkDstatHeader', () => {
       producer: 'dstat',
       version: '0.8.0',
     });
+    expect(checkDstatHeader('\r"Dstat 0.7.4 CSV output"\r"Author:"\r')).toEqual({
+      producer: 'dstat',
+      version: '0.7.4',
+    });
     const bad = checkDstatHeader('a,b,c\n1,2,3\n');
     expect('error' in bad && bad.error).toMatch(/^not a dstat CSV: the first line is "a,b,c"/);
     const bin = checkDstatHeader('\u00b3\u0000\u0001xyz');
@@ -88,9 +92,11 @@ describe('parseDstat: layout tolerance', () => {
       classic('28 Nov 2026 14:36:23 UTC', rows, { eol: '\r\n' }),
       classic('28 Nov 2026 14:36:23 UTC', rows, { blankAfterMeta: true }),
       classic('28 Nov 2026 14:36:23 UTC', rows, { eol: '\r\n', blankAfterMeta: true }),
+      classic('28 Nov 2026 14:36:23 UTC', rows, { eol: '\r' }),
     ]) {
       const log = parseDstat(variant);
       expect(log.rows).toBe(3);
+      expect(log.producer).toBe('dstat');
       expect(Array.from(log.timeMs)).toEqual(Array.from(base.timeMs));
       expect(Array.from(log.series.cpu_user ?? [])).toEqual(Array.from(base.series.cpu_user ?? []));
       expect(log.warnings).toEqual([]);

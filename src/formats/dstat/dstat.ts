@@ -52,10 +52,11 @@ export function checkDstatHeader(
 function firstNonEmptyLine(text: string): string | null {
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   while (pos < text.length) {
-    let eol = text.indexOf('\n', pos);
-    if (eol < 0) eol = text.length;
-    const line = text.slice(pos, eol).replace(/\r$/, '');
+    let eol = text.slice(pos).search(/\r\n|\r|\n/);
+    eol = eol < 0 ? text.length : pos + eol;
+    const line = text.slice(pos, eol);
     if (line.trim().length > 0) return line;
+    if (text.charCodeAt(eol) === 13 && text.charCodeAt(eol + 1) === 10) eol++;
     pos = eol + 1;
   }
   return null;
@@ -106,7 +107,9 @@ interface Section {
 const DAY_MS = 86_400_000;
 
 /** Parse a whole log (a few MB at most: 10,000 rows must parse in < 100 ms in Chrome/Node). */
-export function parseDstat(text: string, opts: { referenceUtcMs?: number } = {}): DstatLog {
+export function parseDstat(input: string, opts: { referenceUtcMs?: number } = {}): DstatLog {
+  // Lone-CR line ends (a file passed through an old Mac tool): make them line feeds once, up front.
+  const text = input.indexOf('\n') < 0 && input.indexOf('\r') >= 0 ? input.replace(/\r/g, '\n') : input;
   const ref = opts.referenceUtcMs;
   const reference = ref !== undefined && Number.isFinite(ref) ? ref : null;
   const warnings = new Warnings();
