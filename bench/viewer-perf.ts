@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -455,6 +455,7 @@ function rawSize(dir: string): number {
 }
 
 async function main(): Promise<void> {
+  const loadavgAtStart = loadavg();
   if (!existsSync('dist/web/index.html')) throw new Error('dist/web is missing: run `npm run build` first');
   const work = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'stackviz-viewer-bench-'));
   mkdirSync(work, { recursive: true });
@@ -496,6 +497,8 @@ async function main(): Promise<void> {
       'tests',
       'source',
       'raw MB',
+      'data ready ms',
+      'mount ms',
       'drawn at ms',
       'heap MB',
       'zoom draw p50/p95/max',
@@ -525,7 +528,18 @@ async function main(): Promise<void> {
   process.stdout.write('targets: drawn < 2000 ms at 20,000 tests; draw < 16 ms per frame\n');
   writeFileSync(
     values.out,
-    `${JSON.stringify({ date: new Date().toISOString(), chromium: CHROMIUM, workers: WORKERS, results }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        chromium: CHROMIUM,
+        workers: WORKERS,
+        // Frame intervals depend on what else the machine runs: its load average and cores are recorded with them.
+        machine: { cores: cpus().length, loadavgAtStart, loadavgAtEnd: loadavg() },
+        results,
+      },
+      null,
+      2,
+    )}\n`,
   );
 }
 
