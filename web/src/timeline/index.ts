@@ -1,7 +1,7 @@
 // The timeline: one canvas lane per worker, zoom/pan/brush, hover and selection, search and status filter, load lanes.
 import './timeline.css';
 import { EXPORT_STATUSES, type ExportStatus } from '../../../src/contract/export-format';
-import { STATUS_LABEL, prefersDark, statusAt, statusFillByCode } from '../app/status-colors';
+import { STATUS_LABEL, STATUS_ON_FILL, prefersDark, statusAt, statusFillByCode } from '../app/status-colors';
 import { formatDuration, formatUtc, formatCount } from '../app/format';
 import type { RunModel, TestTable } from '../model/types';
 import type { TimelineViewState } from '../state/url';
@@ -735,6 +735,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     const title = el('h3', 'tl-panel-title', tests.name[i] ?? '');
     const badge = el('span', 'tl-badge', STATUS_LABEL[status]);
     badge.style.background = theme.fills[tests.status[i] ?? 0] ?? '#888';
+    badge.style.color = STATUS_ON_FILL[status];
     badge.dataset['status'] = status;
     const dl = el('dl', 'tl-facts');
     const fact = (k: string, v: string): void => {
