@@ -281,6 +281,54 @@ describe('viewer loading', () => {
     await page.close();
   });
 
+  it("the run page unfolds the run's own output, read only then", async () => {
+    const site = makeSite();
+    const ts = ['2020-01-01T00:00:00+00:00', '2020-01-01T00:00:01+00:00'];
+    site.write('r_raw.json', [
+      { name: 'a.b', status: 'success', tags: [], timestamps: ts, duration: 1, details: {} },
+    ]);
+    site.write('r_out.json', { '': { stdout: 'make: *** [check] Error 1' } });
+    const stats = {
+      count: 1,
+      start: ts[0],
+      end: ts[1],
+      total_duration: 1,
+      failures: [],
+      skips: [],
+      stream_output_key: '',
+      stream_output_shard: 0,
+    };
+    site.write('config.json', {
+      tempest: [
+        {
+          id: 0,
+          name: 'r',
+          source: 's',
+          key: 'r',
+          raw: 'r_raw.json',
+          details: 'r_details.json',
+          details_shards: ['r_out.json'],
+          tree: '',
+          stats,
+        },
+      ],
+      deployer: false,
+      datasets: [],
+    });
+    const server = await serve(site);
+    const { page, errors } = await open(`${server.url}#/run/r`);
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    await page.waitForSelector('details.run-output');
+    expect(requested).not.toContain('/r_out.json');
+    await page.click('details.run-output summary');
+    await page.waitForSelector('details.run-output pre.attachment');
+    expect(await page.textContent('details.run-output pre.attachment')).toBe('make: *** [check] Error 1');
+    expect(requested).toContain('/r_out.json');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('a test named <script>alert(1)</script> shows as text and runs nothing', async () => {
     const site = makeSite();
     const evil = '<script>alert(1)</script>';

@@ -7,6 +7,7 @@ import {
   loadDetails,
   loadDstat,
   loadReport,
+  loadRunOutput,
   loadTests,
   LoadError,
   resetLoaderCaches,
@@ -186,5 +187,39 @@ describe('loader', () => {
     expect(log?.timeMs.length).toBe(log?.rows);
     expect(Object.keys(log?.series ?? {})).toContain('cpu_user');
     await expect(loadDstat(b)).rejects.toThrow(LoadError);
+  });
+
+  it("reads the run's own output from its shard, or says there is none", async () => {
+    const stats = (key: string | null, shard: number | null): object => ({
+      count: 0,
+      start: null,
+      end: null,
+      total_duration: 0,
+      failures: [],
+      skips: [],
+      stream_output_key: key,
+      stream_output_shard: shard,
+    });
+    const run = (id: number, key: string | null, shard: number | null): object => ({
+      id,
+      name: `r${id}`,
+      source: 's',
+      raw: 'r.json',
+      details: 'all.json',
+      tree: '',
+      stats: stats(key, shard),
+      details_shards: ['s0.json', 's1.json'],
+    });
+    put('config.json', {
+      deployer: false,
+      datasets: [],
+      tempest: [run(0, '<stream>', 1), run(1, null, null)],
+    });
+    put('s1.json', { '<stream>': { stdout: 'not subunit' } });
+    const [a, b] = (await loadReport()).runs;
+    if (!a || !b) throw new Error('two runs expected');
+    expect(await loadRunOutput(a)).toEqual(new Map([['stdout', 'not subunit']]));
+    expect(await loadRunOutput(b)).toBeNull();
+    expect(requested).not.toContain('all.json');
   });
 });

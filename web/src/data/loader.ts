@@ -269,6 +269,10 @@ export async function loadDetails(run: RunModel, index: number): Promise<Map<str
   const shardPath = shard >= 0 ? run.files.detailsShards[shard] : undefined;
   const path = shardPath ?? run.files.details;
   if (path === '') return null;
+  return readDetailsEntry(path, key);
+}
+
+async function readDetailsEntry(path: string, key: string): Promise<Map<string, string> | null> {
   const file = await loadDetailsFile(path);
   // Test names are data: own properties only, so a test called `constructor` finds nothing inherited.
   const entry: unknown = Object.hasOwn(file, key) ? file[key] : undefined;
@@ -276,6 +280,16 @@ export async function loadDetails(run: RunModel, index: number): Promise<Map<str
   const out = new Map<string, string>();
   for (const [name, text] of Object.entries(entry)) if (typeof text === 'string') out.set(name, text);
   return out;
+}
+
+/** The run's own output (bytes outside any test, attachments with no test id), or null when it has none. */
+export async function loadRunOutput(run: RunModel): Promise<Map<string, string> | null> {
+  const key = run.stats.stream_output_key;
+  if (key === null || key === undefined) return null;
+  const shard = run.stats.stream_output_shard;
+  const path =
+    (shard !== null && shard !== undefined ? run.files.detailsShards[shard] : undefined) ?? run.files.details;
+  return path === '' ? null : readDetailsEntry(path, key);
 }
 
 const dstatLogs = new Map<string, Promise<DstatLog>>();

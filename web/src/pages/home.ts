@@ -4,7 +4,8 @@ import type { AppContext, Page } from '../app/app';
 import { h, replace } from '../app/dom';
 import { formatCount, formatDuration, formatUtc } from '../app/format';
 import { STATUS_FILL, STATUS_LABEL, STATUS_ON_FILL } from '../app/status-colors';
-import { loadTests } from '../data/loader';
+import { loadRunOutput, loadTests } from '../data/loader';
+import { renderAttachments } from './test-details';
 import { parseIsoUtcMs } from '../data/test-table';
 import type { DatasetMeta, RunModel, TestTable } from '../model/types';
 import { runHash, testHash, timelineHash } from '../state/url';
@@ -245,6 +246,10 @@ function runCard(
   renderLists(run.tests);
   const slowSlot = h('div');
   card.append(failSlot, skipSlot, slowSlot);
+  if (single) {
+    const output = runOutputSection(run);
+    if (output) card.append(output);
+  }
   return {
     el: card,
     fill(tests) {
@@ -290,6 +295,30 @@ function slowestSection(run: RunModel, tests: TestTable): HTMLElement {
       ),
     ),
   );
+}
+
+/** The run's own output (non-subunit bytes, attachments without a test), read only when unfolded. */
+function runOutputSection(run: RunModel): HTMLElement | null {
+  if (run.stats.stream_output_key === null || run.stats.stream_output_key === undefined) return null;
+  const body = h('div', null, h('p', { class: 'loading' }, 'Loading…'));
+  const fold = h('details', { class: 'run-output' }, h('summary', null, h('h3', null, 'Run output')), body);
+  let loaded = false;
+  fold.addEventListener('toggle', () => {
+    if (!fold.open || loaded) return;
+    loaded = true;
+    loadRunOutput(run).then(
+      (attachments) =>
+        replace(
+          body,
+          attachments && attachments.size > 0
+            ? renderAttachments(attachments)
+            : h('p', { class: 'muted' }, 'No output.'),
+        ),
+      (e: unknown) =>
+        replace(body, h('p', { class: 'error-inline' }, e instanceof Error ? e.message : String(e))),
+    );
+  });
+  return fold;
 }
 
 /** All runs (run = null) or one run's page. */

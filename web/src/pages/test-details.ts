@@ -49,7 +49,7 @@ function attachmentBody(name: string, text: string): HTMLElement {
   return h('pre', { class: name === 'traceback' ? 'attachment traceback' : 'attachment' }, text);
 }
 
-function renderAttachments(attachments: Map<string, string>): HTMLElement {
+export function renderAttachments(attachments: Map<string, string>): HTMLElement {
   const names = tabOrder([...attachments.keys()]);
   const tabs = h('div', { class: 'tabs', role: 'tablist' });
   const panel = h('div', { class: 'tab-panel', role: 'tabpanel' });
