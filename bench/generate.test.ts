@@ -92,6 +92,20 @@ describe('bench generator', () => {
     );
   });
 
+  it('keeps huge attachments within the byte target, in packets near the limit', () => {
+    const huge = run({
+      tests: 30,
+      bytes: 24_000_000,
+      seed: 5,
+      hugeAttachments: true,
+      maxPacketBytes: 4 * 1024 * 1024 - 1,
+    });
+    expect(huge.bytes.length).toBeLessThan(24_000_000 * 1.15);
+    expect(huge.bytes.length).toBeGreaterThan(24_000_000 * 0.85);
+    expect(huge.summary.largestPacket).toBeGreaterThan(4_000_000);
+    expect(huge.summary.largestPacket).toBeLessThanOrEqual(4 * 1024 * 1024 - 1);
+  });
+
   it('reads sizes with binary suffixes', () => {
     expect(parseSize('2M')).toBe(2 * 1024 * 1024);
     expect(parseSize('1GiB')).toBe(1024 ** 3);

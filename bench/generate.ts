@@ -15,7 +15,7 @@ export interface GenerateOptions {
   workers?: number;
   /** Largest packet to write (attachments are cut to fit); at most 4 MiB - 1, the format's limit. */
   maxPacketBytes?: number;
-  /** Give about one test in 2,000 a log of 8-24 MiB, written in packets near maxPacketBytes. */
+  /** Give a few tests logs of 8-24 MiB (about a fifth of `bytes` in all), in packets near maxPacketBytes. */
   hugeAttachments?: boolean;
   /** UTC ms of the first test's start; fixed by default so output depends only on the options. */
   startUtcMs?: number;
@@ -327,6 +327,9 @@ export function generateStream(opts: GenerateOptions, write: (packet: Uint8Array
     endUtcMs: startUs / 1000,
   };
   let testsLeft = opts.tests;
+  const hugeCount =
+    opts.hugeAttachments === true ? Math.max(1, Math.round((0.2 * opts.bytes) / (16 * 1024 * 1024))) : 0;
+  const hugeEvery = hugeCount > 0 ? Math.max(1, Math.floor(opts.tests / hugeCount)) : 0;
   const queues: Pending[][] = Array.from({ length: workers }, () => []);
   const clocks: number[] = Array.from({ length: workers }, (_, w) => startUs + w * rng.int(1000, 200000));
   const classes: (ClassPlan | null)[] = Array.from({ length: workers }, () => null);
@@ -409,7 +412,11 @@ export function generateStream(opts: GenerateOptions, write: (packet: Uint8Array
       status === 'skip'
         ? 0
         : Math.max(0, (remaining / Math.max(1, testsLeft)) * (0.3 + rng.next() * 1.4) - overhead);
-    if (opts.hugeAttachments === true && rng.chance(1 / 2000)) logBudget = rng.int(8, 24) * 1024 * 1024;
+    // Huge logs: about a fifth of the byte target between them (at least one), at evenly spaced tests, each
+    // at most half of what is left so the total still lands near the target.
+    if (hugeEvery > 0 && (opts.tests - testsLeft) % hugeEvery === Math.floor(hugeEvery / 2)) {
+      logBudget = Math.max(logBudget, Math.min(rng.int(8, 24) * 1024 * 1024, remaining / 2));
+    }
     if (logBudget > 0) pushLog(q, id, `${plan.cls}:${shortName}`, plan, w, t0, t1, logBudget);
     if (status === 'fail') {
       q.push({
