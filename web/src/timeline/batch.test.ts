@@ -1,7 +1,7 @@
 // Per-pixel batching: every test gets a pixel, sub-pixel tests merge, fail outranks success in a shared pixel.
 import { describe, expect, it } from 'vitest';
 import { EXPORT_STATUSES } from '../../../src/contract/export-format';
-import { BUCKETS, RectList, batchRow, bucketKey, newCounts } from './batch';
+import { BUCKETS, RectList, batchRow, bucketKey, bucketPaintRank, newCounts, summariseRow } from './batch';
 import { buildLayout } from './layout';
 import { makeTable, type FixtureTest } from './test-table.fixture';
 
@@ -124,5 +124,76 @@ describe('batchRow', () => {
     const { counts, rects } = run(list, 5000, 6000, 100);
     expect(counts.drawnByCode[0]).toBe(1);
     expect(rects('success')).toEqual([[-1, 101]]);
+  });
+});
+
+describe('dense rows with a summary', () => {
+  /** Paints the buckets into one key per pixel, in paint order, like the canvas does. */
+  function paint(buckets: RectList[], width: number): Int16Array {
+    const px = new Int16Array(width + 4).fill(-1);
+    const order = Array.from({ length: BUCKETS }, (_, k) => k).sort(
+      (a, b) => bucketPaintRank(a) - bucketPaintRank(b),
+    );
+    for (const key of order) {
+      const b = buckets[key];
+      if (!b) continue;
+      for (let i = 0; i < b.length; i++) {
+        const x = b.data[i * 3] ?? 0;
+        const w = b.data[i * 3 + 2] ?? 0;
+        for (let j = Math.max(-1, x); j < x + w && j <= width + 2; j++) px[j + 1] = key;
+      }
+    }
+    return px;
+  }
+
+  it('draws the same pixels and counts as visiting every test, with far fewer steps', () => {
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const list: FixtureTest[] = [];
+    let t = 0;
+    const statuses = ['success', 'success', 'success', 'skip', 'fail', 'xfail', 'inprogress'] as const;
+    for (let i = 0; i < 20_000; i++) {
+      const d = rnd() < 0.02 ? rnd() * 200 : rnd() * 0.5;
+      list.push({
+        name: `t${i}`,
+        worker: 0,
+        start: t,
+        end: t + d,
+        status: statuses[Math.floor(rnd() * statuses.length)],
+      });
+      t += d + rnd() * 0.2;
+    }
+    const table = makeTable(list);
+    const l = buildLayout(table);
+    const mask = Uint8Array.from({ length: table.count }, () => (rnd() < 0.7 ? 1 : 0));
+    const width = 500;
+    for (const [t0, t1] of [
+      [0, t * 1000],
+      [t * 250, t * 400],
+      [t * 10, t * 10 + 2000],
+    ] as const) {
+      const input = {
+        t0Ms: t0,
+        t1Ms: t1,
+        x0DevicePx: 0,
+        devicePxPerMs: width / (t1 - t0),
+        xMinDevicePx: 0,
+        xMaxDevicePx: width,
+        status: table.status,
+        open: l.open,
+        mask,
+      };
+      const plain = Array.from({ length: BUCKETS }, () => new RectList());
+      const fast = Array.from({ length: BUCKETS }, () => new RectList());
+      const c1 = newCounts();
+      const c2 = newCounts();
+      for (const row of l.rows) {
+        batchRow(row, 0, input, plain, c1);
+        batchRow(row, 0, input, fast, c2, summariseRow(row, table.status, l.open, mask));
+      }
+      expect(Array.from(c2.drawnByCode)).toEqual(Array.from(c1.drawnByCode));
+      expect(c2.dimmed).toBe(c1.dimmed);
+      expect(Array.from(paint(fast, width))).toEqual(Array.from(paint(plain, width)));
+    }
   });
 });

@@ -81,10 +81,88 @@ export function newCounts(): BatchCounts {
   return { drawnByCode: new Int32Array(EXPORT_STATUSES.length), dimmed: 0, rects: 0 };
 }
 
+/** Block size of RowSummary.blockMaxRank. */
+const BLOCK = 32;
+const STATUS_COUNT = EXPORT_STATUSES.length;
+
+/** Paint rank → bucket key (ranks are distinct per key). */
+const KEY_OF_RANK: Int16Array = (() => {
+  const t = new Int16Array(256).fill(-1);
+  for (let key = 0; key < BUCKETS; key++) t[bucketPaintRank(key)] = key;
+  return t;
+})();
+
+/**
+ * Per-row summary that lets a dense row be drawn in time proportional to its width in pixels: prefix counts
+ * (per status, and of dimmed tests) answer "how many tests in [from, to)" without visiting them, and the
+ * maximum paint rank per block of 32 tests answers "which colour wins this pixel" in O(32 + n/32).
+ * Built from the filter, so rebuilt when the filter changes.
+ */
+export interface RowSummary {
+  readonly statusPrefix: Int32Array;
+  readonly dimmedPrefix: Int32Array;
+  readonly rank: Uint8Array;
+  readonly blockMaxRank: Uint8Array;
+}
+
+export function summariseRow(
+  row: LaneRow,
+  status: Uint8Array,
+  open: Uint8Array,
+  mask: Uint8Array | null,
+): RowSummary {
+  const n = row.index.length;
+  const statusPrefix = new Int32Array((n + 1) * STATUS_COUNT);
+  const dimmedPrefix = new Int32Array(n + 1);
+  const rank = new Uint8Array(n);
+  const blockMaxRank = new Uint8Array(Math.ceil(n / BLOCK));
+  for (let p = 0; p < n; p++) {
+    const t = row.index[p] ?? 0;
+    const code = status[t] ?? 0;
+    const dimmed = mask !== null && mask[t] === 0;
+    const base = p * STATUS_COUNT;
+    for (let c = 0; c < STATUS_COUNT; c++)
+      statusPrefix[base + STATUS_COUNT + c] = statusPrefix[base + c] ?? 0;
+    statusPrefix[base + STATUS_COUNT + code] = (statusPrefix[base + STATUS_COUNT + code] ?? 0) + 1;
+    dimmedPrefix[p + 1] = (dimmedPrefix[p] ?? 0) + (dimmed ? 1 : 0);
+    const r = bucketPaintRank(bucketKey(code, dimmed, open[t] === 1));
+    rank[p] = r;
+    const b = (p / BLOCK) | 0;
+    if (r > (blockMaxRank[b] ?? 0)) blockMaxRank[b] = r;
+  }
+  return { statusPrefix, dimmedPrefix, rank, blockMaxRank };
+}
+
+function maxRank(sum: RowSummary, from: number, to: number): number {
+  let m = 0;
+  let i = from;
+  while (i < to && i % BLOCK !== 0) m = Math.max(m, sum.rank[i++] ?? 0);
+  while (i + BLOCK <= to) {
+    m = Math.max(m, sum.blockMaxRank[i / BLOCK] ?? 0);
+    i += BLOCK;
+  }
+  while (i < to) m = Math.max(m, sum.rank[i++] ?? 0);
+  return m;
+}
+
+/** First position ≥ from whose start is ≥ ms. */
+function firstStartAtOrAfter(row: LaneRow, ms: number, from: number, to: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((row.startMs[mid] ?? 0) < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Appends one row's visible tests to the buckets. Every test gets at least one device pixel; a test that falls
  * entirely inside the current run and does not outrank it adds nothing, so the rectangles per row are bounded
- * by its width in pixels, not by its number of tests.
+ * by its width in pixels, not by its number of tests. With a summary, a row with more visible tests than
+ * pixels is walked pixel by pixel: the tests that start within one pixel are jumped over by binary search
+ * and their winning colour read from the summary, so the cost follows the pixels, not the tests.
  */
 export function batchRow(
   row: LaneRow,
@@ -92,11 +170,22 @@ export function batchRow(
   inp: BatchInput,
   buckets: readonly RectList[],
   counts: BatchCounts,
+  summary: RowSummary | null = null,
 ): void {
   const [from, to] = visibleRange(row, inp.t0Ms, inp.t1Ms);
   const k = inp.devicePxPerMs;
   const lo = inp.xMinDevicePx - 1;
   const hi = inp.xMaxDevicePx + 1;
+  const dense = summary !== null && to - from > 2 * (hi - lo);
+  if (summary !== null) {
+    for (let c = 0; c < STATUS_COUNT; c++) {
+      counts.drawnByCode[c] =
+        (counts.drawnByCode[c] ?? 0) +
+        (summary.statusPrefix[to * STATUS_COUNT + c] ?? 0) -
+        (summary.statusPrefix[from * STATUS_COUNT + c] ?? 0);
+    }
+    counts.dimmed += (summary.dimmedPrefix[to] ?? 0) - (summary.dimmedPrefix[from] ?? 0);
+  }
   let curKey = -1;
   let curX0 = 0;
   let curX1 = 0;
@@ -109,31 +198,45 @@ export function batchRow(
     buckets[curKey]?.push(curX0, yDevicePx, curX1 - curX0 - (curWide ? 1 : 0));
     counts.rects++;
   };
-  for (let p = from; p < to; p++) {
-    const t = row.index[p] ?? 0;
-    const code = inp.status[t] ?? 0;
-    const dimmed = inp.mask !== null && inp.mask[t] === 0;
-    counts.drawnByCode[code] = (counts.drawnByCode[code] ?? 0) + 1;
-    if (dimmed) counts.dimmed++;
-    let xa = Math.floor(inp.x0DevicePx + ((row.startMs[p] ?? 0) - inp.t0Ms) * k);
-    let xb = Math.round(inp.x0DevicePx + ((row.endMs[p] ?? 0) - inp.t0Ms) * k);
-    if (xa < lo) xa = lo;
-    if (xb > hi) xb = hi;
-    if (xb < xa + 1) xb = xa + 1;
-    const key = bucketKey(code, dimmed, inp.open[t] === 1);
+  const add = (xa: number, xb: number, key: number): void => {
     const wide = xb - xa >= WIDE;
     if (!wide && !curWide && key === curKey && xa <= curX1) {
       if (xb > curX1) curX1 = xb;
-      continue;
+      return;
     }
     const rank = bucketPaintRank(key);
-    if (curKey >= 0 && xb <= curX1 && rank <= curRank) continue;
+    if (curKey >= 0 && xb <= curX1 && rank <= curRank) return;
     flush();
     curKey = key;
     curX0 = xa;
     curX1 = xb;
     curRank = rank;
     curWide = wide;
+  };
+  for (let p = from; p < to; p++) {
+    const t = row.index[p] ?? 0;
+    let xa = Math.floor(inp.x0DevicePx + ((row.startMs[p] ?? 0) - inp.t0Ms) * k);
+    if (dense && summary !== null && xa >= lo) {
+      // Tests starting in this pixel: all but the last end inside it (a row's tests do not overlap).
+      const boundaryMs = inp.t0Ms + (xa + 1 - inp.x0DevicePx) / k;
+      const q = Math.min(to, firstStartAtOrAfter(row, boundaryMs, p + 1, to));
+      if (q - p > 1) {
+        add(xa, xa + 1, KEY_OF_RANK[maxRank(summary, p, q - 1)] ?? 0);
+        p = q - 2; // the loop's p++ visits q - 1, which may reach past this pixel
+        continue;
+      }
+    }
+    const code = inp.status[t] ?? 0;
+    const dimmed = inp.mask !== null && inp.mask[t] === 0;
+    if (summary === null) {
+      counts.drawnByCode[code] = (counts.drawnByCode[code] ?? 0) + 1;
+      if (dimmed) counts.dimmed++;
+    }
+    let xb = Math.round(inp.x0DevicePx + ((row.endMs[p] ?? 0) - inp.t0Ms) * k);
+    if (xa < lo) xa = lo;
+    if (xb > hi) xb = hi;
+    if (xb < xa + 1) xb = xa + 1;
+    add(xa, xb, bucketKey(code, dimmed, inp.open[t] === 1));
   }
   flush();
 }

@@ -5,7 +5,16 @@ import { STATUS_LABEL, STATUS_ON_FILL, prefersDark, statusAt, statusFillByCode }
 import { formatDuration, formatUtc, formatCount } from '../app/format';
 import type { RunModel, TestTable } from '../model/types';
 import type { TimelineViewState } from '../state/url';
-import { BUCKETS, RectList, batchRow, bucketPaintRank, newCounts, type BatchCounts } from './batch';
+import {
+  BUCKETS,
+  RectList,
+  batchRow,
+  bucketPaintRank,
+  newCounts,
+  summariseRow,
+  type BatchCounts,
+  type RowSummary,
+} from './batch';
 import { buildLayout, hitTestRow, type TimelineLayout } from './layout';
 import {
   clampWindow,
@@ -183,6 +192,8 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
   let state: TimelineViewState = { ...opts.state, statuses: new Set(opts.state.statuses) };
   let win: TimeWindow = windowFromState(state);
   let filter: FilterResult = filterTests(tests, state.query, state.regex, state.statuses);
+  /** Per-row summaries for the current filter: they keep a frame's cost to the pixels when rows are dense. */
+  let summaries: RowSummary[] = [];
   let hovered = -1;
   let destroyed = false;
   let frame = 0;
@@ -464,7 +475,8 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     };
     for (let r = 0; r < layout.rows.length; r++) {
       const row = layout.rows[r];
-      if (row) batchRow(row, Math.round((rowTopCssPx(r) + 1) * dpr), input, buckets, counts);
+      if (row)
+        batchRow(row, Math.round((rowTopCssPx(r) + 1) * dpr), input, buckets, counts, summaries[r] ?? null);
     }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.save();
@@ -568,7 +580,7 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     const counts = newCounts();
     for (let r = 0; r < layout.rows.length; r++) {
       const row = layout.rows[r];
-      if (row) batchRow(row, 2 * dpr + r * rowDevicePx, input, buckets, counts);
+      if (row) batchRow(row, 2 * dpr + r * rowDevicePx, input, buckets, counts, summaries[r] ?? null);
     }
     paintBuckets(ctx, rowDevicePx);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -697,6 +709,8 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
 
   function applyFilter(): void {
     filter = filterTests(tests, state.query, state.regex, state.statuses);
+    const mask = filter.all ? null : filter.mask;
+    summaries = layout.rows.map((row) => summariseRow(row, tests.status, layout.open, mask));
     queryError.textContent = filter.error === null ? '' : `invalid regular expression: ${filter.error}`;
     search.classList.toggle('tl-invalid', filter.error !== null);
     for (const s of EXPORT_STATUSES) {
