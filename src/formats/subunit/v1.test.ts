@@ -66,6 +66,11 @@ const CASES: Record<string, string> = {
   'hostile names':
     T0 +
     'test: __proto__\nsuccess: __proto__\ntest: constructor\nfailure: constructor [ multipart\nContent-Type: text/plain\n__proto__\n1\r\nx0\r\n]\n',
+  'multipart: a bad size line makes the decoder wait, as the reference does':
+    T0 + 'test: a\nfailure: a [ multipart\nContent-Type: text/plain\nlog\n3x\r\nzz\n]\ntest: b\nsuccess: b\n',
+  'multipart: size collected over several waiting lines':
+    T0 +
+    'test: a\nfailure: a [ multipart\nContent-Type: text/plain\nlog\n1x\nzz\n0\r\nabcdefghijkl0\r\n]\n',
   'lost connection during multipart header':
     T0 + 'test: a\nsuccess: a [ multipart\nContent-Type: text/plain\n',
 };
@@ -192,6 +197,18 @@ describe('V1Reader streaming', () => {
     expect(out.map((o) => [o.name, Buffer.concat(o.chunks).toString()])).toEqual([
       ['stdout', 'noise 1\nnoise 2\nnoise 3\n'],
     ]);
+  });
+});
+
+describe('V1Reader on pathological input', () => {
+  it('stays linear while the chunked decoder waits on a huge number of lines', () => {
+    const lines = 'ffz\n'.repeat(300_000);
+    const text = `${T0}test: a\nfailure: a [ multipart\nContent-Type: text/plain\nlog\n3x\r\n${lines}0\r\n${'y'.repeat(100)}\n]\n`;
+    const started = performance.now();
+    const { tests } = assembleV1([enc(text)]);
+    // Generous bound: quadratic behaviour would take minutes here.
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(tests.map((t) => [t.id, t.status])).toEqual([['a', 'fail']]);
   });
 });
 

@@ -575,23 +575,29 @@ export class V1Reader implements StreamReader {
     for (;;) {
       if (this.bodyLeft > 0) {
         // _read_body: consume pending pieces.
-        while (this.bodyLeft > 0 && this.pending.length > 0) {
-          const p = this.pending[0] as Uint8Array;
-          this.scanned = 0;
-          this.scanChars = [];
+        // Whole pieces are dropped with one splice (not shift() each): pending may hold very many lines.
+        let used = 0;
+        let done = false;
+        this.scanned = 0;
+        this.scanChars = [];
+        while (this.bodyLeft > 0 && used < this.pending.length) {
+          const p = this.pending[used] as Uint8Array;
           if (this.bodyLeft >= p.length) {
             this.body.push(p);
             this.bodySize += p.length;
             this.bodyLeft -= p.length;
-            this.pending.shift();
-            if (this.bodyLeft === 0) return;
+            used++;
+            done = this.bodyLeft === 0;
           } else {
             this.body.push(p.subarray(0, this.bodyLeft));
             this.bodySize += this.bodyLeft;
-            this.pending[0] = p.subarray(this.bodyLeft);
+            this.pending[used] = p.subarray(this.bodyLeft);
             this.bodyLeft = 0;
           }
         }
+        this.pending.splice(0, used);
+        // python stops when a body ends exactly with a piece, until the next line arrives.
+        if (done) return;
         if (this.bodyLeft > 0) {
           // Nothing pending: the rest of the body comes straight from the input.
           this.part = Part.Body;
@@ -626,16 +632,18 @@ export class V1Reader implements StreamReader {
       }
       // Cut the size line's length from the front of the pending pieces.
       let excess = n;
+      let cut = 0;
       while (excess > 0) {
-        const p = this.pending[0] as Uint8Array;
+        const p = this.pending[cut] as Uint8Array;
         if (excess >= p.length) {
           excess -= p.length;
-          this.pending.shift();
+          cut++;
         } else {
-          this.pending[0] = p.subarray(excess);
+          this.pending[cut] = p.subarray(excess);
           excess = 0;
         }
       }
+      this.pending.splice(0, cut);
       this.scanned = 0;
       this.scanChars = [];
       if (size === 0) {
