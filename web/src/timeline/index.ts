@@ -97,6 +97,7 @@ const LOAD_GAP_CSS_PX = 6;
 const OVERVIEW_CSS_PX = 44;
 const MATCH_ROW_CSS_PX = 22;
 const DIM_ALPHA = 0.16;
+const WINDOW_REPORT_DELAY_MS = 120;
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -641,10 +642,17 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     }
   }
 
-  let themeDark = theme.dark;
+  // The OS theme is watched, not polled: matchMedia per frame costs more than the bars.
+  let themeChanged = false;
+  const darkQuery = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+  const onTheme = (): void => {
+    themeChanged = true;
+    requestDraw();
+  };
+  darkQuery?.addEventListener('change', onTheme);
   function readThemeIfChanged(): Theme {
-    if (prefersDark() === themeDark) return theme;
-    themeDark = prefersDark();
+    if (!themeChanged) return theme;
+    themeChanged = false;
     patterns = new Map();
     overviewDirty = true;
     return readTheme(root);
@@ -664,6 +672,14 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     return Math.abs(w.t0Ms - bounds.t0Ms) < 1e-6 && Math.abs(w.t1Ms - bounds.t1Ms) < 1e-6;
   }
 
+  let windowTimer: ReturnType<typeof setTimeout> | null = null;
+  function flushWindow(): void {
+    if (windowTimer === null) return;
+    clearTimeout(windowTimer);
+    windowTimer = null;
+    opts.onStateChange({ t0Ms: state.t0Ms, t1Ms: state.t1Ms });
+  }
+
   function setWindow(w: TimeWindow, notify = true): void {
     const next = clampWindow(w, bounds);
     if (next.t0Ms === win.t0Ms && next.t1Ms === win.t1Ms) return;
@@ -672,7 +688,9 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     if (notify) {
       const whole = isWhole(win);
       state = { ...state, t0Ms: whole ? null : win.t0Ms, t1Ms: whole ? null : win.t1Ms };
-      opts.onStateChange({ t0Ms: state.t0Ms, t1Ms: state.t1Ms });
+      // Reported once the window rests: writing the URL on every frame of a zoom costs more than drawing it.
+      if (windowTimer !== null) clearTimeout(windowTimer);
+      windowTimer = setTimeout(flushWindow, WINDOW_REPORT_DELAY_MS);
     }
     requestDraw();
   }
@@ -774,7 +792,10 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
     if (tests.id[i] !== tests.name[i]) fact('id', tests.id[i] ?? '');
     const open = el('button', 'tl-btn tl-open', 'Open details');
     open.type = 'button';
-    open.addEventListener('click', () => opts.onOpenTest(i));
+    open.addEventListener('click', () => {
+      flushWindow(); // so Back returns to this window
+      opts.onOpenTest(i);
+    });
     const head = el('div', 'tl-panel-head');
     head.append(badge, title);
     panel.append(head, dl, open);
@@ -914,8 +935,18 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
   let dragStart: { x: number; y: number; win: TimeWindow; moved: boolean } | null = null;
   let pinch: { dist: number; midMs: number; win: TimeWindow } | null = null;
 
+  // The body's position, cached: reading it per event would force a layout after every frame's text updates.
+  // Refreshed when the page scrolls or resizes, and when the pointer enters.
+  let bodyRect: { left: number; top: number } | null = null;
+  const forgetRect = (): void => {
+    bodyRect = null;
+  };
   function local(e: PointerEvent | WheelEvent | MouseEvent): { x: number; y: number } {
-    const r = body.getBoundingClientRect();
+    if (bodyRect === null) {
+      const b = body.getBoundingClientRect();
+      bodyRect = { left: b.left, top: b.top };
+    }
+    const r = bodyRect;
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   }
 
@@ -1191,7 +1222,13 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
   overview.addEventListener('pointerup', onBrushUp);
   overview.addEventListener('pointercancel', () => (brush = null));
   document.addEventListener('keydown', onKey);
-  const ro = new ResizeObserver(() => resize());
+  const ro = new ResizeObserver(() => {
+    forgetRect();
+    resize();
+  });
+  window.addEventListener('scroll', forgetRect, { passive: true, capture: true });
+  window.addEventListener('resize', forgetRect, { passive: true });
+  body.addEventListener('pointerenter', forgetRect);
   ro.observe(body);
 
   function dstatOverlaps(): boolean | null {
@@ -1305,6 +1342,9 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
 
   return {
     update(next: TimelineViewState): void {
+      // The URL now says where to look: a window change not yet reported is superseded.
+      if (windowTimer !== null) clearTimeout(windowTimer);
+      windowTimer = null;
       const prev = state;
       state = { ...next, statuses: new Set(next.statuses) };
       const nextWin = windowFromState(state);
@@ -1332,10 +1372,15 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
       }
     },
     destroy(): void {
+      // A window change not yet reported is dropped: the page is going away, its URL is no longer ours to write.
+      if (windowTimer !== null) clearTimeout(windowTimer);
       destroyed = true;
       if (frame !== 0) cancelAnimationFrame(frame);
       if (searchTimer !== null) clearTimeout(searchTimer);
       ro.disconnect();
+      darkQuery?.removeEventListener('change', onTheme);
+      window.removeEventListener('scroll', forgetRect, { capture: true });
+      window.removeEventListener('resize', forgetRect);
       document.removeEventListener('keydown', onKey);
       if (window.__stackvizTimeline === debug) delete window.__stackvizTimeline;
       host.replaceChildren();
