@@ -69,8 +69,7 @@ const CASES: Record<string, string> = {
   'multipart: a bad size line makes the decoder wait, as the reference does':
     T0 + 'test: a\nfailure: a [ multipart\nContent-Type: text/plain\nlog\n3x\r\nzz\n]\ntest: b\nsuccess: b\n',
   'multipart: size collected over several waiting lines':
-    T0 +
-    'test: a\nfailure: a [ multipart\nContent-Type: text/plain\nlog\n1x\nzz\n0\r\nabcdefghijkl0\r\n]\n',
+    T0 + 'test: a\nfailure: a [ multipart\nContent-Type: text/plain\nlog\n1x\nzz\n0\r\nabcdefghijkl0\r\n]\n',
   'lost connection during multipart header':
     T0 + 'test: a\nsuccess: a [ multipart\nContent-Type: text/plain\n',
 };
