@@ -29,7 +29,13 @@ export interface ExportOptions {
   progress?: (p: ExportProgress) => void;
   /** Called for each run that turned out to be empty. */
   onEmptyRun?: (naming: RunNaming) => void;
+  /** Turns a file-system error on DEST into the error to throw (the CLI's one-line message). */
+  onDestError?: (e: NodeJS.ErrnoException) => Error;
 }
+
+/** File-system errors carry a code; our readers' and inputs' errors do not. */
+const isFsError = (e: unknown): e is NodeJS.ErrnoException =>
+  e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && 'syscall' in e;
 
 export interface ExportProgress {
   run: RunNaming;
@@ -77,7 +83,13 @@ async function exportRun(
  * removed and DEST keeps what it had.
  */
 export async function runExport(o: ExportOptions): Promise<ExportSummary> {
-  const out = await OutputDir.open(o.dest, o.gzip);
+  const destError = (e: unknown): unknown => (isFsError(e) && o.onDestError ? o.onDestError(e) : e);
+  let out: OutputDir;
+  try {
+    out = await OutputDir.open(o.dest, o.gzip);
+  } catch (e) {
+    throw destError(e);
+  }
   try {
     const runs: TempestRun[] = [];
     const artifacts: Artifact[] = [];
@@ -109,6 +121,6 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
     return { runs: runs.length, tests, failures, files };
   } catch (e) {
     await out.abort();
-    throw e;
+    throw destError(e);
   }
 }

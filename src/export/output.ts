@@ -2,8 +2,8 @@
 // config.json last, so a failed or killed export never leaves a half-written DEST.
 import { Buffer } from 'node:buffer';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, posix, resolve } from 'node:path';
 import { createGzip, constants as zc, type Gzip } from 'node:zlib';
 import type { ConfigFile } from '../contract/export-format.js';
 
@@ -176,6 +176,37 @@ function previousExportPaths(config: unknown): string[] {
   return out;
 }
 
+/**
+ * `mkdir -p` one level at a time. Node's recursive mkdir can spin forever on some paths (e.g. under /proc,
+ * where mkdir answers ENOENT); this fails with the real error instead. Returns the first folder created.
+ */
+async function makeDirs(dir: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  for (;;) {
+    try {
+      await stat(p);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      missing.push(p);
+      const up = dirname(p);
+      if (up === p) break;
+      p = up;
+    }
+  }
+  for (let k = missing.length - 1; k >= 0; k--) {
+    try {
+      await mkdir(missing[k] as string);
+    } catch (e) {
+      if (k < missing.length - 1)
+        await rm(missing[missing.length - 1] as string, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  return missing[missing.length - 1];
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -193,7 +224,11 @@ export class OutputDir {
   private readonly files: OutFile[] = [];
   private readonly dirs = new Set<string>();
 
-  private constructor(dest: string, gzip: boolean, tmp: string) {
+  /** The first folder this export created (DEST or a parent), removed again when the export fails. */
+  private readonly created: string | undefined;
+
+  private constructor(dest: string, gzip: boolean, tmp: string, created: string | undefined) {
+    this.created = created;
     this.dest = dest;
     this.gzip = gzip;
     this.tmp = tmp;
@@ -201,15 +236,20 @@ export class OutputDir {
 
   /** Create DEST (with parents) and the temporary folder; throws (EACCES, ENOTDIR, ...) when DEST is unusable. */
   static async open(dest: string, gzip: boolean): Promise<OutputDir> {
-    await mkdir(dest, { recursive: true });
+    const created = await makeDirs(dest);
     // Leftovers of killed exports: remove those whose process is gone.
     for (const name of await readdir(dest)) {
       const m = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/.exec(name);
       if (m && !isAlive(Number(m[1]))) await rm(join(dest, name), { recursive: true, force: true });
     }
     const tmp = join(dest, `${TMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
-    await mkdir(tmp);
-    return new OutputDir(dest, gzip, tmp);
+    try {
+      await mkdir(tmp);
+    } catch (e) {
+      if (created !== undefined) await rm(created, { recursive: true, force: true });
+      throw e;
+    }
+    return new OutputDir(dest, gzip, tmp, created);
   }
 
   /** A data file at `rel` (relative to DEST, `/`-separated); `.gz` is appended with `-z`. */
@@ -281,5 +321,7 @@ export class OutputDir {
   async abort(): Promise<void> {
     await Promise.allSettled(this.files.map((f) => f.close()));
     await rm(this.tmp, { recursive: true, force: true });
+    // DEST did not exist before: leave no trace of the failed export.
+    if (this.created !== undefined) await rm(this.created, { recursive: true, force: true });
   }
 }

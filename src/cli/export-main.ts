@@ -1,0 +1,199 @@
+// The `stackviz-export` command: the original's options plus -q, --html and --single-file; errors as one line.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { environmentParams } from '../export/config.js';
+import { runExport } from '../export/export.js';
+import { packageRoot, writeHtmlSite } from '../export/site.js';
+import { writeSingleFile } from '../export/single-file.js';
+import { checkDstatHeader } from '../formats/dstat/index.js';
+import { describeFsError, InputError, createReader, resolveInputs } from './inputs.js';
+import { Logger } from './logger.js';
+
+const PROG = 'stackviz-export';
+
+/** Exit codes: 1 for bad input or DEST, 2 for usage, 70 (EX_SOFTWARE) for our own bugs. */
+const EXIT_INPUT = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERNAL = 70;
+
+class UsageError extends Error {}
+
+/** A DEST problem: one line naming DEST, exit 1. */
+class DestError extends Error {}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+interface Options {
+  streamFile: string[];
+  stdin: boolean;
+  repository: string[];
+  dstat?: string;
+  gzip: boolean;
+  env: boolean;
+  quiet: boolean;
+  html: boolean;
+  singleFile?: string;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function program(): Command {
+  return new Command()
+    .name(PROG)
+    .description('Generates JSON data files for a StackViz site from subunit streams and a dstat log.')
+    .argument('[DEST]', "the output directory; created if it doesn't exist")
+    .option(
+      '-f, --stream-file <FILE>',
+      'include the given subunit stream file; can be used multiple times',
+      collect,
+      [],
+    )
+    .option('-i, --stdin', 'read a subunit stream from standard input', false)
+    .option(
+      '-r, --repository <DIR>',
+      'include every run of the .stestr repository in DIR; can be used multiple times',
+      collect,
+      [],
+    )
+    .option('--dstat <FILE>', 'the dstat log file (CSV) to include')
+    .option('-z, --gzip', 'gzip the data files (not config.json)', false)
+    .option('-e, --env', 'include Zuul metadata from environment variables', false)
+    .option('-q, --quiet', 'print nothing but errors', false)
+    .option('--html', 'also copy the viewer into DEST, making it a static site', false)
+    .addOption(
+      new Option('--single-file <FILE>', 'also write one self-contained HTML report (DEST optional)'),
+    )
+    .version(version(), '--version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) })
+    .showSuggestionAfterError(false);
+}
+
+/** Read the first bytes of the dstat file and check it really is a dstat CSV; returns the whole file. */
+async function readDstat(path: string): Promise<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new InputError(path, describeFsError(e));
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new InputError(path, 'is a directory, not a dstat CSV');
+    const head = Buffer.alloc(8192);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const check = checkDstatHeader(head.subarray(0, bytesRead).toString('utf8'));
+    if ('error' in check) throw new InputError(path, check.error);
+    return await fh.readFile();
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(path, describeFsError(e));
+  } finally {
+    await fh.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const log = new Logger({ quiet: false, stream: process.stderr, prog: PROG });
+  const cmd = program();
+  try {
+    cmd.parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0; // --help, --version
+      log.error(`${e.message.replace(/^error: /, '')} (see --help)`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  const o = cmd.opts<Options>();
+  const logger = new Logger({ quiet: o.quiet, stream: process.stderr, prog: PROG });
+  const started = performance.now();
+  let tmpDest: string | null = null;
+  try {
+    let dest = cmd.args[0];
+    if (cmd.args.length > 1) throw new UsageError(`one DEST only (got ${cmd.args.length})`);
+    if (o.streamFile.length === 0 && o.repository.length === 0 && !o.stdin) {
+      throw new UsageError('no input: give at least one of -f FILE, -i/--stdin, -r DIR');
+    }
+    if (dest === undefined) {
+      if (o.singleFile === undefined) throw new UsageError('missing DEST (the output directory)');
+      if (o.html) throw new UsageError('--html needs DEST');
+      tmpDest = await mkdtemp(join(tmpdir(), 'stackviz-export-'));
+      dest = tmpDest;
+    }
+    // Everything is checked before anything is written.
+    const runs = await resolveInputs(
+      { files: o.streamFile, repositories: o.repository, stdin: o.stdin },
+      process.stdin,
+    );
+    const dstat = o.dstat === undefined ? null : await readDstat(o.dstat);
+    const destPath = dest;
+    let current = '';
+    const summary = await runExport({
+      dest: destPath,
+      gzip: o.gzip,
+      env: o.env ? environmentParams(process.env) : null,
+      dstat,
+      runs,
+      createReader,
+      generator: `stackviz-export ${version()}`,
+      progress: (p) => {
+        current = p.run.key;
+        logger.progress(current, p.runBytes, p.runSize, p.tests);
+      },
+      onEmptyRun: (n) => logger.warn(`${n.title}: empty stream, exported as a run with no tests`),
+      onDestError: (e) => new DestError(`${destPath}: cannot write the export: ${describeFsError(e)}`),
+    });
+    logger.clearBar();
+    if (o.html) await writeHtmlSite(destPath);
+    if (o.singleFile !== undefined) await writeSingleFile(o.singleFile, destPath);
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+    logger.info(
+      `${PROG}: ${plural(summary.runs, 'run')}, ${plural(summary.tests, 'test')}, ` +
+        `${plural(summary.failures, 'failure')} in ${secs}s → ${o.singleFile ?? destPath}`,
+    );
+    return 0;
+  } catch (e) {
+    logger.clearBar();
+    if (e instanceof UsageError) {
+      log.error(`${e.message} (see --help)`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof InputError || e instanceof DestError) {
+      log.error(e.message);
+      return EXIT_INPUT;
+    }
+    if (e instanceof Error && (e.name === 'ViewerNotBuiltError' || e.name === 'SingleFileTooLargeError')) {
+      log.error(e.message);
+      return EXIT_INPUT;
+    }
+    if (process.env['STACKVIZ_DEBUG'] === '1') {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    } else {
+      log.error(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return EXIT_INTERNAL;
+  } finally {
+    if (tmpDest !== null) await rm(tmpDest, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main(process.argv).catch((e: unknown) => {
+  process.stderr.write(`${PROG}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  return EXIT_INTERNAL;
+});
