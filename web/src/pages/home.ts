@@ -3,7 +3,8 @@ import { EXPORT_STATUSES, type ExportStatus, type StatsFile } from '../../../src
 import type { AppContext, Page } from '../app/app';
 import { h, replace } from '../app/dom';
 import { formatCount, formatDuration, formatUtc } from '../app/format';
-import { STATUS_FILL, STATUS_LABEL, STATUS_ON_FILL } from '../app/status-colors';
+import { STATUS_FILL, STATUS_LABEL } from '../app/status-colors';
+import { statusBadge } from '../app/badge';
 import { loadRunOutput, loadTests } from '../data/loader';
 import { renderAttachments } from './test-details';
 import { parseIsoUtcMs } from '../data/test-table';
@@ -13,13 +14,6 @@ import { runHash, testHash, timelineHash } from '../state/url';
 /** Rows shown at first in a card's lists, and added per "show more": long lists stay cheap to draw. */
 const FIRST_ROWS = 20;
 const MORE_ROWS = 500;
-
-export function statusBadge(status: ExportStatus): HTMLElement {
-  const el = h('span', { class: 'badge', 'data-status': status }, STATUS_LABEL[status]);
-  el.style.background = STATUS_FILL[status];
-  el.style.color = STATUS_ON_FILL[status];
-  return el;
-}
 
 function metaRow(dataset: DatasetMeta | null): HTMLElement | null {
   if (!dataset) return null;

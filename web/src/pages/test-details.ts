@@ -9,7 +9,7 @@ import { loadDetails, loadTests } from '../data/loader';
 import { renderLogView } from '../logs/log-view';
 import type { RunModel, TestTable } from '../model/types';
 import { testHash, timelineHash } from '../state/url';
-import { statusBadge } from './home';
+import { statusBadge } from '../app/badge';
 
 /** `pkg.module.Class.test_method` → its parts (the original's names have no other structure to go by). */
 export function splitTestName(name: string): { module: string; cls: string; method: string } {
