@@ -1,0 +1,304 @@
+// Black-box tests of the built stackviz-export CLI: every option, every user error, atomic DEST handling.
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { ConfigFile, RawEntry } from '../../src/contract/export-format.js';
+import { compareWithOriginal, readExport } from '../golden/golden-helpers.js';
+
+const BIN = join(process.cwd(), 'bin', 'stackviz-export.js');
+const STREAMS = join(process.cwd(), 'test', 'fixtures', 'streams');
+const FAILURE = join(STREAMS, 'stestr-failure.subunit');
+const REPO = join(process.cwd(), 'examples', 'stestr-repo');
+const DSTAT = join(process.cwd(), 'examples', 'dstat.csv');
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'stackviz-cli-'));
+
+function run(
+  args: string[],
+  opts: { input?: Buffer; env?: NodeJS.ProcessEnv } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    env: { ...process.env, STACKVIZ_DEBUG: '', ...opts.env },
+    timeout: 60_000,
+  });
+}
+
+const config = (dest: string): ConfigFile =>
+  JSON.parse(readFileSync(join(dest, 'config.json'), 'utf8')) as ConfigFile;
+
+/** Every file under a folder with its bytes, to prove a failed run changed nothing. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p, `${rel}${e.name}/`);
+      else out.set(`${rel}${e.name}`, readFileSync(p).toString('base64'));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+function expectOneLineError(r: SpawnSyncReturns<string>, code: number, mention: string): void {
+  expect(r.status).toBe(code);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^stackviz-export: /);
+  expect(lines[0]).toContain(mention);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('stackviz-export options', () => {
+  it('-f twice with the same base name gives two distinct runs', () => {
+    const a = tmp();
+    const b = tmp();
+    copyFileSync(FAILURE, join(a, 'run.subunit'));
+    copyFileSync(join(STREAMS, 'tempest.subunit'), join(b, 'run.subunit'));
+    const dest = join(tmp(), 'out');
+    const r = run(['-f', join(a, 'run.subunit'), '-f', join(b, 'run.subunit'), dest]);
+    expect(r.status).toBe(0);
+    const c = config(dest);
+    expect(c.tempest?.map((t) => [t.source, t.stats.count])).toEqual([
+      ['run', 63],
+      ['run-2', 1],
+    ]);
+    const names = new Set(c.datasets[0]?.artifacts.map((x) => x.artifact_name));
+    expect(names.size).toBe(2);
+    for (const x of c.datasets[0]?.artifacts ?? []) expect(existsSync(join(dest, x.path))).toBe(true);
+  });
+
+  it('-i reads a stream from a pipe', () => {
+    const dest = join(tmp(), 'out');
+    const r = run(['-i', dest], { input: readFileSync(FAILURE) });
+    expect(r.status).toBe(0);
+    const ex = readExport(dest, 0);
+    expect(ex.run.source).toBe('stdin');
+    expect(ex.run.name).toBe('Subunit Stream (stdin)');
+    expect(ex.raw).toHaveLength(63);
+  });
+
+  it('-r exports every stored run, each matching the original export of that run', () => {
+    const dest = join(tmp(), 'out');
+    const r = run(['-r', REPO, dest]);
+    expect(r.status).toBe(0);
+    const c = config(dest);
+    expect(c.tempest?.map((t) => [t.id, t.stats.count])).toEqual([
+      [0, 660],
+      [1, 93],
+      [2, 188],
+    ]);
+    for (const id of [0, 1, 2]) {
+      compareWithOriginal(
+        readExport(dest, id),
+        join('test', 'fixtures', 'expected', `stestr-repo-run-${id}`),
+      );
+    }
+  });
+
+  it('--dstat copies the log and lists it in both layouts', () => {
+    const dest = join(tmp(), 'out');
+    expect(run(['-f', FAILURE, '--dstat', DSTAT, dest]).status).toBe(0);
+    expect(readFileSync(join(dest, 'dstat_log.csv'))).toEqual(readFileSync(DSTAT));
+    const c = config(dest);
+    expect(c.tempest?.[0]?.dstat).toBe('dstat_log.csv');
+    expect(c.datasets[0]?.artifacts.find((a) => a.artifact_type === 'dstat')?.path).toBe('dstat_log.csv');
+  });
+
+  it('-z gzips every data file but config.json', () => {
+    const dest = join(tmp(), 'out');
+    expect(run(['-z', '-f', FAILURE, '--dstat', DSTAT, dest]).status).toBe(0);
+    const c = config(dest);
+    const t = c.tempest?.[0];
+    expect(t?.raw).toMatch(/\.json\.gz$/);
+    for (const a of c.datasets[0]?.artifacts ?? []) {
+      expect(a.path).toMatch(/\.gz$/);
+      expect(a.content_encoding).toBe('gzip');
+    }
+    const raw = JSON.parse(gunzipSync(readFileSync(join(dest, t?.raw ?? ''))).toString('utf8')) as RawEntry[];
+    expect(raw).toHaveLength(63);
+    for (const s of t?.details_shards ?? [])
+      expect(gunzipSync(readFileSync(join(dest, s))).length).toBeGreaterThan(1);
+  });
+
+  it('-e fills the dataset from Zuul variables', () => {
+    const dest = join(tmp(), 'out');
+    const env = {
+      ZUUL_PROJECT: 'openstack/nova',
+      ZUUL_CHANGE: '12345',
+      ZUUL_PATCHSET: '3',
+      ZUUL_PIPELINE: 'check',
+      JOB_NAME: 'tempest-full',
+    };
+    expect(run(['-e', '-f', FAILURE, dest], { env }).status).toBe(0);
+    expect(config(dest).datasets[0]).toMatchObject({
+      change_project: 'openstack/nova',
+      change_id: '12345',
+      revision: '3',
+      pipeline: 'check',
+      name: 'tempest-full',
+      url: null,
+    });
+    const without = join(tmp(), 'out');
+    expect(run(['-f', FAILURE, without], { env }).status).toBe(0);
+    expect(config(without).datasets[0]?.change_project).toBeNull();
+  });
+
+  it('--version and --help', () => {
+    const v = run(['--version']);
+    expect(v.status).toBe(0);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(v.stdout.trim()).toBe(pkg.version);
+    const h = run(['--help']);
+    expect(h.status).toBe(0);
+    for (const o of [
+      '--stream-file',
+      '--stdin',
+      '--repository',
+      '--dstat',
+      '--gzip',
+      '--env',
+      '--quiet',
+      '--version',
+    ]) {
+      expect(h.stdout).toContain(o);
+    }
+  });
+
+  it('prints a summary line, and nothing with -q', () => {
+    const r = run(['-f', FAILURE, join(tmp(), 'out')]);
+    expect(r.stderr).toMatch(/1 run, 63 tests, 1 failure in [\d.]+s/);
+    expect(r.stdout).toBe('');
+    expect(run(['-q', '-f', FAILURE, join(tmp(), 'out')]).stderr).toBe('');
+  });
+
+  it('an empty stream is a run with no tests and a warning', () => {
+    const dest = join(tmp(), 'out');
+    const r = run(['-i', dest], { input: Buffer.alloc(0) });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*empty stream/);
+    const ex = readExport(dest, 0);
+    expect(ex.raw).toEqual([]);
+    expect(ex.stats.count).toBe(0);
+  });
+});
+
+describe('stackviz-export errors', () => {
+  /** A DEST holding an earlier export and an unrelated file, and its snapshot. */
+  function usedDest(): { dest: string; before: Map<string, string> } {
+    const dest = join(tmp(), 'out');
+    expect(run(['-f', FAILURE, dest]).status).toBe(0);
+    writeFileSync(join(dest, 'notes.txt'), 'mine');
+    return { dest, before: snapshot(dest) };
+  }
+
+  it('no input option: usage error, exit 2', () => {
+    const { dest, before } = usedDest();
+    expectOneLineError(run([dest]), 2, 'no input');
+    expect(snapshot(dest)).toEqual(before);
+  });
+
+  it('an unknown option: usage error, exit 2', () => {
+    expectOneLineError(run(['--bogus', '-f', FAILURE, join(tmp(), 'x')]), 2, '--bogus');
+  });
+
+  it('a missing file, even next to a good one: exit 1, DEST untouched', () => {
+    const { dest, before } = usedDest();
+    expectOneLineError(
+      run(['-f', FAILURE, '-f', '/nonexistent/run.subunit', dest]),
+      1,
+      '/nonexistent/run.subunit',
+    );
+    expect(snapshot(dest)).toEqual(before);
+  });
+
+  it('an unreadable file: exit 1', () => {
+    if (process.getuid?.() === 0) {
+      // root reads everything: use a directory given as a stream file instead.
+      expectOneLineError(run(['-f', tmp(), join(tmp(), 'x')]), 1, 'is a directory');
+      return;
+    }
+    const f = join(tmp(), 'locked.subunit');
+    writeFileSync(f, 'x', { mode: 0o000 });
+    expectOneLineError(run(['-f', f, join(tmp(), 'x')]), 1, 'permission denied');
+  });
+
+  it('a folder that is not a repository: exit 1', () => {
+    const { dest, before } = usedDest();
+    const notRepo = tmp();
+    expectOneLineError(run(['-r', notRepo, dest]), 1, notRepo);
+    expect(snapshot(dest)).toEqual(before);
+  });
+
+  it('a --dstat file that is not a dstat CSV: exit 1', () => {
+    const { dest, before } = usedDest();
+    expectOneLineError(run(['-f', FAILURE, '--dstat', FAILURE, dest]), 1, 'not a dstat CSV');
+    expect(snapshot(dest)).toEqual(before);
+  });
+
+  it('an unwritable DEST: exit 1, nothing created', () => {
+    const file = join(tmp(), 'a-file');
+    writeFileSync(file, 'x');
+    expectOneLineError(run(['-f', FAILURE, join(file, 'out')]), 1, join(file, 'out'));
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
+describe('stackviz-export DEST handling', () => {
+  it('re-exporting replaces the old export cleanly and keeps unrelated files', () => {
+    const dest = join(tmp(), 'out');
+    expect(run(['-f', FAILURE, dest]).status).toBe(0);
+    writeFileSync(join(dest, 'notes.txt'), 'mine');
+    const old = config(dest).tempest?.[0];
+    expect(run(['-f', join(STREAMS, 'tempest.subunit'), dest]).status).toBe(0);
+    expect(existsSync(join(dest, old?.raw ?? 'x'))).toBe(false);
+    expect(existsSync(join(dest, (old?.details_shards ?? ['x'])[0] ?? 'x'))).toBe(false);
+    expect(readFileSync(join(dest, 'notes.txt'), 'utf8')).toBe('mine');
+    const files = readdirSync(dest)
+      .filter((f) => f !== 'notes.txt')
+      .sort();
+    expect(files).toEqual([
+      'config.json',
+      'tempest_tempest_0_details',
+      'tempest_tempest_0_details.json',
+      'tempest_tempest_0_raw.json',
+      'tempest_tempest_0_stats.json',
+      'tempest_tempest_0_tree.json',
+    ]);
+  });
+
+  it('a killed export leaves the previous export loadable and unchanged', async () => {
+    const dest = join(tmp(), 'out');
+    expect(run(['-f', FAILURE, dest]).status).toBe(0);
+    const before = snapshot(dest);
+    const child = spawn(process.execPath, [BIN, '-i', dest], { stdio: ['pipe', 'ignore', 'ignore'] });
+    // Feed part of a stream and keep stdin open, so the export is mid-way when killed.
+    child.stdin.write(readFileSync(FAILURE));
+    for (let k = 0; k < 100 && !readdirSync(dest).some((f) => f.startsWith('.stackviz-export-')); k++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(readdirSync(dest).some((f) => f.startsWith('.stackviz-export-'))).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const after = snapshot(dest);
+    for (const [k, v] of before) expect(after.get(k)).toBe(v);
+    const c = config(dest);
+    for (const a of c.datasets[0]?.artifacts ?? []) expect(existsSync(join(dest, a.path))).toBe(true);
+    // The next export clears the dead one's temporary folder.
+    expect(run(['-f', FAILURE, dest]).status).toBe(0);
+    expect(readdirSync(dest).some((f) => f.startsWith('.stackviz-export-'))).toBe(false);
+  });
+});
