@@ -8,7 +8,7 @@ import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.
 import { durationSeconds, isoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment } from './attachments.js';
 import type { OutFile, OutputDir } from './output.js';
-import { NameTrie } from './tree.js';
+import { NameTrie, type TrieNode } from './tree.js';
 
 /** A details shard is closed once it holds about this many bytes; one test's details are never split. */
 export const SHARD_TARGET = 1024 * 1024;
@@ -119,8 +119,7 @@ export class RunWriter {
   }
 
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
-  private allocKey(name: string): string {
-    const node = this.trie.node(name);
+  private allocKey(name: string, node: TrieNode = this.trie.node(name)): string {
     if (!node.k && !this.extraKeys.has(name)) {
       node.k = true;
       return name;
@@ -150,10 +149,12 @@ export class RunWriter {
       atts ??= new Map();
       atts.set(stripNonWord(a.name), a);
     }
+    // One trie walk per test: the same node serves the details key and the tree leaf.
+    const node = this.trie.node(name);
     let detailsKey: string | null = null;
     let shard: number | null = null;
     if (atts !== null) {
-      detailsKey = this.allocKey(name);
+      detailsKey = this.allocKey(name, node);
       shard = this.writeDetails(detailsKey, atts);
     }
 
@@ -171,7 +172,6 @@ export class RunWriter {
       this.raw.write(',');
       if (this.entries !== this.raw) this.entries.write(',');
     }
-    const node = this.trie.node(name);
     node.off = this.entries.bytes;
     node.len = entry.length;
     node.pre = Buffer.byteLength(head, 'utf8');

@@ -1,0 +1,123 @@
+// Unit tests for the run writer on hand-made TestRecords: duplicate names, run output, shards, hostile names.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RawEntry, StatsFile } from '../contract/export-format.js';
+import type { TestRecord } from '../model/test-record.js';
+import { OutputDir } from './output.js';
+import { RunWriter } from './run-writer.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function rec(
+  id: string,
+  status: TestRecord['status'],
+  files: [string, string][] = [],
+  start: number | null = 1e12,
+): TestRecord {
+  const attachments = new Map(
+    files.map(([n, t]) => [
+      n,
+      { name: n, mimeType: 'text/plain; charset=utf8', chunks: [enc(t)], size: enc(t).length },
+    ]),
+  );
+  return {
+    id,
+    routeCode: null,
+    status,
+    tags: ['worker-1'],
+    startUs: start,
+    endUs: start === null ? null : start + 1500,
+    attachments,
+    incomplete: false,
+  };
+}
+
+async function write(
+  records: TestRecord[],
+  output: [string, string][] = [],
+): Promise<{
+  raw: RawEntry[];
+  details: Record<string, Record<string, string>>;
+  stats: StatsFile;
+  shards: Record<string, Record<string, string>>[];
+}> {
+  const dest = mkdtempSync(join(tmpdir(), 'stackviz-rw-'));
+  const out = await OutputDir.open(dest, false);
+  const w = RunWriter.create(out, { source: 's', runId: 0, key: 's', title: 't' });
+  for (const r of records) w.onTest(r);
+  for (const [n, t] of output)
+    w.onStreamOutput({ name: n, mimeType: null, chunks: [enc(t)], size: enc(t).length });
+  const res = await w.finish();
+  await out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files);
+  const read = (p: string): unknown => JSON.parse(readFileSync(join(dest, p), 'utf8'));
+  return {
+    raw: read(res.run.raw) as RawEntry[],
+    details: read(res.run.details) as Record<string, Record<string, string>>,
+    stats: read(res.files[3] as string) as StatsFile,
+    shards: (res.run.details_shards ?? []).map((p) => read(p) as Record<string, Record<string, string>>),
+  };
+}
+
+describe('RunWriter', () => {
+  it('keeps every occurrence of a repeated name with unique details keys', async () => {
+    const r = await write([
+      rec('a.t[id-1]', 'fail', [['traceback', 'first\nE: one']]),
+      rec('a.t#2', 'success', [['stdout', 'literal']]),
+      rec('a.t[id-1]', 'fail', [['traceback', 'second\nE: two']]),
+      rec('a.t[id-1]', 'success'),
+    ]);
+    expect(r.raw.map((e) => [e.name, e.details_key])).toEqual([
+      ['a.t', 'a.t'],
+      ['a.t#2', 'a.t#2'],
+      ['a.t', 'a.t#3'],
+      ['a.t', null],
+    ]);
+    expect(r.details['a.t']).toEqual({ traceback: 'first\nE: one' });
+    expect(r.details['a.t#3']).toEqual({ traceback: 'second\nE: two' });
+    expect(r.stats.failures.map((f) => [f.details, f.details_key])).toEqual([
+      [['E: one'], 'a.t'],
+      [['E: two'], 'a.t#3'],
+    ]);
+  });
+
+  it('keeps run output under its own key, named in the stats', async () => {
+    const r = await write([rec('<stream output>', 'success', [['x', 'y']])], [['stdout', 'runner noise']]);
+    expect(r.stats.stream_output_key).toBe('<stream output>#2');
+    expect(r.details['<stream output>#2']).toEqual({ stdout: 'runner noise' });
+    expect(r.shards[r.stats.stream_output_shard ?? -1]?.['<stream output>#2']).toEqual({
+      stdout: 'runner noise',
+    });
+  });
+
+  it('treats hostile names as data', async () => {
+    const r = await write([
+      rec('__proto__', 'success', [['constructor', 'c']]),
+      rec('constructor', 'skip', [['reason', 'why']]),
+    ]);
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    expect(r.raw.map((e) => e.details_key)).toEqual(['__proto__', 'constructor']);
+    expect(Object.hasOwn(r.details, '__proto__')).toBe(true);
+    expect(r.stats.skips[0]?.details).toBe('why');
+  });
+
+  it('splits details into ~1 MiB shards without splitting a test, and the whole file equals the shards', async () => {
+    const big = 'x'.repeat(300 * 1024);
+    const records = Array.from({ length: 10 }, (_, i) => rec(`p.t${i}`, 'success', [['log', big + i]]));
+    const r = await write(records);
+    expect(r.shards.length).toBe(4);
+    const merged = Object.assign({}, ...r.shards) as Record<string, Record<string, string>>;
+    expect(merged).toEqual(r.details);
+    r.raw.forEach((e) => expect(r.shards[e.details_shard ?? -1]?.[e.details_key ?? '']).toBeDefined());
+  });
+
+  it('writes an unfinished test with no end, no duration', async () => {
+    const t = rec('a.b', 'inprogress');
+    t.endUs = null;
+    const r = await write([t, rec('a.c', 'success', [], null)]);
+    expect(r.raw[0]).toMatchObject({ status: 'inprogress', duration: null });
+    expect(r.raw[0]?.timestamps[1]).toBeNull();
+    expect(r.raw[1]?.timestamps).toEqual([null, null]);
+  });
+});
