@@ -20,6 +20,13 @@ export interface TrieNode {
   k: boolean;
 }
 
+/**
+ * A copy of a string that shares no memory with its source: V8 keeps substrings (split, regex captures) as
+ * views of their parent, so a stored segment would otherwise keep the whole test id, or a larger decoded
+ * buffer string, alive for the rest of the run.
+ */
+const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
+
 const newNode = (s: string): TrieNode => ({ s, c: null, off: -1, len: 0, pre: 0, k: false });
 
 /** The trie of a run's names; the tree file is written from it at the end. */
@@ -34,7 +41,7 @@ export class NameTrie {
       if (n.c === null) n.c = new Map();
       let child = n.c.get(seg);
       if (child === undefined) {
-        child = newNode(seg);
+        child = newNode(ownCopy(seg));
         n.c.set(seg, child);
       }
       n = child;
