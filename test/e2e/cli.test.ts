@@ -170,6 +170,17 @@ describe('stackviz-export options', () => {
     }
   });
 
+  it('--html adds the viewer; --single-file needs no DEST', () => {
+    const dest = join(tmp(), 'site');
+    expect(run(['--html', '-f', FAILURE, dest]).status).toBe(0);
+    expect(existsSync(join(dest, 'index.html'))).toBe(true);
+    expect(existsSync(join(dest, 'config.json'))).toBe(true);
+    const html = join(tmp(), 'report.html');
+    const r = run(['--single-file', html, '-f', FAILURE]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain('application/x-stackviz-file');
+  });
+
   it('prints a summary line, and nothing with -q', () => {
     const r = run(['-f', FAILURE, join(tmp(), 'out')]);
     expect(r.stderr).toMatch(/1 run, 63 tests, 1 failure in [\d.]+s/);
