@@ -92,11 +92,12 @@ async function readDstat(path: string): Promise<Uint8Array> {
   }
   try {
     const st = await fh.stat();
-    if (st.isDirectory()) throw new InputError(path, 'is a directory, not a dstat CSV');
+    if (st.isDirectory())
+      throw new InputError(path, 'is a directory', `'${path}' is a directory, not a dstat CSV`);
     const head = Buffer.alloc(8192);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     const check = checkDstatHeader(head.subarray(0, bytesRead).toString('utf8'));
-    if ('error' in check) throw new InputError(path, check.error);
+    if ('error' in check) throw new InputError(path, check.error, `'${path}': ${check.error}`);
     return await fh.readFile();
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -138,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
     // Everything is checked before anything is written.
     const runs = await resolveInputs(
       { files: o.streamFile, repositories: o.repository, stdin: o.stdin },
-      process.stdin,
+      process.stdin as AsyncIterable<Uint8Array>,
     );
     const dstat = o.dstat === undefined ? null : await readDstat(o.dstat);
     const destPath = dest;
