@@ -83,14 +83,23 @@ function whatwgDecoder(label: string, fatal: boolean): PieceDecoder {
   return dec;
 }
 
+/**
+ * Charsets TextDecoder rejected: remembered so an unknown label (e.g. `utf8,language=python`, which
+ * testtools writes for tracebacks) costs one thrown error per run, not one per attachment.
+ */
+const UNKNOWN_CHARSETS = new Set<string>();
+
 /** A decoder for a text charset, or null when Node does not know the charset. */
 function charsetDecoder(charset: string): PieceDecoder | null {
   const cs = charset.trim().toLowerCase();
   if (LATIN1.has(cs)) return latin1Decoder();
   if (ASCII.has(cs)) return asciiDecoder();
+  if (UNKNOWN_CHARSETS.has(cs)) return null;
   try {
     return whatwgDecoder(cs, false);
   } catch {
+    // Bounded: only labels seen in the input land here, and a run has a handful of MIME types.
+    if (UNKNOWN_CHARSETS.size < 1024) UNKNOWN_CHARSETS.add(cs);
     return null;
   }
 }

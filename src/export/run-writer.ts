@@ -120,7 +120,8 @@ export class RunWriter {
 
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
   private allocKey(name: string, node: TrieNode = this.trie.node(name)): string {
-    if (!node.k && !this.extraKeys.has(name)) {
+    // extraKeys is empty unless names repeat: skip hashing the name in the common case.
+    if (!node.k && (this.extraKeys.size === 0 || !this.extraKeys.has(name))) {
       node.k = true;
       return name;
     }

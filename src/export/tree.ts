@@ -27,6 +27,8 @@ export interface TrieNode {
  */
 const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
 
+const PARENTS_MAX = 1 << 16;
+
 const newNode = (s: string): TrieNode => ({ s, c: null, off: -1, len: 0, pre: 0, k: false });
 
 /** The trie of a run's names; the tree file is written from it at the end. */
@@ -34,19 +36,35 @@ export class NameTrie {
   /** Holds the first segments; it is the `""` root when they are not all the same. */
   private readonly top = newNode('');
 
+  /**
+   * Node of each name's prefix up to its last `.` (the test's class), so most lookups are one Map get
+   * plus one child instead of a walk over every segment. Bounded by the trie itself; cleared when large.
+   */
+  private readonly parents = new Map<string, TrieNode>();
+
   /** The node of a full name, created when missing. */
   node(name: string): TrieNode {
-    let n = this.top;
-    for (const seg of name.split('.')) {
-      if (n.c === null) n.c = new Map();
-      let child = n.c.get(seg);
-      if (child === undefined) {
-        child = newNode(ownCopy(seg));
-        n.c.set(seg, child);
-      }
-      n = child;
+    const dot = name.lastIndexOf('.');
+    if (dot < 0) return this.child(this.top, name);
+    const prefix = name.slice(0, dot);
+    let parent = this.parents.get(prefix);
+    if (parent === undefined) {
+      parent = this.top;
+      for (const seg of prefix.split('.')) parent = this.child(parent, seg);
+      if (this.parents.size >= PARENTS_MAX) this.parents.clear();
+      this.parents.set(ownCopy(prefix), parent);
     }
-    return n;
+    return this.child(parent, name.slice(dot + 1));
+  }
+
+  private child(n: TrieNode, seg: string): TrieNode {
+    if (n.c === null) n.c = new Map();
+    let child = n.c.get(seg);
+    if (child === undefined) {
+      child = newNode(ownCopy(seg));
+      n.c.set(child.s, child);
+    }
+    return child;
   }
 
   /** The node of a full name, or undefined (never creates). */

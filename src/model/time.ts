@@ -1,5 +1,8 @@
 // Timestamps as the original printed them: Python `datetime.isoformat()` in UTC, and timedelta seconds.
 
+let cachedSecond = Number.NaN;
+let cachedBase = '';
+
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /**
@@ -7,6 +10,12 @@ const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
  * gives a UTC-aware datetime: the fraction is left out when the microseconds are zero.
  */
 export function isoFromMicros(us: number): string {
+  // Timestamps come in runs within the same second: the `YYYY-MM-DDTHH:MM:SS` part is cached per second.
+  const sec = Math.floor(us / 1e6);
+  if (sec === cachedSecond) {
+    const frac = us - sec * 1e6;
+    return frac === 0 ? `${cachedBase}+00:00` : `${cachedBase}.${String(frac).padStart(6, '0')}+00:00`;
+  }
   const ms = Math.floor(us / 1000);
   const micro = us - ms * 1000;
   const d = new Date(ms);
@@ -17,6 +26,8 @@ export function isoFromMicros(us: number): string {
   const base =
     `${y}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}` +
     `T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  cachedSecond = sec;
+  cachedBase = base;
   return frac === 0 ? `${base}+00:00` : `${base}.${String(frac).padStart(6, '0')}+00:00`;
 }
 
