@@ -1,5 +1,5 @@
 // Attachment bytes → the text written in `_details.json`, per the spec's decoding rules, in pieces.
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 
 /** Charset names Python maps to ISO-8859-1, which is byte = code point (WHATWG's "latin1" is cp1252). */
 const LATIN1 = new Set([
@@ -161,4 +161,40 @@ export function attachmentText(mime: string | null, chunks: readonly Uint8Array[
   const parts: string[] = [];
   decodeAttachment(mime, chunks, size, (p) => parts.push(p));
   return parts.join('');
+}
+
+/** Per MIME type: does its text come from decoding the bytes as UTF-8 (when they are valid UTF-8)? */
+const UTF8_MIMES = new Map<string, boolean>();
+
+function decodesAsUtf8(mime: string | null): boolean {
+  const key = mime ?? '\0';
+  const known = UTF8_MIMES.get(key);
+  if (known !== undefined) return known;
+  const m = parseMime(mime);
+  let utf8 = true;
+  const cs = m.params.get('charset');
+  if (m.type.startsWith('text/')) {
+    // The same choices decodeAttachment makes: no charset is ISO-8859-1; a charset Node does not know
+    // falls back to the non-text rule (UTF-8 when valid); any other known charset is not UTF-8.
+    const n = cs?.trim().toLowerCase();
+    if (n === undefined || LATIN1.has(n) || ASCII.has(n)) utf8 = false;
+    else if (n.replace(/[-_]/g, '') !== 'utf8') utf8 = charsetDecoder(n) === null;
+  }
+  if (UTF8_MIMES.size < 1024) UTF8_MIMES.set(key, utf8);
+  return utf8;
+}
+
+/**
+ * The attachment's bytes, joined, when its text is exactly those bytes read as UTF-8 (valid UTF-8 under
+ * a UTF-8 decoding); otherwise null. Lets a writer escape the bytes for JSON without a decode/encode trip.
+ */
+export function verbatimUtf8(
+  mime: string | null,
+  chunks: readonly Uint8Array[],
+  size: number,
+): Buffer | null {
+  if (size > WHOLE_LIMIT || !decodesAsUtf8(mime)) return null;
+  const buf = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
+  if (!isUtf8(buf)) return null;
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
 }

@@ -6,7 +6,7 @@ import { cleanTestId, stripNonWord } from '../model/names.js';
 import { StatsAccumulator } from '../model/stats.js';
 import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.js';
 import { durationSeconds, isoFromMicros } from '../model/time.js';
-import { attachmentText, decodeAttachment } from './attachments.js';
+import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
 import type { OutFile, OutputDir } from './output.js';
 import { NameTrie, type TrieNode } from './tree.js';
 
@@ -18,6 +18,8 @@ const PARSER_TEST_ID = 'subunit.parser';
 export const STREAM_OUTPUT_NAME = '<stream output>';
 /** Attachments bigger than this are decoded and written piece by piece instead of as one string. */
 const WHOLE_LIMIT = 1024 * 1024;
+/** Size of an output arena (see `reserve`). */
+const ARENA_BYTES = 1024 * 1024;
 
 /** What a finished run contributes to config.json and the commit. */
 export interface RunResult {
@@ -71,6 +73,9 @@ export class RunWriter {
   private readonly stats = new StatsAccumulator();
   private readonly streamOutputs: StreamOutput[] = [];
   private count = 0;
+  /** Output bytes are encoded into large shared buffers: one allocation per ~1 MiB, not per test. */
+  private arena: Buffer = Buffer.alloc(0);
+  private arenaPos = 0;
   private detailsCount = 0;
 
   private constructor(
@@ -168,14 +173,19 @@ export class RunWriter {
       `"id":${json(r.id)},"attributes":${json(attributes)},"worker":${json(workerOf(tags))},` +
       (r.routeCode === null ? '' : `"route_code":${json(r.routeCode)},`) +
       `"details_key":${json(detailsKey)},"details_shard":${json(shard)}}`;
-    const entry = Buffer.from(head + body, 'utf8');
-    if (this.count > 1) {
-      this.raw.write(',');
-      if (this.entries !== this.raw) this.entries.write(',');
-    }
-    node.off = this.entries.bytes;
-    node.len = entry.length;
-    node.pre = Buffer.byteLength(head, 'utf8');
+    // Encoded once into the arena with its leading comma; raw and the entries file share the bytes.
+    const preLen = Buffer.byteLength(head, 'utf8');
+    const len = preLen + Buffer.byteLength(body, 'utf8');
+    const arena = this.reserve(len + 1);
+    const start = this.arenaPos;
+    arena[start] = 0x2c; // ','
+    arena.write(head, start + 1, 'utf8');
+    arena.write(body, start + 1 + preLen, 'utf8');
+    this.arenaPos = start + 1 + len;
+    const entry = arena.subarray(this.count > 1 ? start : start + 1, start + 1 + len);
+    node.off = this.entries.bytes + (this.count > 1 ? 1 : 0);
+    node.len = len;
+    node.pre = preLen;
     this.raw.writeBuffer(entry);
     if (this.entries !== this.raw) this.entries.writeBuffer(entry);
 
@@ -215,17 +225,37 @@ export class RunWriter {
     const dsep = this.detailsCount > 0 ? ',' : '';
     this.detailsCount++;
     if (size <= WHOLE_LIMIT) {
-      let s = `${json(key)}:{`;
+      // The pieces are encoded straight into the arena, once, shared by the shard and `_details.json`.
+      // Valid UTF-8 text is escaped as a latin1 string: JSON.stringify only touches ASCII, so writing the
+      // result back byte for byte gives the same bytes as decode + stringify + UTF-8 encode, with less work.
+      const parts: string[] = [];
+      const latin: boolean[] = [];
+      let bytes = 1;
+      const add = (piece: string, isLatin1: boolean): void => {
+        parts.push(piece);
+        latin.push(isLatin1);
+        bytes += isLatin1 ? piece.length : Buffer.byteLength(piece, 'utf8');
+      };
+      add(`${json(key)}:{`, false);
       let first = true;
       for (const [k, a] of atts) {
-        s += `${first ? '' : ','}${json(k)}:${json(attachmentText(a.mimeType, a.chunks, a.size))}`;
+        add(`${first ? '' : ','}${json(k)}:`, false);
         first = false;
+        const verbatim = verbatimUtf8(a.mimeType, a.chunks, a.size);
+        if (verbatim !== null) add(json(verbatim.toString('latin1')), true);
+        else add(json(attachmentText(a.mimeType, a.chunks, a.size)), false);
       }
-      const buf = Buffer.from(s + '}', 'utf8');
-      shard.write(sep);
-      this.details.write(dsep);
-      shard.writeBuffer(buf);
-      this.details.writeBuffer(buf);
+      add('}', true);
+      const arena = this.reserve(bytes);
+      const start = this.arenaPos;
+      let p = start;
+      arena[p++] = 0x2c; // ','
+      for (let i = 0; i < parts.length; i++) {
+        p += arena.write(parts[i] as string, p, latin[i] === true ? 'latin1' : 'utf8');
+      }
+      this.arenaPos = p;
+      shard.writeBuffer(arena.subarray(sep === '' ? start + 1 : start, p));
+      this.details.writeBuffer(arena.subarray(dsep === '' ? start + 1 : start, p));
     } else {
       const both = (s: string): void => {
         const buf = Buffer.from(s, 'utf8');
@@ -245,6 +275,16 @@ export class RunWriter {
       both('}');
     }
     return this.shardIndex;
+  }
+
+  /** The arena with at least `n` free bytes at `arenaPos`: a fresh one when the current one is too full. */
+  private reserve(n: number): Buffer {
+    if (this.arena.length - this.arenaPos < n) {
+      // Bytes handed out stay valid: the files hold views of the old arena until they are written.
+      this.arena = Buffer.allocUnsafe(Math.max(ARENA_BYTES, n));
+      this.arenaPos = 0;
+    }
+    return this.arena;
   }
 
   private rotateShard(): void {
