@@ -319,7 +319,7 @@ export class RunWriter {
     await Promise.all([this.raw.close(), this.details.close(), this.entries.close(), ...this.closing]);
 
     const tree = this.out.create(`${this.prefix}_tree.json`);
-    this.trie.write(tree, this.entriesPath);
+    await this.trie.write(tree, this.entriesPath);
     await tree.close();
 
     const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_shard: streamShard };

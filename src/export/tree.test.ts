@@ -31,7 +31,7 @@ async function tree(names: string[], bucketBytes?: number): Promise<Node> {
   writeFileSync(entries, file);
   const out = await OutputDir.open(join(dir, 'dest'), false);
   const f = out.create('tree.json');
-  trie.write(f, entries, bucketBytes);
+  await trie.write(f, entries, bucketBytes);
   await f.close();
   await out.commit({ deployer: false, datasets: [] }, ['tree.json']);
   return JSON.parse(readFileSync(join(dir, 'dest', 'tree.json'), 'utf8')) as Node;

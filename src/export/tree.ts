@@ -81,19 +81,19 @@ export class NameTrie {
    * Write the tree: the original nested every name under one root named after a first segment; when the
    * first segments differ, our root is `""` with them as children (the spec's deliberate difference).
    */
-  write(out: OutFile, entriesPath: string, bucketBytes = BUCKET_BYTES): void {
+  async write(out: OutFile, entriesPath: string, bucketBytes = BUCKET_BYTES): Promise<void> {
     const leaves = new LeafStore(entriesPath, this.top, bucketBytes);
     try {
       const firsts = this.top.c;
       if (firsts !== null && firsts.size === 1) {
-        writeNode(out, firsts.values().next().value as TrieNode, leaves);
+        await writeNode(out, firsts.values().next().value as TrieNode, leaves);
       } else {
         out.write('{"name":"","children":[');
         let first = true;
         for (const child of firsts?.values() ?? []) {
           if (!first) out.write(',');
           first = false;
-          writeNode(out, child, leaves);
+          await writeNode(out, child, leaves);
         }
         out.write(']}');
       }
@@ -103,7 +103,11 @@ export class NameTrie {
   }
 }
 
-function writeNode(out: OutFile, n: TrieNode, leaves: LeafStore): void {
+/**
+ * Written with backpressure: the tree is as big as the raw entries, and written in one go it would sit
+ * whole in the file stream's buffer (tens of MB) before the first byte reached the disk.
+ */
+async function writeNode(out: OutFile, n: TrieNode, leaves: LeafStore): Promise<void> {
   let s = `{"name":${JSON.stringify(n.s)}`;
   if (n.off >= 0) {
     // The entry is `{"name":<full>,<rest>}`: the leaf is `{"name":<segment>,<rest>,"name_full":<full>}`.
@@ -113,6 +117,7 @@ function writeNode(out: OutFile, n: TrieNode, leaves: LeafStore): void {
     out.write(',"name_full":');
     out.writeBuffer(entry.subarray(8, n.pre - 1));
     s = '';
+    if (out.full) await out.drained();
   }
   if (n.c !== null) {
     out.write(s + ',"children":[');
@@ -120,9 +125,30 @@ function writeNode(out: OutFile, n: TrieNode, leaves: LeafStore): void {
     for (const child of n.c.values()) {
       if (!first) out.write(',');
       first = false;
-      writeNode(out, child, leaves);
+      if (child.c === null) {
+        // Leaves inline (most nodes): no promise per test.
+        writeLeaf(out, child, leaves);
+        if (out.full) await out.drained();
+      } else {
+        await writeNode(out, child, leaves);
+      }
     }
     out.write(']}');
+  } else {
+    out.write(s + '}');
+  }
+}
+
+/** A node without children (see writeNode). */
+function writeLeaf(out: OutFile, n: TrieNode, leaves: LeafStore): void {
+  const s = `{"name":${JSON.stringify(n.s)}`;
+  if (n.off >= 0) {
+    const entry = leaves.next();
+    out.write(s + ',');
+    out.writeBuffer(entry.subarray(n.pre, n.len - 1));
+    out.write(',"name_full":');
+    out.writeBuffer(entry.subarray(8, n.pre - 1));
+    out.write('}');
   } else {
     out.write(s + '}');
   }
