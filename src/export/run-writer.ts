@@ -8,7 +8,7 @@ import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.
 import { durationSeconds, isoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
 import type { OutFile, OutputDir } from './output.js';
-import { NameTrie, type TrieNode } from './tree.js';
+import { NameTrie } from './tree.js';
 
 /** A details shard is closed once it holds about this many bytes; one test's details are never split. */
 export const SHARD_TARGET = 1024 * 1024;
@@ -124,20 +124,24 @@ export class RunWriter {
   }
 
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
-  private allocKey(name: string, node: TrieNode = this.trie.node(name)): string {
+  private allocKey(name: string, leaf: number = this.trie.node(name)): string {
     // extraKeys is empty unless names repeat: skip hashing the name in the common case.
-    if (!node.k && (this.extraKeys.size === 0 || !this.extraKeys.has(name))) {
-      node.k = true;
+    if (this.trie.keyed[leaf] === 0 && (this.extraKeys.size === 0 || !this.extraKeys.has(name))) {
+      this.trie.keyed[leaf] = 1;
       return name;
     }
     for (let n = this.nextSuffix.get(name) ?? 2; ; n++) {
       const k = `${name}#${n}`;
-      if (!this.extraKeys.has(k) && !(this.trie.find(k)?.k ?? false)) {
+      if (!this.extraKeys.has(k) && !this.isKeyed(this.trie.find(k))) {
         this.extraKeys.add(k);
         this.nextSuffix.set(name, n + 1);
         return k;
       }
     }
+  }
+
+  private isKeyed(leaf: number): boolean {
+    return leaf >= 0 && this.trie.keyed[leaf] === 1;
   }
 
   onTest(r: TestRecord): void {
@@ -156,11 +160,11 @@ export class RunWriter {
       atts.set(stripNonWord(a.name), a);
     }
     // One trie walk per test: the same node serves the details key and the tree leaf.
-    const node = this.trie.node(name);
+    const leaf = this.trie.node(name);
     let detailsKey: string | null = null;
     let shard: number | null = null;
     if (atts !== null) {
-      detailsKey = this.allocKey(name, node);
+      detailsKey = this.allocKey(name, leaf);
       shard = this.writeDetails(detailsKey, atts);
     }
 
@@ -183,9 +187,9 @@ export class RunWriter {
     arena.write(body, start + 1 + preLen, 'utf8');
     this.arenaPos = start + 1 + len;
     const entry = arena.subarray(this.count > 1 ? start : start + 1, start + 1 + len);
-    node.off = this.entries.bytes + (this.count > 1 ? 1 : 0);
-    node.len = len;
-    node.pre = preLen;
+    this.trie.off[leaf] = this.entries.bytes + (this.count > 1 ? 1 : 0);
+    this.trie.len[leaf] = len;
+    this.trie.pre[leaf] = preLen;
     this.raw.writeBuffer(entry);
     if (this.entries !== this.raw) this.entries.writeBuffer(entry);
 

@@ -21,10 +21,10 @@ async function tree(names: string[], bucketBytes?: number): Promise<Node> {
   names.forEach((name, i) => {
     const head = `{"name":${JSON.stringify(name)},`;
     const entry = `${head}"status":"s${i}"}`;
-    const node = trie.node(name);
-    node.off = Buffer.byteLength(file);
-    node.len = Buffer.byteLength(entry);
-    node.pre = Buffer.byteLength(head);
+    const leaf = trie.node(name);
+    trie.off[leaf] = Buffer.byteLength(file);
+    trie.len[leaf] = Buffer.byteLength(entry);
+    trie.pre[leaf] = Buffer.byteLength(head);
     file += entry + '\n';
   });
   const entries = join(dir, 'entries');

@@ -4,20 +4,18 @@ import { Buffer } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync, rmSync, writevSync } from 'node:fs';
 import type { OutFile } from './output.js';
 
-/** One node of the name trie. Leaf data is a slice of the raw-entries file, not an object. */
+/**
+ * An inner node of the name trie (a segment with children). Most nodes are leaves without children
+ * (one per test): those are only a number in their parent's Map, an index into the trie's leaf arrays,
+ * so 400,000 tests cost a Map entry and a few array slots each instead of an object.
+ */
 export interface TrieNode {
   /** This node's segment. */
   readonly s: string;
-  /** Children by segment (data: a Map), in order of first appearance; null for a pure leaf. */
-  c: Map<string, TrieNode> | null;
-  /** Byte offset of the latest entry with this full name in the entries file; -1 when none. */
-  off: number;
-  /** Byte length of that entry. */
-  len: number;
-  /** Byte length of its `{"name":<json>,` prefix. */
-  pre: number;
-  /** True once a details key equal to this full name has been handed out (see KeyAllocator). */
-  k: boolean;
+  /** Children by segment (data: a Map), in order of first appearance: a node, or a leaf index. */
+  readonly c: Map<string, TrieNode | number>;
+  /** Leaf index of this node's own name (a test named like a prefix of others), or -1. */
+  leaf: number;
 }
 
 /**
@@ -29,12 +27,21 @@ const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
 
 const PARENTS_MAX = 1 << 16;
 
-const newNode = (s: string): TrieNode => ({ s, c: null, off: -1, len: 0, pre: 0, k: false });
+const newNode = (s: string, leaf = -1): TrieNode => ({ s, c: new Map(), leaf });
 
 /** The trie of a run's names; the tree file is written from it at the end. */
 export class NameTrie {
   /** Holds the first segments; it is the `""` root when they are not all the same. */
   private readonly top = newNode('');
+
+  /** Per leaf: byte offset of the latest entry with this full name in the entries file; -1 when none. */
+  off: number[] = [];
+  /** Per leaf: byte length of that entry. */
+  len: number[] = [];
+  /** Per leaf: byte length of its `{"name":<json>,` prefix. */
+  pre: number[] = [];
+  /** Per leaf: 1 once a details key equal to this full name has been handed out. */
+  keyed: number[] = [];
 
   /**
    * Node of each name's prefix up to its last `.` (the test's class), so most lookups are one Map get
@@ -42,39 +49,65 @@ export class NameTrie {
    */
   private readonly parents = new Map<string, TrieNode>();
 
-  /** The node of a full name, created when missing. */
-  node(name: string): TrieNode {
+  private newLeaf(): number {
+    this.off.push(-1);
+    this.len.push(0);
+    this.pre.push(0);
+    this.keyed.push(0);
+    return this.off.length - 1;
+  }
+
+  /** The leaf index of a full name, created when missing. */
+  node(name: string): number {
     const dot = name.lastIndexOf('.');
-    if (dot < 0) return this.child(this.top, name);
+    if (dot < 0) return this.leafOf(this.top, name);
     const prefix = name.slice(0, dot);
     let parent = this.parents.get(prefix);
     if (parent === undefined) {
       parent = this.top;
-      for (const seg of prefix.split('.')) parent = this.child(parent, seg);
+      for (const seg of prefix.split('.')) parent = this.inner(parent, seg);
       if (this.parents.size >= PARENTS_MAX) this.parents.clear();
       this.parents.set(ownCopy(prefix), parent);
     }
-    return this.child(parent, name.slice(dot + 1));
+    return this.leafOf(parent, name.slice(dot + 1));
   }
 
-  private child(n: TrieNode, seg: string): TrieNode {
-    if (n.c === null) n.c = new Map();
-    let child = n.c.get(seg);
+  /** The leaf of `seg` under `n`, created when missing. */
+  private leafOf(n: TrieNode, seg: string): number {
+    const child = n.c.get(seg);
     if (child === undefined) {
-      child = newNode(ownCopy(seg));
-      n.c.set(child.s, child);
+      const i = this.newLeaf();
+      n.c.set(ownCopy(seg), i);
+      return i;
     }
-    return child;
+    if (typeof child === 'number') return child;
+    if (child.leaf < 0) child.leaf = this.newLeaf();
+    return child.leaf;
   }
 
-  /** The node of a full name, or undefined (never creates). */
-  find(name: string): TrieNode | undefined {
-    let n: TrieNode | undefined = this.top;
-    for (const seg of name.split('.')) {
-      n = n.c?.get(seg);
-      if (n === undefined) return undefined;
+  /** The inner node of `seg` under `n`, created (or promoted from a leaf, keeping its place) when needed. */
+  private inner(n: TrieNode, seg: string): TrieNode {
+    const child = n.c.get(seg);
+    if (child !== undefined && typeof child !== 'number') return child;
+    const key = ownCopy(seg);
+    const node = newNode(key, child ?? -1);
+    // Map.set on an existing key keeps its insertion order: the promoted node stays where the leaf was.
+    n.c.set(child === undefined ? key : seg, node);
+    return node;
+  }
+
+  /** The leaf index of a full name, or -1 (never creates). */
+  find(name: string): number {
+    let n: TrieNode = this.top;
+    const segs = name.split('.');
+    for (let k = 0; k < segs.length; k++) {
+      const child = n.c.get(segs[k] as string);
+      if (child === undefined) return -1;
+      if (k === segs.length - 1) return typeof child === 'number' ? child : child.leaf;
+      if (typeof child === 'number') return -1;
+      n = child;
     }
-    return n;
+    return -1;
   }
 
   /**
@@ -82,18 +115,19 @@ export class NameTrie {
    * first segments differ, our root is `""` with them as children (the spec's deliberate difference).
    */
   async write(out: OutFile, entriesPath: string, bucketBytes = BUCKET_BYTES): Promise<void> {
-    const leaves = new LeafStore(entriesPath, this.top, bucketBytes);
+    const leaves = new LeafStore(entriesPath, this.top, this, bucketBytes);
     try {
       const firsts = this.top.c;
-      if (firsts !== null && firsts.size === 1) {
-        await writeNode(out, firsts.values().next().value as TrieNode, leaves);
+      if (firsts.size === 1) {
+        const [seg, child] = firsts.entries().next().value as [string, TrieNode | number];
+        await this.writeChild(out, seg, child, leaves);
       } else {
         out.write('{"name":"","children":[');
         let first = true;
-        for (const child of firsts?.values() ?? []) {
+        for (const [seg, child] of firsts) {
           if (!first) out.write(',');
           first = false;
-          await writeNode(out, child, leaves);
+          await this.writeChild(out, seg, child, leaves);
         }
         out.write(']}');
       }
@@ -101,56 +135,51 @@ export class NameTrie {
       leaves.close();
     }
   }
-}
 
-/**
- * Written with backpressure: the tree is as big as the raw entries, and written in one go it would sit
- * whole in the file stream's buffer (tens of MB) before the first byte reached the disk.
- */
-async function writeNode(out: OutFile, n: TrieNode, leaves: LeafStore): Promise<void> {
-  let s = `{"name":${JSON.stringify(n.s)}`;
-  if (n.off >= 0) {
-    // The entry is `{"name":<full>,<rest>}`: the leaf is `{"name":<segment>,<rest>,"name_full":<full>}`.
-    const entry = leaves.next();
-    out.write(s + ',');
-    out.writeBuffer(entry.subarray(n.pre, n.len - 1));
-    out.write(',"name_full":');
-    out.writeBuffer(entry.subarray(8, n.pre - 1));
-    s = '';
-    if (out.full) await out.drained();
+  private async writeChild(
+    out: OutFile,
+    seg: string,
+    child: TrieNode | number,
+    leaves: LeafStore,
+  ): Promise<void> {
+    if (typeof child === 'number') {
+      this.writeLeaf(out, seg, child, leaves, '}');
+      if (out.full) await out.drained();
+    } else {
+      await this.writeNode(out, child, leaves);
+    }
   }
-  if (n.c !== null) {
-    out.write(s + ',"children":[');
+
+  /**
+   * Written with backpressure: the tree is as big as the raw entries, and written in one go it would sit
+   * whole in the file stream's buffer (tens of MB) before the first byte reached the disk.
+   */
+  private async writeNode(out: OutFile, n: TrieNode, leaves: LeafStore): Promise<void> {
+    this.writeLeaf(out, n.s, n.leaf, leaves, ',"children":[');
     let first = true;
-    for (const child of n.c.values()) {
+    for (const [seg, child] of n.c) {
       if (!first) out.write(',');
       first = false;
-      if (child.c === null) {
-        // Leaves inline (most nodes): no promise per test.
-        writeLeaf(out, child, leaves);
-        if (out.full) await out.drained();
-      } else {
-        await writeNode(out, child, leaves);
-      }
+      await this.writeChild(out, seg, child, leaves);
     }
     out.write(']}');
-  } else {
-    out.write(s + '}');
   }
-}
 
-/** A node without children (see writeNode). */
-function writeLeaf(out: OutFile, n: TrieNode, leaves: LeafStore): void {
-  const s = `{"name":${JSON.stringify(n.s)}`;
-  if (n.off >= 0) {
-    const entry = leaves.next();
-    out.write(s + ',');
-    out.writeBuffer(entry.subarray(n.pre, n.len - 1));
-    out.write(',"name_full":');
-    out.writeBuffer(entry.subarray(8, n.pre - 1));
-    out.write('}');
-  } else {
-    out.write(s + '}');
+  /** `{"name":<seg>` plus the leaf's entry fields (when it has an entry), then `tail`. */
+  private writeLeaf(out: OutFile, seg: string, leaf: number, leaves: LeafStore, tail: string): void {
+    const s = `{"name":${JSON.stringify(seg)}`;
+    if (leaf >= 0 && (this.off[leaf] as number) >= 0) {
+      // The entry is `{"name":<full>,<rest>}`: the leaf is `{"name":<segment>,<rest>,"name_full":<full>}`.
+      const entry = leaves.next();
+      const pre = this.pre[leaf] as number;
+      out.write(s + ',');
+      out.writeBuffer(entry.subarray(pre, (this.len[leaf] as number) - 1));
+      out.write(',"name_full":');
+      out.writeBuffer(entry.subarray(8, pre - 1));
+      out.write(tail);
+    } else {
+      out.write(s + tail);
+    }
   }
 }
 
@@ -176,26 +205,32 @@ class LeafStore {
   private at: number[] = [];
   private readonly bucketFiles: string[] = [];
 
-  constructor(path: string, top: TrieNode, bucketBytes: number) {
+  constructor(path: string, top: TrieNode, trie: NameTrie, bucketBytes: number) {
     this.path = path;
-    // Tree order: a depth-first walk, as writeNode does it.
-    const stack: TrieNode[] = [top];
+    // Tree order: a depth-first walk, as the writer does it (a node's own entry before its children's).
+    const stack: (TrieNode | number)[] = [top];
     let bytes = 0;
+    const visit = (leaf: number): void => {
+      const off = leaf < 0 ? -1 : (trie.off[leaf] as number);
+      if (off < 0) return;
+      const len = trie.len[leaf] as number;
+      if (bytes + len > bucketBytes && bytes > 0) {
+        this.bucketStart.push(this.offs.length);
+        bytes = 0;
+      }
+      this.offs.push(off);
+      this.lens.push(len);
+      bytes += len;
+    };
     while (stack.length > 0) {
-      const n = stack.pop() as TrieNode;
-      if (n.off >= 0) {
-        if (bytes + n.len > bucketBytes && bytes > 0) {
-          this.bucketStart.push(this.offs.length);
-          bytes = 0;
-        }
-        this.offs.push(n.off);
-        this.lens.push(n.len);
-        bytes += n.len;
+      const n = stack.pop() as TrieNode | number;
+      if (typeof n === 'number') {
+        visit(n);
+        continue;
       }
-      if (n.c !== null) {
-        const kids = Array.from(n.c.values());
-        for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k] as TrieNode);
-      }
+      visit(n.leaf);
+      const kids = Array.from(n.c.values());
+      for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k] as TrieNode | number);
     }
     this.bucketStart.push(this.offs.length);
     if (this.bucketStart.length > 2) this.split();
