@@ -252,15 +252,18 @@ export class OutputDir {
     return new OutputDir(dest, gzip, tmp, created);
   }
 
-  /** A data file at `rel` (relative to DEST, `/`-separated); `.gz` is appended with `-z`. */
-  create(rel: string, gzip = this.gzip): OutFile {
-    const relPath = gzip ? `${rel}.gz` : rel;
+  /**
+   * A data file at `rel` (relative to DEST, `/`-separated); `.gz` is appended with `-z`. `precompressed`:
+   * the caller writes gzip bytes itself (the name still gets `.gz`).
+   */
+  create(rel: string, gzip = this.gzip, precompressed = false): OutFile {
+    const relPath = gzip || precompressed ? `${rel}.gz` : rel;
     const dir = posix.dirname(relPath);
     if (dir !== '.' && !this.dirs.has(dir)) {
       mkdirSync(join(this.tmp, dir), { recursive: true });
       this.dirs.add(dir);
     }
-    const f = new OutFile(join(this.tmp, relPath), relPath, gzip);
+    const f = new OutFile(join(this.tmp, relPath), relPath, gzip && !precompressed);
     this.files.push(f);
     return f;
   }

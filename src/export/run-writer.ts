@@ -8,6 +8,7 @@ import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.
 import { durationSeconds, isoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
 import type { OutFile, OutputDir } from './output.js';
+import { SharedGzipDetails } from './shared-gzip.js';
 import { NameTrie } from './tree.js';
 
 /** A details shard is closed once it holds about this many bytes; one test's details are never split. */
@@ -43,6 +44,17 @@ export interface RunNaming {
   title: string;
 }
 
+/** Where details bytes go (an OutFile, the -z shard compressor, or nowhere). */
+type ByteSink = Pick<OutFile, 'write' | 'writeBuffer' | 'full' | 'drained' | 'close'>;
+
+const NO_SINK: ByteSink = {
+  write: () => undefined,
+  writeBuffer: () => undefined,
+  full: false,
+  drained: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
+
 const json = JSON.stringify;
 
 /** Escape text for the inside of a JSON string (no quotes). */
@@ -60,7 +72,9 @@ export class RunWriter {
   /** The raw entries, uncompressed, read back for the tree: the raw file itself unless gzipped. */
   private readonly entries: OutFile;
   private readonly entriesPath: string;
-  private shard: OutFile | null = null;
+  /** Where the current shard's bytes go: its file, or the shared -z compressor. */
+  private shard: ByteSink | null = null;
+  private readonly shared: SharedGzipDetails | null;
   private shardIndex = -1;
   /** Attachment bytes in the current shard (an estimate of its size, known before writing). */
   private shardBytes = 0;
@@ -83,20 +97,24 @@ export class RunWriter {
     naming: RunNaming,
     files: [OutFile, OutFile, OutFile],
     entriesPath: string,
+    shared: SharedGzipDetails | null,
   ) {
     this.out = out;
     this.naming = naming;
     this.prefix = `tempest_${naming.source}_${naming.runId}`;
     [this.raw, this.details, this.entries] = files;
     this.entriesPath = entriesPath;
+    this.shared = shared;
     this.raw.write('[');
-    this.details.write('{');
+    if (shared === null) this.details.write('{');
   }
 
   static create(out: OutputDir, naming: RunNaming): RunWriter {
     const prefix = `tempest_${naming.source}_${naming.runId}`;
     const raw = out.create(`${prefix}_raw.json`);
-    const details = out.create(`${prefix}_details.json`);
+    // Under -z the shards' compressed bytes are reused for the whole details file (SharedGzipDetails).
+    const shared = out.gzip ? new SharedGzipDetails(out, `${prefix}_details.json`) : null;
+    const details = shared === null ? out.create(`${prefix}_details.json`) : shared.details;
     let entries = raw;
     let entriesPath = out.scratchPath(raw.relPath);
     if (out.gzip) {
@@ -104,7 +122,7 @@ export class RunWriter {
       entries = out.create(name, false);
       entriesPath = out.scratchPath(name);
     }
-    return new RunWriter(out, naming, [raw, details, entries], entriesPath);
+    return new RunWriter(out, naming, [raw, details, entries], entriesPath, shared);
   }
 
   get testCount(): number {
@@ -113,7 +131,13 @@ export class RunWriter {
 
   /** True when an output stream is full and the producer should wait on `drained()`. */
   get full(): boolean {
-    return this.raw.full || this.details.full || (this.shard?.full ?? false) || this.entries.full;
+    return (
+      this.raw.full ||
+      this.details.full ||
+      (this.shard?.full ?? false) ||
+      this.entries.full ||
+      (this.shared?.full ?? false)
+    );
   }
 
   async drained(): Promise<void> {
@@ -121,6 +145,7 @@ export class RunWriter {
     await this.details.drained();
     await this.entries.drained();
     if (this.shard) await this.shard.drained();
+    if (this.shared) await this.shared.drained();
   }
 
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
@@ -223,7 +248,9 @@ export class RunWriter {
     for (const a of atts.values()) size += a.size;
     if (this.shard === null || (this.shardBytes > 0 && this.shardBytes + size > SHARD_TARGET))
       this.rotateShard();
-    const shard = this.shard as OutFile;
+    const shard = this.shard as ByteSink;
+    // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
+    const details: ByteSink = this.shared === null ? this.details : NO_SINK;
     const sep = this.shardBytes > 0 ? ',' : '';
     this.shardBytes += size + 1;
     const dsep = this.detailsCount > 0 ? ',' : '';
@@ -259,15 +286,15 @@ export class RunWriter {
       }
       this.arenaPos = p;
       shard.writeBuffer(arena.subarray(sep === '' ? start + 1 : start, p));
-      this.details.writeBuffer(arena.subarray(dsep === '' ? start + 1 : start, p));
+      details.writeBuffer(arena.subarray(dsep === '' ? start + 1 : start, p));
     } else {
       const both = (s: string): void => {
         const buf = Buffer.from(s, 'utf8');
         shard.writeBuffer(buf);
-        this.details.writeBuffer(buf);
+        details.writeBuffer(buf);
       };
       shard.write(sep);
-      this.details.write(dsep);
+      details.write(dsep);
       both(`${json(key)}:{`);
       let first = true;
       for (const [k, a] of atts) {
@@ -292,16 +319,23 @@ export class RunWriter {
   }
 
   private rotateShard(): void {
+    this.shardIndex++;
+    this.shardBytes = 0;
+    const rel = `${this.prefix}_details/${this.shardIndex}.json`;
+    if (this.shared !== null) {
+      this.shared.endShard();
+      this.shardPaths.push(this.shared.startShard(rel));
+      this.shard = this.shared;
+      return;
+    }
     if (this.shard !== null) {
       this.shard.write('}');
       this.closing.push(this.shard.close());
     }
-    this.shardIndex++;
-    this.shardBytes = 0;
-    const rel = `${this.prefix}_details/${this.shardIndex}.json`;
-    this.shard = this.out.create(rel);
-    this.shardPaths.push(this.shard.relPath);
-    this.shard.write('{');
+    const shard = this.out.create(rel);
+    this.shard = shard;
+    this.shardPaths.push(shard.relPath);
+    shard.write('{');
   }
 
   /** Close every file, write the tree and the stats; the run's part of config.json. */
@@ -315,12 +349,17 @@ export class RunWriter {
       streamShard = this.writeDetails(streamKey, atts);
     }
     this.raw.write(']');
-    this.details.write('}');
-    if (this.shard !== null) {
-      this.shard.write('}');
-      this.closing.push(this.shard.close());
+    if (this.shared !== null) {
+      this.closing.push(this.shared.finish());
+    } else {
+      this.details.write('}');
+      if (this.shard !== null) {
+        this.shard.write('}');
+        this.closing.push(this.shard.close());
+      }
+      this.closing.push(this.details.close());
     }
-    await Promise.all([this.raw.close(), this.details.close(), this.entries.close(), ...this.closing]);
+    await Promise.all([this.raw.close(), this.entries.close(), ...this.closing]);
 
     const tree = this.out.create(`${this.prefix}_tree.json`);
     await this.trie.write(tree, this.entriesPath);
