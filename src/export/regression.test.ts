@@ -1,0 +1,92 @@
+// Regression guard for the exporter's speed work: a generated 20,000-test stream (with and without -z)
+// exports to exactly the bytes the exporter wrote before it (digests taken at commit 2c55b17).
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { generateStream } from '../../bench/generate.js';
+import { AutoReader } from '../formats/subunit/detect.js';
+import { runExport } from './export.js';
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
+
+/** Small attachments in 64 KiB packets, plus a few split over many packets, as in the benchmark. */
+const OPTIONS = { tests: 20_000, bytes: 12_000_000, seed: 20_000, maxPacketBytes: 65_535 };
+const STREAM_SHA = 'cbcaf5cf4eb340ae';
+const EXPECTED: [string, string][] = [
+  ['config.json', '258a2ee81c6f5cba'],
+  ['tempest_regress_0_details/0.json', '0e0cbc9de757d757'],
+  ['tempest_regress_0_details/1.json', '57e2a1cbde822047'],
+  ['tempest_regress_0_details/2.json', '8379dfc1778bd018'],
+  ['tempest_regress_0_details/3.json', 'eaaabbc11e2b8216'],
+  ['tempest_regress_0_details/4.json', 'f640a755c68d26f0'],
+  ['tempest_regress_0_details/5.json', '94b9b354a0cfff14'],
+  ['tempest_regress_0_details.json', '0534ec45c780cb6e'],
+  ['tempest_regress_0_raw.json', '4ddb595157dec78e'],
+  ['tempest_regress_0_stats.json', '8a11a55c152c3a02'],
+  ['tempest_regress_0_tree.json', '7ae07be257ca258e'],
+];
+
+function stream(): Uint8Array {
+  const packets: Uint8Array[] = [];
+  generateStream(OPTIONS, (p) => packets.push(p));
+  return Buffer.concat(packets);
+}
+
+/** Every file of an export (relative path → digest of its content, gunzipped). */
+function digests(dir: string, rel = ''): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name of readdirSync(join(dir, rel)).sort()) {
+    const p = rel === '' ? name : `${rel}/${name}`;
+    if (statSync(join(dir, p)).isDirectory()) {
+      out.push(...digests(dir, p));
+      continue;
+    }
+    const bytes = readFileSync(join(dir, p));
+    out.push([p.replace(/\.gz$/, ''), sha(p.endsWith('.gz') ? gunzipSync(bytes) : bytes)]);
+  }
+  return out;
+}
+
+async function exportStream(bytes: Uint8Array, gzip: boolean): Promise<[string, string][]> {
+  const dest = join(mkdtempSync(join(tmpdir(), 'stackviz-regress-')), 'out');
+  await runExport({
+    dest,
+    gzip,
+    env: null,
+    dstat: null,
+    generator: 'regression',
+    createReader: (_first, sink) => new AutoReader(sink),
+    runs: [
+      {
+        naming: { source: 'regress', runId: 0, key: 'regress', title: 'Regression' },
+        sizeBytes: bytes.length,
+        // Chunks of 1 MiB, as files are read: packets cross chunk boundaries.
+        async *open() {
+          for (let i = 0; i < bytes.length; i += 1 << 20) yield bytes.subarray(i, i + (1 << 20));
+        },
+      },
+    ],
+  });
+  // config.json names .gz paths under -z: compared through its decompressed twin's names instead.
+  return digests(dest).filter(([p]) => p !== 'config.json' || !gzip);
+}
+
+describe('export regression (20,000 generated tests)', () => {
+  const bytes = stream();
+
+  it('starts from the same generated stream', () => {
+    expect(sha(bytes)).toBe(STREAM_SHA);
+  });
+
+  it('writes the same files, byte for byte', async () => {
+    expect(await exportStream(bytes, false)).toEqual(EXPECTED);
+  }, 60_000);
+
+  it('writes the same content under -z', async () => {
+    const expected = EXPECTED.filter(([p]) => p !== 'config.json');
+    expect(await exportStream(bytes, true)).toEqual(expected);
+  }, 60_000);
+});
