@@ -150,8 +150,8 @@ export class RunWriter {
 
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
   private allocKey(name: string, leaf: number = this.trie.node(name)): string {
-    // extraKeys is empty unless names repeat: skip hashing the name in the common case.
-    if (this.trie.keyed[leaf] === 0 && (this.extraKeys.size === 0 || !this.extraKeys.has(name))) {
+    // extraKeys only holds `name#n` keys: a name without `#` cannot be one (no hashing in the common case).
+    if (this.trie.keyed[leaf] === 0 && (!name.includes('#') || !this.extraKeys.has(name))) {
       this.trie.keyed[leaf] = 1;
       return name;
     }
