@@ -164,10 +164,21 @@ async function main(argv: string[]): Promise<number> {
     if (o.singleFile !== undefined) await writeSingleFile(o.singleFile, destPath);
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+    // Name every output, then how to look at it: a newcomer should not have to read the README to open a report.
+    const outputs = [
+      ...(tmpDest === null ? [destPath] : []),
+      ...(o.singleFile === undefined ? [] : [o.singleFile]),
+    ];
     logger.info(
       `${PROG}: ${plural(summary.runs, 'run')}, ${plural(summary.tests, 'test')}, ` +
-        `${plural(summary.failures, 'failure')} in ${secs}s → ${o.singleFile ?? destPath}`,
+        `${plural(summary.failures, 'failure')} in ${secs}s → ${outputs.join(' and ')}`,
     );
+    if (o.singleFile !== undefined)
+      logger.info(`${PROG}: open ${o.singleFile} in a browser (no server needed)`);
+    if (o.html && tmpDest === null) {
+      const or = o.singleFile === undefined ? '' : 'or ';
+      logger.info(`${PROG}: ${or}preview the site: stackviz serve ${destPath}`);
+    }
     return 0;
   } catch (e) {
     logger.clearBar();

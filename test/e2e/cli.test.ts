@@ -188,6 +188,18 @@ describe('stackviz-export options', () => {
     expect(run(['-q', '-f', FAILURE, join(tmp(), 'out')]).stderr).toBe('');
   });
 
+  it('tells how to open what it wrote: the single file, and the site through stackviz serve', () => {
+    const dest = join(tmp(), 'out');
+    const html = join(tmp(), 'report.html');
+    const r = run(['--html', '--single-file', html, '-f', FAILURE, dest]);
+    expect(r.status).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines[0]).toContain(`→ ${dest} and ${html}`);
+    expect(lines[1]).toBe(`stackviz-export: open ${html} in a browser (no server needed)`);
+    expect(lines[2]).toBe(`stackviz-export: or preview the site: stackviz serve ${dest}`);
+    expect(lines).toHaveLength(3);
+  });
+
   it('an empty stream is a run with no tests and a warning', () => {
     const dest = join(tmp(), 'out');
     const r = run(['-i', dest], { input: Buffer.alloc(0) });
