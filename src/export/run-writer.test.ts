@@ -121,3 +121,18 @@ describe('RunWriter', () => {
     expect(r.raw[1]?.timestamps).toEqual([null, null]);
   });
 });
+
+describe('damaged packets in the stats', () => {
+  it('a subunit.parser failure is summarised by its Parser Error reason', async () => {
+    const reason = 'Bad checksum - calculated (0x1), stored (0x2) at byte 40';
+    const { stats } = await write([
+      rec('subunit.parser', 'fail', [
+        ['Packet data', 'xx'],
+        ['Parser Error', reason],
+      ]),
+      rec('a.b.c', 'fail'),
+    ]);
+    expect(stats.parser_errors).toBe(1);
+    expect(stats.failures.map((f) => f.details)).toEqual([[reason], null]);
+  });
+});

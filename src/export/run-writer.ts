@@ -228,7 +228,11 @@ export class RunWriter {
       startUs: r.startUs,
       endUs: r.endUs,
       duration,
-      traceback: status === 'fail' ? textOf('traceback') : null,
+      // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
+      traceback:
+        status !== 'fail'
+          ? null
+          : (textOf('traceback') ?? (r.id === PARSER_TEST_ID ? textOf('ParserError') : null)),
       reason: status === 'skip' ? textOf('reason') : null,
       detailsKey,
       parserError: r.id === PARSER_TEST_ID,
