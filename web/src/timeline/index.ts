@@ -859,7 +859,15 @@ export function mountTimeline(host: HTMLElement, opts: TimelineOptions): Timelin
       tooltip.style.left = 'auto';
       tooltip.style.right = `${Math.max(0, widthCssPx - xCss + 14)}px`;
     }
-    tooltip.style.top = `${yCss + 14}px`;
+    // Likewise below the cursor in the upper half and above it in the lower half, so the body's edge never clips it.
+    const bodyHeightCssPx = testsHeightCssPx + loadHeightCssPx;
+    if (yCss < bodyHeightCssPx / 2) {
+      tooltip.style.top = `${yCss + 14}px`;
+      tooltip.style.bottom = 'auto';
+    } else {
+      tooltip.style.top = 'auto';
+      tooltip.style.bottom = `${Math.max(0, bodyHeightCssPx - yCss + 14)}px`;
+    }
   }
   function setCursor(xCss: number | null): void {
     if (xCss === null || xCss < GUTTER_CSS_PX || xCss > GUTTER_CSS_PX + plotWidth()) {
