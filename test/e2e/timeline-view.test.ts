@@ -264,6 +264,8 @@ describe('timeline', () => {
     expect(d.dimmed).toBe(counts.get('fail'));
     const after = await pixelAt(page, p.x, p.y);
     expect(after).not.toEqual(before);
+    // The hash is written once per frame after the change: wait for it rather than race it.
+    await expect.poll(() => hashParams(page).get('st')).not.toBeNull();
     expect(hashParams(page).get('st')?.split(',')).not.toContain('fail');
     // Back on, then a search: only the matching tests stay at full strength.
     await page.click('.tl-status[data-status="fail"]');
@@ -523,7 +525,7 @@ describe('timeline', () => {
       () => (globalThis as unknown as PageGlobals).__stackvizTimeline?.dstatShiftMin === 5,
     );
     expect(await page.textContent('.tl-dstat-note')).toContain('does not overlap');
-    expect(hashParams(page).get('shift')).toBe('5');
+    await expect.poll(() => hashParams(page).get('shift')).toBe('5');
     await page.close();
   });
 });
