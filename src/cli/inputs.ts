@@ -1,20 +1,10 @@
 // The CLI's inputs: -f files, -r repositories, -i stdin, validated up front by the sources layer and named.
 import { basename } from 'node:path';
 import type { ExportRun } from '../export/export.js';
-import type { EventSink, StreamReader } from '../formats/subunit/events.js';
-import { AutoReader } from '../formats/subunit/detect.js';
 import { validateInputs, type InputSpec, type Source } from '../sources/index.js';
 import { baseSourceName, NameAllocator } from './source-names.js';
 
 export { describeFsError, InputError } from '../sources/index.js';
-
-/**
- * The reader for a run: it holds the first bytes until they show v1 or v2 (a pipe's first chunk may be a
- * few bytes), then hands everything to the right decoder.
- */
-export function createReader(_first: Uint8Array, sink: EventSink): StreamReader {
-  return new AutoReader(sink);
-}
 
 export interface InputOptions {
   files: string[];

@@ -1,9 +1,8 @@
 // The export job: every run read once, in chunks, into its RunWriter; then dstat, config.json, commit.
 import type { Dataset, TempestRun, Artifact } from '../contract/export-format.js';
-import type { EventSink, StreamReader } from '../formats/subunit/events.js';
-import { TestAssembler } from '../model/assemble.js';
 import { buildConfig } from './config.js';
 import { OutputDir } from './output.js';
+import { InlinePipeline, WorkerPipeline, type PreparePipeline } from './pipeline.js';
 import { RunWriter, type RunNaming } from './run-writer.js';
 
 /** One run to export: its names and its bytes. */
@@ -22,8 +21,11 @@ export interface ExportOptions {
   /** The dstat CSV bytes (already validated), or null. */
   dstat: Uint8Array | null;
   runs: AsyncIterable<ExportRun> | Iterable<ExportRun>;
-  /** Picks the reader (v1 or v2) from the first bytes of a stream. */
-  createReader(firstBytes: Uint8Array, sink: EventSink): StreamReader;
+  /**
+   * The built `prepare-worker.js`: decoding and encoding then run in a worker thread, on the second core.
+   * Without it everything runs on this thread (same output).
+   */
+  worker?: URL;
   generator: string;
   /** Called as bytes are consumed (per chunk) and when a run starts. */
   progress?: (p: ExportProgress) => void;
@@ -56,25 +58,22 @@ async function exportRun(
   out: OutputDir,
   r: ExportRun,
   o: ExportOptions,
+  pipe: PreparePipeline,
 ): Promise<Awaited<ReturnType<RunWriter['finish']>>> {
   const w = RunWriter.create(out, r.naming);
-  const assembler = new TestAssembler({
-    onTest: (t) => w.onTest(t),
-    onStreamOutput: (s) => w.onStreamOutput(s),
+  pipe.begin((batch) => {
+    w.onBatch(batch);
+    return w.full ? w.drained() : null;
   });
-  let reader: StreamReader | null = null;
   let bytes = 0;
   for await (const chunk of r.open()) {
     if (chunk.length === 0) continue;
-    reader ??= o.createReader(chunk, assembler);
-    reader.push(chunk);
     bytes += chunk.length;
+    await pipe.push(chunk);
     o.progress?.({ run: r.naming, runBytes: bytes, runSize: r.sizeBytes, tests: w.testCount });
-    if (w.full) await w.drained();
   }
-  if (reader === null) o.onEmptyRun?.(r.naming);
-  reader?.end();
-  assembler.finish();
+  await pipe.end();
+  if (bytes === 0) o.onEmptyRun?.(r.naming);
   return w.finish();
 }
 
@@ -90,6 +89,7 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
   } catch (e) {
     throw destError(e);
   }
+  const pipe: PreparePipeline = o.worker === undefined ? new InlinePipeline() : new WorkerPipeline(o.worker);
   try {
     const runs: TempestRun[] = [];
     const artifacts: Artifact[] = [];
@@ -97,7 +97,7 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
     let tests = 0;
     let failures = 0;
     for await (const r of o.runs) {
-      const res = await exportRun(out, r, o);
+      const res = await exportRun(out, r, o, pipe);
       runs.push(res.run);
       artifacts.push(...res.artifacts);
       files.push(...res.files);
@@ -122,5 +122,7 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
   } catch (e) {
     await out.abort();
     throw destError(e);
+  } finally {
+    await pipe.close();
   }
 }

@@ -9,7 +9,9 @@ import type { ConfigFile } from '../contract/export-format.js';
 
 const TMP_PREFIX = '.stackviz-export-';
 /** Bytes gathered before a write is handed to the stream (fewer, larger writes). */
-const BATCH = 256 * 1024;
+const BATCH = 512 * 1024;
+/** Pieces this large are written as they are, not copied into the gathering buffer. */
+const DIRECT = 64 * 1024;
 /** Characters of string output gathered before encoding. */
 const STR_BATCH = 64 * 1024;
 /**
@@ -25,8 +27,9 @@ export class OutFile {
   private readonly stream: WriteStream;
   private readonly head: WriteStream | Gzip;
   private str = '';
-  private pending: Buffer[] = [];
-  private pendingSize = 0;
+  /** Small writes gathered into one buffer, handed to the stream when full. */
+  private gather: Buffer = Buffer.allocUnsafeSlow(BATCH);
+  private gathered = 0;
   /** Bytes encoded so far (uncompressed); see `bytes` for the exact count. */
   private size = 0;
   private readonly done: Promise<void>;
@@ -79,10 +82,16 @@ export class OutFile {
   }
 
   private push(buf: Buffer): void {
-    this.pending.push(buf);
-    this.pendingSize += buf.length;
     this.size += buf.length;
-    if (this.pendingSize >= BATCH) this.flush();
+    if (buf.length >= DIRECT) {
+      // Large pieces go out as they are; small ones are gathered (one copy) into one write.
+      this.flush();
+      this.head.write(buf);
+      return;
+    }
+    if (this.gather.length - this.gathered < buf.length) this.flush();
+    this.gather.set(buf, this.gathered);
+    this.gathered += buf.length;
   }
 
   /** Bytes written so far, strings not yet encoded included. */
@@ -92,22 +101,10 @@ export class OutFile {
 
   private flush(): void {
     this.takeStr();
-    if (this.pendingSize === 0) return;
-    if (this.head === this.stream) {
-      // A file stream takes a corked batch as one writev: no copy into one big buffer.
-      this.stream.cork();
-      for (const b of this.pending) this.stream.write(b);
-      this.stream.uncork();
-    } else {
-      // zlib handles each write separately: give it one large buffer.
-      this.head.write(
-        this.pending.length === 1
-          ? (this.pending[0] as Buffer)
-          : Buffer.concat(this.pending, this.pendingSize),
-      );
-    }
-    this.pending = [];
-    this.pendingSize = 0;
+    if (this.gathered === 0) return;
+    this.head.write(this.gather.subarray(0, this.gathered));
+    this.gather = Buffer.allocUnsafeSlow(BATCH);
+    this.gathered = 0;
   }
 
   /** True when the stream's buffer is full: the producer should wait for `drained()`. */

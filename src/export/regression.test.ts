@@ -1,13 +1,12 @@
 // Regression guard for the exporter's speed work: a generated 20,000-test stream (with and without -z)
 // exports to exactly the bytes the exporter wrote before it (digests taken at commit 2c55b17).
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { generateStream } from '../../bench/generate.js';
-import { AutoReader } from '../formats/subunit/detect.js';
 import { runExport } from './export.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
@@ -28,6 +27,9 @@ const EXPECTED: [string, string][] = [
   ['tempest_regress_0_stats.json', '8a11a55c152c3a02'],
   ['tempest_regress_0_tree.json', '7ae07be257ca258e'],
 ];
+
+/** The built worker (npm test builds before it runs the tests). */
+const WORKER = new URL('../../dist/src/export/prepare-worker.js', import.meta.url);
 
 function stream(): Uint8Array {
   const packets: Uint8Array[] = [];
@@ -50,7 +52,7 @@ function digests(dir: string, rel = ''): [string, string][] {
   return out;
 }
 
-async function exportStream(bytes: Uint8Array, gzip: boolean): Promise<[string, string][]> {
+async function exportStream(bytes: Uint8Array, gzip: boolean, worker = false): Promise<[string, string][]> {
   const dest = join(mkdtempSync(join(tmpdir(), 'stackviz-regress-')), 'out');
   await runExport({
     dest,
@@ -58,7 +60,7 @@ async function exportStream(bytes: Uint8Array, gzip: boolean): Promise<[string, 
     env: null,
     dstat: null,
     generator: 'regression',
-    createReader: (_first, sink) => new AutoReader(sink),
+    ...(worker ? { worker: WORKER } : {}),
     runs: [
       {
         naming: { source: 'regress', runId: 0, key: 'regress', title: 'Regression' },
@@ -88,5 +90,12 @@ describe('export regression (20,000 generated tests)', () => {
   it('writes the same content under -z', async () => {
     const expected = EXPECTED.filter(([p]) => p !== 'config.json');
     expect(await exportStream(bytes, true)).toEqual(expected);
+  }, 60_000);
+
+  it('writes the same files when a worker thread prepares the tests', async () => {
+    expect(existsSync(WORKER), 'run `npm run build` first').toBe(true);
+    expect(await exportStream(bytes, false, true)).toEqual(EXPECTED);
+    const expected = EXPECTED.filter(([p]) => p !== 'config.json');
+    expect(await exportStream(bytes, true, true)).toEqual(expected);
   }, 60_000);
 });

@@ -1,24 +1,17 @@
 // One run's files (raw, details + shards, tree, stats), written as its tests complete.
 import { Buffer } from 'node:buffer';
-import type { Artifact, ExportStatus, StatsFile, TempestRun } from '../contract/export-format.js';
-import { workerOf } from '../contract/export-format.js';
-import { cleanTestId, stripNonWord } from '../model/names.js';
+import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.js';
 import { StatsAccumulator } from '../model/stats.js';
-import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.js';
-import { durationSeconds, isoFromMicros } from '../model/time.js';
-import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
+import type { StreamOutput, TestRecord } from '../model/test-record.js';
 import type { OutFile, OutputDir } from './output.js';
+import { TestPreparer, type PreparedBatch, type PreparedTest } from './prepare.js';
 import { SharedGzipDetails } from './shared-gzip.js';
 import { NameTrie } from './tree.js';
 
 /** A details shard is closed once it holds about this many bytes; one test's details are never split. */
 export const SHARD_TARGET = 1024 * 1024;
-/** Test id python-subunit gives the entries it makes for damaged packets. */
-const PARSER_TEST_ID = 'subunit.parser';
 /** Details key (before de-duplication) of the run's own output: bytes with no test id. */
 export const STREAM_OUTPUT_NAME = '<stream output>';
-/** Attachments bigger than this are decoded and written piece by piece instead of as one string. */
-const WHOLE_LIMIT = 1024 * 1024;
 /** Size of an output arena (see `reserve`). */
 const ARENA_BYTES = 1024 * 1024;
 
@@ -47,21 +40,10 @@ export interface RunNaming {
 /** Where details bytes go (an OutFile, the -z shard compressor, or nowhere). */
 type ByteSink = Pick<OutFile, 'write' | 'writeBuffer' | 'full' | 'drained' | 'close'>;
 
-const NO_SINK: ByteSink = {
-  write: () => undefined,
-  writeBuffer: () => undefined,
-  full: false,
-  drained: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-};
-
 const json = JSON.stringify;
 
-/** Escape text for the inside of a JSON string (no quotes). */
-const jsonInner = (s: string): string => {
-  const q = json(s);
-  return q.slice(1, q.length - 1);
-};
+/** The end of the raw entry of a test without details. */
+const NO_DETAILS_TAIL: Buffer = Buffer.from('"details_key":null,"details_shard":null}');
 
 export class RunWriter {
   private readonly out: OutputDir;
@@ -85,7 +67,10 @@ export class RunWriter {
   private readonly extraKeys = new Set<string>();
   private readonly nextSuffix = new Map<string, number>();
   private readonly stats = new StatsAccumulator();
-  private readonly streamOutputs: StreamOutput[] = [];
+  /** The run's output with no test id, prepared as a details object; written by `finish`. */
+  private streamOutput: { bytes: Buffer; attachmentBytes: number } | null = null;
+  /** Prepares tests handed over one by one (`onTest`), when no worker prepared them. */
+  private local: TestPreparer | null = null;
   private count = 0;
   /** Output bytes are encoded into large shared buffers: one allocation per ~1 MiB, not per test. */
   private arena: Buffer = Buffer.alloc(0);
@@ -169,147 +154,94 @@ export class RunWriter {
     return leaf >= 0 && this.trie.keyed[leaf] === 1;
   }
 
+  /** Write a batch of prepared tests (in completion order) and keep its stream output for `finish`. */
+  onBatch(b: PreparedBatch): void {
+    const bytes = Buffer.from(b.buffer, 0, b.used);
+    for (const t of b.tests) this.writeTest(t, bytes);
+    if (b.streamOutput !== null) {
+      const { at, len, attachmentBytes } = b.streamOutput;
+      this.streamOutput = { bytes: bytes.subarray(at, at + len), attachmentBytes };
+    }
+  }
+
+  /** One test at a time, prepared here (for callers without a preparing worker, and for tests). */
   onTest(r: TestRecord): void {
+    const p = (this.local ??= new TestPreparer(64 * 1024));
+    p.add(r);
+    this.onBatch(p.take());
+  }
+
+  /** Run output with no test id, prepared here; written by `finish`. */
+  onStreamOutput(o: StreamOutput): void {
+    (this.local ??= new TestPreparer(64 * 1024)).addStreamOutput(o);
+  }
+
+  private writeTest(t: PreparedTest, bytes: Buffer): void {
     this.count++;
-    const { name, attributes } = cleanTestId(r.id);
-    const status: ExportStatus = r.status;
-    const tags = [...r.tags].sort();
-    const duration = durationSeconds(r.startUs, r.endUs);
-
-    // Attachment keys with non-word characters removed; when two collide the later wins at the first's
-    // place, as the original's dict comprehension does.
-    let atts: Map<string, Attachment> | null = null;
-    for (const a of r.attachments.values()) {
-      if (a.size === 0) continue;
-      atts ??= new Map();
-      atts.set(stripNonWord(a.name), a);
-    }
     // One trie walk per test: the same node serves the details key and the tree leaf.
-    const leaf = this.trie.node(name);
+    const leaf = this.trie.node(t.name);
     let detailsKey: string | null = null;
-    let shard: number | null = null;
-    if (atts !== null) {
-      detailsKey = this.allocKey(name, leaf);
-      shard = this.writeDetails(detailsKey, atts);
+    let tail: Buffer = NO_DETAILS_TAIL;
+    if (t.detailsAt >= 0) {
+      detailsKey = this.allocKey(t.name, leaf);
+      const shard = this.writeDetails(
+        detailsKey,
+        bytes.subarray(t.detailsAt, t.detailsAt + t.detailsLen),
+        t.attachmentBytes,
+      );
+      tail = this.encode(`"details_key":${json(detailsKey)},"details_shard":${shard}}`);
     }
-
-    const head = `{"name":${json(name)},`;
-    const body =
-      `"status":${json(status)},"tags":${json(tags)},"timestamps":[` +
-      `${r.startUs === null ? 'null' : `"${isoFromMicros(r.startUs)}"`},` +
-      `${r.endUs === null ? 'null' : `"${isoFromMicros(r.endUs)}"`}],` +
-      `"duration":${duration === null ? 'null' : json(duration)},"details":{},` +
-      `"id":${json(r.id)},"attributes":${json(attributes)},"worker":${json(workerOf(tags))},` +
-      (r.routeCode === null ? '' : `"route_code":${json(r.routeCode)},`) +
-      `"details_key":${json(detailsKey)},"details_shard":${json(shard)}}`;
-    // Encoded once into the arena with its leading comma; raw and the entries file share the bytes.
-    const preLen = Buffer.byteLength(head, 'utf8');
-    const len = preLen + Buffer.byteLength(body, 'utf8');
-    const arena = this.reserve(len + 1);
-    const start = this.arenaPos;
-    arena[start] = 0x2c; // ','
-    arena.write(head, start + 1, 'utf8');
-    arena.write(body, start + 1 + preLen, 'utf8');
-    this.arenaPos = start + 1 + len;
-    const entry = arena.subarray(this.count > 1 ? start : start + 1, start + 1 + len);
-    this.trie.off[leaf] = this.entries.bytes + (this.count > 1 ? 1 : 0);
-    this.trie.len[leaf] = len;
-    this.trie.pre[leaf] = preLen;
+    // The prepared entry starts with a comma: left out for the run's first test.
+    const first = this.count === 1;
+    const entry = bytes.subarray(first ? t.entryAt + 1 : t.entryAt, t.entryAt + t.entryLen);
+    this.trie.off[leaf] = this.entries.bytes + (first ? 0 : 1);
+    this.trie.len[leaf] = t.entryLen - 1 + tail.length;
+    this.trie.pre[leaf] = t.preLen;
     this.raw.writeBuffer(entry);
-    if (this.entries !== this.raw) this.entries.writeBuffer(entry);
-
-    const textOf = (key: string): string | null => {
-      const a = atts?.get(key);
-      return a === undefined ? null : attachmentText(a.mimeType, a.chunks, a.size);
-    };
+    this.raw.writeBuffer(tail);
+    if (this.entries !== this.raw) {
+      this.entries.writeBuffer(entry);
+      this.entries.writeBuffer(tail);
+    }
     this.stats.add({
-      name,
-      status,
-      startUs: r.startUs,
-      endUs: r.endUs,
-      duration,
-      // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
-      traceback:
-        status !== 'fail'
-          ? null
-          : (textOf('traceback') ?? (r.id === PARSER_TEST_ID ? textOf('ParserError') : null)),
-      reason: status === 'skip' ? textOf('reason') : null,
+      name: t.name,
+      status: t.status,
+      startUs: t.startUs,
+      endUs: t.endUs,
+      duration: t.duration,
+      traceback: t.traceback,
+      reason: t.reason,
       detailsKey,
-      parserError: r.id === PARSER_TEST_ID,
+      parserError: t.parserError,
     });
   }
 
-  onStreamOutput(o: StreamOutput): void {
-    if (o.size > 0) this.streamOutputs.push(o);
-  }
-
   /** Write `"key":{...}` to the current shard and to `_details.json` from the same bytes; returns the shard. */
-  private writeDetails(
-    key: string,
-    atts: Map<string, Pick<Attachment, 'mimeType' | 'chunks' | 'size'>>,
-  ): number {
-    let size = 0;
-    for (const a of atts.values()) size += a.size;
+  private writeDetails(key: string, body: Buffer, size: number): number {
     if (this.shard === null || (this.shardBytes > 0 && this.shardBytes + size > SHARD_TARGET))
       this.rotateShard();
     const shard = this.shard as ByteSink;
-    // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
-    const details: ByteSink = this.shared === null ? this.details : NO_SINK;
-    const sep = this.shardBytes > 0 ? ',' : '';
+    const keyed = this.encode(`,${json(key)}:`);
+    shard.writeBuffer(this.shardBytes > 0 ? keyed : keyed.subarray(1));
+    shard.writeBuffer(body);
     this.shardBytes += size + 1;
-    const dsep = this.detailsCount > 0 ? ',' : '';
-    this.detailsCount++;
-    if (size <= WHOLE_LIMIT) {
-      // The pieces are encoded straight into the arena, once, shared by the shard and `_details.json`.
-      // Valid UTF-8 text is escaped as a latin1 string: JSON.stringify only touches ASCII, so writing the
-      // result back byte for byte gives the same bytes as decode + stringify + UTF-8 encode, with less work.
-      const parts: string[] = [];
-      const latin: boolean[] = [];
-      let bytes = 1;
-      const add = (piece: string, isLatin1: boolean): void => {
-        parts.push(piece);
-        latin.push(isLatin1);
-        bytes += isLatin1 ? piece.length : Buffer.byteLength(piece, 'utf8');
-      };
-      add(`${json(key)}:{`, false);
-      let first = true;
-      for (const [k, a] of atts) {
-        add(`${first ? '' : ','}${json(k)}:`, false);
-        first = false;
-        const verbatim = verbatimUtf8(a.mimeType, a.chunks, a.size);
-        if (verbatim !== null) add(json(verbatim.toString('latin1')), true);
-        else add(json(attachmentText(a.mimeType, a.chunks, a.size)), false);
-      }
-      add('}', true);
-      const arena = this.reserve(bytes);
-      const start = this.arenaPos;
-      let p = start;
-      arena[p++] = 0x2c; // ','
-      for (let i = 0; i < parts.length; i++) {
-        p += arena.write(parts[i] as string, p, latin[i] === true ? 'latin1' : 'utf8');
-      }
-      this.arenaPos = p;
-      shard.writeBuffer(arena.subarray(sep === '' ? start + 1 : start, p));
-      details.writeBuffer(arena.subarray(dsep === '' ? start + 1 : start, p));
-    } else {
-      const both = (s: string): void => {
-        const buf = Buffer.from(s, 'utf8');
-        shard.writeBuffer(buf);
-        details.writeBuffer(buf);
-      };
-      shard.write(sep);
-      details.write(dsep);
-      both(`${json(key)}:{`);
-      let first = true;
-      for (const [k, a] of atts) {
-        both(`${first ? '' : ','}${json(k)}:"`);
-        first = false;
-        decodeAttachment(a.mimeType, a.chunks, a.size, (piece) => both(jsonInner(piece)));
-        both('"');
-      }
-      both('}');
+    // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
+    if (this.shared === null) {
+      this.details.writeBuffer(this.detailsCount > 0 ? keyed : keyed.subarray(1));
+      this.details.writeBuffer(body);
     }
+    this.detailsCount++;
     return this.shardIndex;
+  }
+
+  /** `s` as UTF-8 in the arena (bytes that stay valid until written). */
+  private encode(s: string): Buffer {
+    const n = Buffer.byteLength(s, 'utf8');
+    const arena = this.reserve(n);
+    const start = this.arenaPos;
+    arena.write(s, start, 'utf8');
+    this.arenaPos = start + n;
+    return arena.subarray(start, start + n);
   }
 
   /** The arena with at least `n` free bytes at `arenaPos`: a fresh one when the current one is too full. */
@@ -344,13 +276,16 @@ export class RunWriter {
 
   /** Close every file, write the tree and the stats; the run's part of config.json. */
   async finish(): Promise<RunResult> {
+    if (this.local !== null) {
+      this.local.finishRun();
+      this.onBatch(this.local.take());
+      this.local = null;
+    }
     let streamKey: string | null = null;
     let streamShard: number | null = null;
-    if (this.streamOutputs.length > 0) {
+    if (this.streamOutput !== null) {
       streamKey = this.allocKey(STREAM_OUTPUT_NAME);
-      const atts = new Map<string, StreamOutput>();
-      for (const o of this.streamOutputs) atts.set(stripNonWord(o.name), o);
-      streamShard = this.writeDetails(streamKey, atts);
+      streamShard = this.writeDetails(streamKey, this.streamOutput.bytes, this.streamOutput.attachmentBytes);
     }
     this.raw.write(']');
     if (this.shared !== null) {

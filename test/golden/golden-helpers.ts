@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ConfigFile, RawEntry, StatsFile, TempestRun } from '../../src/contract/export-format.js';
 import { runExport, type ExportRun } from '../../src/export/export.js';
-import { V2Reader } from '../../src/formats/subunit/v2.js';
 
 export interface Exported {
   dest: string;
@@ -32,7 +31,6 @@ export async function exportStream(file: string, source = 'sample'): Promise<Exp
     env: null,
     dstat: null,
     runs: [run],
-    createReader: (_first, sink) => new V2Reader(sink),
     generator: 'test',
   });
   return readExport(dest, 0);

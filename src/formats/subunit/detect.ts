@@ -124,6 +124,8 @@ function isV1Directive(bytes: Uint8Array, at: number, n: number, final: boolean)
 export interface ReaderOptions {
   /** File name for bytes that are not subunit (both readers); default `stdout`. */
   nonSubunitName?: string;
+  /** v2: chunks are never reused after `push`, so attachment bytes may be views into them (see V2ReaderOptions). */
+  ownChunks?: boolean;
 }
 
 /** A reader for the version the first bytes show; v2 (the current protocol) when they show nothing. */

@@ -18,6 +18,11 @@ import { STATUS_BY_CODE } from './events.js';
 export interface V2ReaderOptions {
   /** File name given to bytes that are not packets (python-subunit's `non_subunit_name`). */
   nonSubunitName?: string;
+  /**
+   * The caller never reuses or changes a chunk after pushing it: attachment bytes may then be handed out as
+   * views into the chunks instead of copies (no allocation per packet; a chunk lives as long as a view).
+   */
+  ownChunks?: boolean;
 }
 
 const SIGNATURE = 0xb3;
@@ -104,6 +109,7 @@ const MODE_BODY = 2;
 export class V2Reader implements StreamReader {
   private readonly sink: EventSink;
   private readonly nonSubunitName: string;
+  private readonly ownChunks: boolean;
   private readonly tracker = new PyUtf8Tracker();
   private consumed = 0;
   private mode = MODE_SCAN;
@@ -124,6 +130,7 @@ export class V2Reader implements StreamReader {
   constructor(sink: EventSink, options: V2ReaderOptions = {}) {
     this.sink = sink;
     this.nonSubunitName = options.nonSubunitName ?? 'stdout';
+    this.ownChunks = options.ownChunks === true;
   }
 
   get bytesRead(): number {
@@ -150,7 +157,7 @@ export class V2Reader implements StreamReader {
             if (length < 0) {
               i += 6;
             } else if (i + length <= n) {
-              this.parsePacket(chunk, i, length, false);
+              this.parsePacket(chunk, i, length, this.ownChunks);
               i += length;
             } else {
               this.startBody(chunk.subarray(i, i + 6), length);

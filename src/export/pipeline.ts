@@ -1,0 +1,193 @@
+// Bytes of a run → batches of prepared tests, on this thread or in a worker thread (the other core).
+import { Worker } from 'node:worker_threads';
+import { AutoReader } from '../formats/subunit/detect.js';
+import type { StreamReader } from '../formats/subunit/events.js';
+import { TestAssembler } from '../model/assemble.js';
+import type { PreparedBatch } from './prepare.js';
+import { TestPreparer } from './prepare.js';
+
+/** Where batches go; may return a promise to hold the producer back (an output stream is full). */
+export type BatchSink = (batch: PreparedBatch) => Promise<void> | null;
+
+/** One run at a time: `begin`, `push` every chunk in order, `end`; `close` when done with all runs. */
+export interface PreparePipeline {
+  begin(sink: BatchSink): void;
+  /** Resolves when the pipeline can take more bytes. The chunk is the pipeline's from now on. */
+  push(chunk: Uint8Array): Promise<void>;
+  /** Resolves once every batch of the run has been handed to the sink (and its promise settled). */
+  end(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reader, assembler and preparer of one run: the same work wherever it runs. */
+export class RunPreparer {
+  readonly preparer = new TestPreparer();
+  private readonly assembler = new TestAssembler({
+    onTest: (t) => this.preparer.add(t),
+    onStreamOutput: (o) => this.preparer.addStreamOutput(o),
+  });
+  private readonly reader: StreamReader;
+
+  /** `ownChunks`: the chunks pushed are this preparer's for good (transferred to a worker). */
+  constructor(ownChunks = false) {
+    this.reader = new AutoReader(this.assembler, { ownChunks });
+  }
+
+  /** Feed a chunk; `emit` gets each batch that filled up on the way. */
+  push(chunk: Uint8Array, emit: (b: PreparedBatch) => void): void {
+    // Large chunks are fed in pieces so batches go out (and memory is freed) while a chunk is read.
+    const PIECE = 256 * 1024;
+    for (let i = 0; i < chunk.length; i += PIECE) {
+      this.reader.push(chunk.subarray(i, Math.min(chunk.length, i + PIECE)));
+      if (this.preparer.ready) emit(this.preparer.take());
+    }
+  }
+
+  /** End of the run: the last batch, with the run's stream output. */
+  end(): PreparedBatch {
+    this.reader.end();
+    this.assembler.finish();
+    this.preparer.finishRun();
+    return this.preparer.take();
+  }
+}
+
+/** Everything on the calling thread (tests, and where a worker is not wanted). */
+export class InlinePipeline implements PreparePipeline {
+  private run: RunPreparer | null = null;
+  private sink: BatchSink = () => null;
+
+  begin(sink: BatchSink): void {
+    this.run = new RunPreparer();
+    this.sink = sink;
+  }
+
+  async push(chunk: Uint8Array): Promise<void> {
+    const batches: PreparedBatch[] = [];
+    (this.run as RunPreparer).push(chunk, (b) => batches.push(b));
+    for (const b of batches) await this.sink(b);
+  }
+
+  async end(): Promise<void> {
+    const run = this.run as RunPreparer;
+    this.run = null;
+    await this.sink(run.end());
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Messages between the pipeline and its worker (prepare-worker.ts). */
+export type ToWorker =
+  { t: 'begin' } | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number } | { t: 'end' };
+export type FromWorker =
+  { t: 'batch'; batch: PreparedBatch } | { t: 'consumed' } | { t: 'ended' } | { t: 'error'; message: string };
+
+/** Batches the worker may have handed over before the main thread has written them (memory bound). */
+export const MAX_BATCHES = 4;
+/** Chunks posted to the worker and not yet read by it. */
+const MAX_CHUNKS = 3;
+
+/**
+ * Reading, decoding, assembling and encoding in a worker thread; the main thread only writes. The worker
+ * blocks (Atomics.wait on `credit`) when MAX_BATCHES batches are waiting, so a slow disk holds it back.
+ */
+export class WorkerPipeline implements PreparePipeline {
+  private readonly worker: Worker;
+  private readonly credit = new Int32Array(new SharedArrayBuffer(4));
+  private sink: BatchSink = () => null;
+  private chain: Promise<void> = Promise.resolve();
+  private chunks = 0;
+  private wakeChunk: (() => void) | null = null;
+  private ended: (() => void) | null = null;
+  private failure: Error | null = null;
+  private fail: ((e: Error) => void) | null = null;
+
+  constructor(url: URL) {
+    this.worker = new Worker(url, { workerData: { credit: this.credit } });
+    this.worker.on('message', (m: FromWorker) => this.receive(m));
+    this.worker.on('error', (e) => this.abort(e));
+    this.worker.on('exit', (code) => {
+      if (this.failure === null && code !== 0) this.abort(new Error(`preparing worker exited with ${code}`));
+    });
+  }
+
+  private abort(e: Error): void {
+    if (this.failure !== null) return;
+    this.failure = e;
+    this.fail?.(e);
+    this.wakeChunk?.();
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.t === 'batch') {
+      this.chain = this.chain.then(async () => {
+        if (this.failure !== null) return;
+        try {
+          await this.sink(m.batch);
+        } catch (e) {
+          this.abort(e instanceof Error ? e : new Error(String(e)));
+        }
+        Atomics.sub(this.credit, 0, 1);
+        Atomics.notify(this.credit, 0);
+      });
+    } else if (m.t === 'consumed') {
+      this.chunks--;
+      const wake = this.wakeChunk;
+      this.wakeChunk = null;
+      wake?.();
+    } else if (m.t === 'ended') {
+      void this.chain.then(() => this.ended?.());
+    } else {
+      this.abort(new Error(m.message));
+    }
+  }
+
+  private post(m: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+
+  begin(sink: BatchSink): void {
+    this.sink = sink;
+    this.post({ t: 'begin' });
+  }
+
+  async push(chunk: Uint8Array): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    // Only a buffer that is wholly this chunk's can be moved to the worker; anything else is copied.
+    const own =
+      chunk.buffer instanceof ArrayBuffer &&
+      chunk.byteOffset === 0 &&
+      chunk.byteLength === chunk.buffer.byteLength;
+    const buffer = own ? (chunk.buffer as ArrayBuffer) : new Uint8Array(chunk).buffer;
+    this.chunks++;
+    this.post({ t: 'chunk', buffer, offset: 0, length: chunk.byteLength }, [buffer]);
+    while (this.chunks >= MAX_CHUNKS && this.failure === null) {
+      await new Promise<void>((resolve) => (this.wakeChunk = resolve));
+    }
+    if (this.failure !== null) throw this.failure;
+  }
+
+  end(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      this.ended = () => {
+        this.ended = null;
+        this.fail = null;
+        if (this.failure !== null) reject(this.failure);
+        else resolve();
+      };
+      this.fail = reject;
+      this.post({ t: 'end' });
+    });
+  }
+
+  async close(): Promise<void> {
+    // A worker waiting for credit is woken first, so it can be stopped.
+    Atomics.store(this.credit, 0, 0);
+    Atomics.notify(this.credit, 0);
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,209 @@
+// Assembled tests → the bytes of their raw entry and details, in batches: everything of a test's output that
+// needs no run-wide state (keys, shards, the tree, stats totals), so it can be made off the main thread.
+import { Buffer } from 'node:buffer';
+import type { ExportStatus } from '../contract/export-format.js';
+import { workerOf } from '../contract/export-format.js';
+import { cleanTestId, stripNonWord } from '../model/names.js';
+import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.js';
+import { durationSeconds, isoFromMicros } from '../model/time.js';
+import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
+import { writeJsonString } from './json-bytes.js';
+
+/** Test id python-subunit gives the entries it makes for damaged packets. */
+export const PARSER_TEST_ID = 'subunit.parser';
+/** A batch is handed over once its bytes pass this size (after the test that passed it). */
+export const BATCH_BYTES = 1024 * 1024;
+/** Attachments bigger than this are decoded piece by piece instead of as one string. */
+const WHOLE_LIMIT = 1024 * 1024;
+
+/** One test, ready to write: its byte ranges in the batch's buffer and what the run-wide state needs. */
+export interface PreparedTest {
+  name: string;
+  status: ExportStatus;
+  startUs: number | null;
+  endUs: number | null;
+  duration: number | null;
+  /** `,{"name":<name>,"status":...,` up to (not including) `"details_key"`: the raw entry less its tail. */
+  entryAt: number;
+  entryLen: number;
+  /** Bytes of `{"name":<name>,` (no comma), for the tree. */
+  preLen: number;
+  /** `{"<key>":"<text>",...}` of its attachments, or -1 when it has none. */
+  detailsAt: number;
+  detailsLen: number;
+  /** Attachment bytes before decoding (how shards are sized). */
+  attachmentBytes: number;
+  /** Decoded traceback of a failure (or a damaged packet's parser error), for the stats. */
+  traceback: string | null;
+  /** Decoded skip reason, for the stats. */
+  reason: string | null;
+  parserError: boolean;
+}
+
+/** Tests prepared since the last batch, their bytes in `buffer[0, used)` (the buffer can be transferred). */
+export interface PreparedBatch {
+  buffer: ArrayBuffer;
+  used: number;
+  tests: PreparedTest[];
+  /** The run's output with no test id, as a details object (only in the run's last batch). */
+  streamOutput: { at: number; len: number; attachmentBytes: number } | null;
+}
+
+const json = JSON.stringify;
+
+/** Builds batches of prepared tests in one growing buffer. */
+export class TestPreparer {
+  private buf: Buffer;
+  private pos = 0;
+  private tests: PreparedTest[] = [];
+  private streamOutput: PreparedBatch['streamOutput'] = null;
+  private readonly outputs: StreamOutput[] = [];
+
+  constructor(private readonly initialBytes = 2 * BATCH_BYTES) {
+    this.buf = Buffer.allocUnsafeSlow(initialBytes);
+  }
+
+  /** True once the current batch should be handed over. */
+  get ready(): boolean {
+    return this.pos >= BATCH_BYTES;
+  }
+
+  get size(): number {
+    return this.tests.length;
+  }
+
+  /** The batch so far; a new buffer is started (the old one may be transferred). */
+  take(): PreparedBatch {
+    const batch: PreparedBatch = {
+      buffer: this.buf.buffer as ArrayBuffer,
+      used: this.pos,
+      tests: this.tests,
+      streamOutput: this.streamOutput,
+    };
+    this.buf = Buffer.allocUnsafeSlow(this.initialBytes);
+    this.pos = 0;
+    this.tests = [];
+    this.streamOutput = null;
+    return batch;
+  }
+
+  /** Room for `n` more bytes at `pos`, growing the buffer (and keeping what it holds) when needed. */
+  private room(n: number): Buffer {
+    if (this.buf.length - this.pos < n) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+    }
+    return this.buf;
+  }
+
+  private str(s: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.pos += this.room(n).write(s, this.pos, 'utf8');
+  }
+
+  add(r: TestRecord): void {
+    const { name, attributes } = cleanTestId(r.id);
+    const status: ExportStatus = r.status;
+    const tags = [...r.tags].sort();
+    const duration = durationSeconds(r.startUs, r.endUs);
+
+    // Attachment keys with non-word characters removed; when two collide the later wins at the first's
+    // place, as the original's dict comprehension does.
+    let atts: Map<string, Attachment> | null = null;
+    for (const a of r.attachments.values()) {
+      if (a.size === 0) continue;
+      atts ??= new Map();
+      atts.set(stripNonWord(a.name), a);
+    }
+
+    const entryAt = this.pos;
+    const head = `,{"name":${json(name)},`;
+    this.str(head);
+    const preLen = this.pos - entryAt - 1;
+    this.str(
+      `"status":${json(status)},"tags":${json(tags)},"timestamps":[` +
+        `${r.startUs === null ? 'null' : `"${isoFromMicros(r.startUs)}"`},` +
+        `${r.endUs === null ? 'null' : `"${isoFromMicros(r.endUs)}"`}],` +
+        `"duration":${duration === null ? 'null' : json(duration)},"details":{},` +
+        `"id":${json(r.id)},"attributes":${json(attributes)},"worker":${json(workerOf(tags))},` +
+        (r.routeCode === null ? '' : `"route_code":${json(r.routeCode)},`),
+    );
+    const entryLen = this.pos - entryAt;
+
+    let detailsAt = -1;
+    let attachmentBytes = 0;
+    if (atts !== null) {
+      detailsAt = this.pos;
+      attachmentBytes = this.details(atts);
+    }
+
+    const textOf = (key: string): string | null => {
+      const a = atts?.get(key);
+      return a === undefined ? null : attachmentText(a.mimeType, a.chunks, a.size);
+    };
+    const parserError = r.id === PARSER_TEST_ID;
+    this.tests.push({
+      name,
+      status,
+      startUs: r.startUs,
+      endUs: r.endUs,
+      duration,
+      entryAt,
+      entryLen,
+      preLen,
+      detailsAt,
+      detailsLen: detailsAt < 0 ? 0 : this.pos - detailsAt,
+      attachmentBytes,
+      // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
+      traceback:
+        status !== 'fail' ? null : (textOf('traceback') ?? (parserError ? textOf('ParserError') : null)),
+      reason: status === 'skip' ? textOf('reason') : null,
+      parserError,
+    });
+  }
+
+  /** Run output with no test id; prepared by `finishRun`. */
+  addStreamOutput(o: StreamOutput): void {
+    if (o.size > 0) this.outputs.push(o);
+  }
+
+  /** End of the run: its stream output goes into the current batch. */
+  finishRun(): void {
+    if (this.outputs.length === 0) return;
+    const atts = new Map<string, StreamOutput>();
+    for (const o of this.outputs) atts.set(stripNonWord(o.name), o);
+    this.outputs.length = 0;
+    const at = this.pos;
+    const attachmentBytes = this.details(atts);
+    this.streamOutput = { at, len: this.pos - at, attachmentBytes };
+  }
+
+  /** `{"k":"text",...}` of the attachments; returns their undecoded size. */
+  private details(atts: Map<string, Pick<Attachment, 'mimeType' | 'chunks' | 'size'>>): number {
+    let size = 0;
+    for (const a of atts.values()) size += a.size;
+    this.str('{');
+    let first = true;
+    for (const [k, a] of atts) {
+      this.str(`${first ? '' : ','}${json(k)}:`);
+      first = false;
+      // Valid UTF-8 read as UTF-8 is escaped byte for byte: the same bytes as decode + stringify + encode.
+      const verbatim = size <= WHOLE_LIMIT ? verbatimUtf8(a.mimeType, a.chunks, a.size) : null;
+      if (verbatim !== null) {
+        this.pos = writeJsonString(verbatim, this.room(verbatim.length * 6 + 2), this.pos);
+      } else if (size <= WHOLE_LIMIT) {
+        this.str(json(attachmentText(a.mimeType, a.chunks, a.size)));
+      } else {
+        this.str('"');
+        decodeAttachment(a.mimeType, a.chunks, a.size, (piece) => {
+          const q = json(piece);
+          this.str(q.slice(1, q.length - 1));
+        });
+        this.str('"');
+      }
+    }
+    this.str('}');
+    return size;
+  }
+}
