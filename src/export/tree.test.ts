@@ -1,10 +1,10 @@
 // Unit tests for the name trie and tree writing, including the bucketed read-back of entries.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OutputDir } from './output.js';
-import { NameTrie } from './tree.js';
+import { NameTrie, byOffset } from './tree.js';
 
 interface Node {
   name: string;
@@ -13,28 +13,88 @@ interface Node {
   children?: Node[];
 }
 
-/** Write entries like the run writer does and build the tree with the given bucket size. */
-async function tree(names: string[], bucketBytes?: number): Promise<Node> {
-  const dir = mkdtempSync(join(tmpdir(), 'stackviz-tree-'));
+/** Entries written like the run writer does (`[e1,e2,…]`), indexed in a new trie. */
+function indexed(names: string[], body = (i: number): string => `"status":"s${i}"}`): [NameTrie, string] {
   const trie = new NameTrie();
-  let file = '';
+  let file = '[';
   names.forEach((name, i) => {
+    if (i > 0) file += ',';
     const head = `{"name":${JSON.stringify(name)},`;
-    const entry = `${head}"status":"s${i}"}`;
+    const entry = `${head}${body(i)}`;
     const leaf = trie.node(name);
     trie.off[leaf] = Buffer.byteLength(file);
     trie.len[leaf] = Buffer.byteLength(entry);
     trie.pre[leaf] = Buffer.byteLength(head);
-    file += entry + '\n';
+    file += entry;
   });
-  const entries = join(dir, 'entries');
-  writeFileSync(entries, file);
+  return [trie, file + ']'];
+}
+
+/** A temporary folder for one test's files. */
+const scratch = (): string => mkdtempSync(join(tmpdir(), 'stackviz-tree-'));
+
+/** The tree file's text for `trie` over the entries file at `entries`, with the given bucket size. */
+async function treeOf(trie: NameTrie, entries: string, bucketBytes?: number): Promise<string> {
+  const dir = scratch();
   const out = await OutputDir.open(join(dir, 'dest'), false);
   const f = out.create('tree.json');
   await trie.write(f, entries, bucketBytes);
   await f.close();
   await out.commit({ deployer: false, datasets: [] }, ['tree.json']);
-  return JSON.parse(readFileSync(join(dir, 'dest', 'tree.json'), 'utf8')) as Node;
+  const text = readFileSync(join(dir, 'dest', 'tree.json'), 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  return text;
+}
+
+/** The tree file's text for `trie` over the entries `file` (written to a temporary file). */
+async function treeText(trie: NameTrie, file: string, bucketBytes?: number): Promise<string> {
+  const dir = scratch();
+  const path = join(dir, 'entries');
+  writeFileSync(path, file);
+  const text = await treeOf(trie, path, bucketBytes);
+  rmSync(dir, { recursive: true, force: true });
+  return text;
+}
+
+/** Write entries like the run writer does and build the tree with the given bucket size. */
+async function tree(names: string[], bucketBytes?: number): Promise<Node> {
+  const [trie, file] = indexed(names);
+  return JSON.parse(await treeText(trie, file, bucketBytes)) as Node;
+}
+
+/** The expected tree text, built naively from nested Maps: an oracle independent of the trie. */
+function expectedText(names: string[], body: (i: number) => string): string {
+  interface Ref {
+    kids: Map<string, Ref>;
+    entry: number;
+    full: string;
+  }
+  const top: Ref = { kids: new Map(), entry: -1, full: '' };
+  names.forEach((name, i) => {
+    let n = top;
+    const segs = name.split('.');
+    segs.forEach((seg, k) => {
+      let kid = n.kids.get(seg);
+      if (kid === undefined) {
+        kid = { kids: new Map(), entry: -1, full: segs.slice(0, k + 1).join('.') };
+        n.kids.set(seg, kid);
+      }
+      n = kid;
+    });
+    n.entry = i;
+  });
+  const text = (seg: string, n: Ref): string => {
+    let s = `{"name":${JSON.stringify(seg)}`;
+    if (n.entry >= 0) s += `,${body(n.entry).slice(0, -1)},"name_full":${JSON.stringify(n.full)}`;
+    if (n.kids.size === 0 && n.entry >= 0) return `${s}}`;
+    const kids = Array.from(n.kids, ([k, v]) => text(k, v));
+    return `${s},"children":[${kids.join(',')}]}`;
+  };
+  if (top.kids.size === 1) {
+    const [seg, n] = top.kids.entries().next().value as [string, Ref];
+    return text(seg, n);
+  }
+  return `{"name":"","children":[${Array.from(top.kids, ([k, v]) => text(k, v)).join(',')}]}`;
 }
 
 describe('NameTrie', () => {
@@ -74,5 +134,103 @@ describe('NameTrie', () => {
     const count = (n: Node): number =>
       (n.name_full ? 1 : 0) + (n.children ?? []).reduce((s, c) => s + count(c), 0);
     expect(count(whole)).toBe(300);
+  });
+  it('grows its per-leaf arrays past their initial size without losing a value', () => {
+    const trie = new NameTrie();
+    const n = 5000;
+    const leaves: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const leaf = trie.node(`m${i % 17}.C${i % 101}.t${i}`);
+      expect(trie.off[leaf]).toBe(-1);
+      trie.off[leaf] = i * 1000 + 1;
+      trie.len[leaf] = i + 2;
+      trie.pre[leaf] = (i % 300) + 3;
+      trie.keyed[leaf] = i % 2;
+      leaves.push(leaf);
+    }
+    expect(trie.size).toBe(n);
+    for (let i = 0; i < n; i++) {
+      const leaf = trie.find(`m${i % 17}.C${i % 101}.t${i}`);
+      expect(leaf).toBe(leaves[i]);
+      expect([trie.off[leaf], trie.len[leaf], trie.pre[leaf], trie.keyed[leaf]]).toEqual([
+        i * 1000 + 1,
+        i + 2,
+        (i % 300) + 3,
+        i % 2,
+      ]);
+    }
+    expect(trie.find('m0.C0')).toBe(-1);
+    expect(trie.find('m0.C0.t0.x')).toBe(-1);
+  });
+  it('stores offsets past 2^31 and 2^32 exactly', () => {
+    const trie = new NameTrie();
+    const offs = [2 ** 31, 2 ** 31 + 7, 2 ** 32 + 1, 2 ** 40 + 3, 2 ** 53 - 1];
+    const leaves = offs.map((o, i) => {
+      const leaf = trie.node(`a.t${i}`);
+      trie.off[leaf] = o;
+      return leaf;
+    });
+    expect(leaves.map((l) => trie.off[l])).toEqual(offs);
+  });
+  it('orders offsets natively, equal ones included', () => {
+    const offs = new Float64Array([5, 2 ** 40 + 1, 0, 2 ** 40, 7, 5, 2 ** 52 + 2, 3]);
+    const order = Array.from(byOffset(offs));
+    expect(order.map((r) => offs[r])).toEqual(Array.from(offs).sort((a, b) => a - b));
+    expect(new Set(order).size).toBe(offs.length);
+  });
+  it('writes the same bytes from memory and through any number of buckets, matching a naive model', async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 400; i++) names.push(`pkg.mod${i % 5}.Class${i % 11}.test_${(i * 37) % 97}`);
+    // Prefixes that are names of their own, repeats (the latest entry wins), non-ASCII and escaped segments.
+    names.push('pkg.mod1', 'pkg', 'pkg.mod1.Class1.test_37', 'pkg.m\u00e9\u2603.t"q"\\.🙂', 'pkg.mod1');
+    names.push('other.x', 'pkg.mod0.Class0.test_0.sub');
+    // Entry bodies of varied sizes: one larger than any buffer of the writer or the bucket staging.
+    const body = (i: number): string =>
+      `"status":"s${i}","pad":"${'x'.repeat(i === 17 ? 3 * 1024 * 1024 : (i * 131) % 900)}"}`;
+    const [trie, file] = indexed(names, body);
+    const want = expectedText(names, body);
+    expect(await treeText(trie, file)).toBe(want);
+    for (const bucket of [1, 700, 4096, 64 * 1024, 2 * 1024 * 1024]) {
+      expect(await treeText(trie, file, bucket)).toBe(want);
+    }
+  });
+  it('reads entries stored past 4 GB of a (sparse) entries file, through buckets', async () => {
+    const names = ['z.c.t1', 'z.b.t2', 'z.c.t3', 'z.a.t4'];
+    const body = (i: number): string => `"status":"s${i}"}`;
+    const trie = new NameTrie();
+    const dir = scratch();
+    const path = join(dir, 'entries');
+    const fd = openSync(path, 'w');
+    let at = 2 ** 32 + 12345;
+    names.forEach((name, i) => {
+      const head = `{"name":${JSON.stringify(name)},`;
+      const entry = Buffer.from(head + body(i));
+      const leaf = trie.node(name);
+      trie.off[leaf] = at;
+      trie.len[leaf] = entry.length;
+      trie.pre[leaf] = Buffer.byteLength(head);
+      writeSync(fd, entry, 0, entry.length, at);
+      at += entry.length + 1000;
+    });
+    closeSync(fd);
+    expect(await treeOf(trie, path, 40)).toBe(expectedText(names, body));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  it('writes a name of 20,000 segments without running out of stack', async () => {
+    const segs = Array.from({ length: 20000 }, (_, i) => `s${i % 10}`);
+    const deep = segs.join('.');
+    const [trie, file] = indexed([deep, 'x.y'], (i) => `"status":"s${i}"}`);
+    // Built flat: the naive model would recurse 20,000 deep itself.
+    const want =
+      '{"name":"","children":[' +
+      segs
+        .slice(0, -1)
+        .map((seg) => `{"name":"${seg}","children":[`)
+        .join('') +
+      `{"name":"s9","status":"s0","name_full":"${deep}"}` +
+      ']}'.repeat(segs.length - 1) +
+      ',{"name":"x","children":[{"name":"y","status":"s1","name_full":"x.y"}]}]}';
+    expect(await treeText(trie, file)).toBe(want);
+    expect(trie.find(deep)).toBe(0);
   });
 });
