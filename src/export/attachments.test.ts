@@ -1,6 +1,8 @@
 // Unit tests for attachment decoding: charsets, Latin-1 default, non-text, invalid UTF-8, split chunks.
+import { isUtf8 } from 'node:buffer';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attachmentText, parseMime } from './attachments.js';
+import { attachmentText, chunksAreUtf8, parseMime } from './attachments.js';
 
 const b = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -48,5 +50,39 @@ describe('attachmentText', () => {
   });
   it('treats an unknown charset like non-text', () => {
     expect(text('text/plain; charset=klingon', utf8('qapla'))).toBe('qapla');
+  });
+});
+
+describe('chunksAreUtf8', () => {
+  /** Bytes near UTF-8's edges: ASCII, lead bytes of every length, continuations, overlongs, surrogates. */
+  const bytes = fc.uint8Array({ maxLength: 40 });
+  const text = fc.string({ unit: 'grapheme', maxLength: 30 }).map((s) => new Uint8Array(Buffer.from(s)));
+  const anyBytes = fc.oneof(
+    bytes,
+    text,
+    fc.tuple(text, bytes).map(([a, b]) => Buffer.concat([a, b])),
+  );
+
+  it('agrees with isUtf8 of the joined bytes, however they are cut', () => {
+    fc.assert(
+      fc.property(anyBytes, fc.array(fc.nat(), { maxLength: 6 }), (all, cuts) => {
+        const at = [...new Set(cuts.map((c) => c % (all.length + 1)))].sort((a, b) => a - b);
+        const chunks: Uint8Array[] = [];
+        let prev = 0;
+        for (const c of [...at, all.length]) {
+          chunks.push(all.subarray(prev, c));
+          prev = c;
+        }
+        expect(chunksAreUtf8(chunks)).toBe(isUtf8(all));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('accepts a character cut over three chunks and rejects one left unfinished', () => {
+    const euro = Buffer.from('a€b');
+    expect(chunksAreUtf8([euro.subarray(0, 2), euro.subarray(2, 3), euro.subarray(3)])).toBe(true);
+    expect(chunksAreUtf8([euro.subarray(0, 3)])).toBe(false);
+    expect(chunksAreUtf8([Buffer.from([0xed, 0xa0]), Buffer.from([0x80])])).toBe(false);
   });
 });

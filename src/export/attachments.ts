@@ -184,17 +184,47 @@ function decodesAsUtf8(mime: string | null): boolean {
   return utf8;
 }
 
+/** Bytes in the UTF-8 sequence a lead byte starts (1 for bytes that cannot lead: the validator rejects them). */
+const seqLength = (b: number): number => (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1);
+
 /**
- * The attachment's bytes, joined, when its text is exactly those bytes read as UTF-8 (valid UTF-8 under
- * a UTF-8 decoding); otherwise null. Lets a writer escape the bytes for JSON without a decode/encode trip.
+ * True when the chunks, joined, are valid UTF-8, without joining them: each chunk is checked up to its last
+ * whole character, and a character cut between chunks is checked on its own once complete.
+ */
+export function chunksAreUtf8(chunks: readonly Uint8Array[]): boolean {
+  let carry: Uint8Array | null = null;
+  for (const c of chunks) {
+    let start = 0;
+    if (carry !== null) {
+      const take = seqLength(carry[0] as number) - carry.length;
+      if (c.length < take) {
+        carry = Buffer.concat([carry, c]);
+        continue;
+      }
+      if (!isUtf8(Buffer.concat([carry, c.subarray(0, take)]))) return false;
+      carry = null;
+      start = take;
+    }
+    // Where the last character begins: a lead byte within the last 4 bytes whose sequence runs past the end.
+    let end = c.length;
+    let k = end - 1;
+    while (k >= start && k > end - 4 && ((c[k] as number) & 0xc0) === 0x80) k--;
+    if (k >= start && (c[k] as number) >= 0xc0 && k + seqLength(c[k] as number) > end) end = k;
+    if (!isUtf8(c.subarray(start, end))) return false;
+    if (end < c.length) carry = c.slice(end);
+  }
+  return carry === null;
+}
+
+/**
+ * The attachment's chunks when its text is exactly their bytes read as UTF-8 (valid UTF-8 under a UTF-8
+ * decoding); otherwise null. Lets a writer escape the bytes for JSON without a decode/encode trip.
  */
 export function verbatimUtf8(
   mime: string | null,
   chunks: readonly Uint8Array[],
-  size: number,
-): Buffer | null {
-  if (size > WHOLE_LIMIT || !decodesAsUtf8(mime)) return null;
-  const buf = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
-  if (!isUtf8(buf)) return null;
-  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+): readonly Uint8Array[] | null {
+  if (!decodesAsUtf8(mime)) return null;
+  if (chunks.length === 1 ? !isUtf8(chunks[0] as Uint8Array) : !chunksAreUtf8(chunks)) return null;
+  return chunks;
 }

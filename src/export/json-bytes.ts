@@ -51,9 +51,19 @@ function load(): NonNullable<typeof wasm> {
  * escapes ASCII controls, quotes and backslashes (and lone surrogates, which valid UTF-8 cannot hold).
  */
 export function writeJsonString(src: Uint8Array, out: Uint8Array, at: number): number {
+  out[at] = 0x22;
+  const p = escapeJsonBytes(src, out, at + 1);
+  out[p] = 0x22;
+  return p + 1;
+}
+
+/**
+ * The inside of a JSON string (no quotes) for `src`, written at `at`; returns the position after it. Valid
+ * UTF-8 may be cut anywhere between calls: only ASCII bytes are ever escaped. Room: `src.length * 6` bytes.
+ */
+export function escapeJsonBytes(src: Uint8Array, out: Uint8Array, at: number): number {
   const w = (wasm ??= load());
   let p = at;
-  out[p++] = 0x22;
   for (let i = 0; i < src.length; i += BLOCK) {
     const n = Math.min(BLOCK, src.length - i);
     w.mem.set(i === 0 && n === src.length ? src : src.subarray(i, i + n), IN);
@@ -61,6 +71,5 @@ export function writeJsonString(src: Uint8Array, out: Uint8Array, at: number): n
     out.set(w.mem.subarray(OUT, end), p);
     p += end - OUT;
   }
-  out[p++] = 0x22;
   return p;
 }

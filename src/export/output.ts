@@ -20,6 +20,14 @@ const STR_BATCH = 64 * 1024;
  */
 const GZIP_LEVEL = 1;
 
+/** Gathering buffers not in use: reused, so a long export does not map and fault in fresh memory per write. */
+const gatherPool: Buffer[] = [];
+const GATHER_POOL_MAX = 16;
+const takeGatherBuffer = (): Buffer => gatherPool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
+const returnGatherBuffer = (b: Buffer): void => {
+  if (gatherPool.length < GATHER_POOL_MAX) gatherPool.push(b);
+};
+
 /** An output file being written: buffered, optionally gzipped off the main thread, with backpressure. */
 export class OutFile {
   /** Path relative to DEST, with `/` (as written in config.json), `.gz` included. */
@@ -27,8 +35,8 @@ export class OutFile {
   private readonly stream: WriteStream;
   private readonly head: WriteStream | Gzip;
   private str = '';
-  /** Small writes gathered into one buffer, handed to the stream when full. */
-  private gather: Buffer = Buffer.allocUnsafeSlow(BATCH);
+  /** Small writes gathered into one buffer (taken from the pool when needed), handed to the stream when full. */
+  private gather: Buffer | null = null;
   private gathered = 0;
   /** Bytes encoded so far (uncompressed); see `bytes` for the exact count. */
   private size = 0;
@@ -89,8 +97,9 @@ export class OutFile {
       this.head.write(buf);
       return;
     }
-    if (this.gather.length - this.gathered < buf.length) this.flush();
-    this.gather.set(buf, this.gathered);
+    if (this.gather !== null && this.gather.length - this.gathered < buf.length) this.flush();
+    const gather = (this.gather ??= takeGatherBuffer());
+    gather.set(buf, this.gathered);
     this.gathered += buf.length;
   }
 
@@ -101,9 +110,11 @@ export class OutFile {
 
   private flush(): void {
     this.takeStr();
-    if (this.gathered === 0) return;
-    this.head.write(this.gather.subarray(0, this.gathered));
-    this.gather = Buffer.allocUnsafeSlow(BATCH);
+    const gather = this.gather;
+    if (gather === null || this.gathered === 0) return;
+    this.gather = null;
+    // The buffer goes back to the pool once the stream is done with it (zlib copies what it takes).
+    this.head.write(gather.subarray(0, this.gathered), () => returnGatherBuffer(gather));
     this.gathered = 0;
   }
 

@@ -21,34 +21,41 @@ export interface PreparePipeline {
 
 /** Reader, assembler and preparer of one run: the same work wherever it runs. */
 export class RunPreparer {
-  readonly preparer = new TestPreparer();
-  private readonly assembler = new TestAssembler({
-    onTest: (t) => this.preparer.add(t),
-    onStreamOutput: (o) => this.preparer.addStreamOutput(o),
-  });
+  private readonly preparer: TestPreparer;
+  private readonly assembler: TestAssembler;
   private readonly reader: StreamReader;
 
-  /** `ownChunks`: the chunks pushed are this preparer's for good (transferred to a worker). */
-  constructor(ownChunks = false) {
+  /**
+   * `emit` gets each batch as it fills up. `ownChunks`: the chunks pushed are this preparer's for good
+   * (transferred to a worker), so attachment bytes can stay views into them.
+   */
+  constructor(
+    private readonly emit: (b: PreparedBatch) => void,
+    ownChunks = false,
+  ) {
+    this.preparer = new TestPreparer(undefined, emit);
+    this.assembler = new TestAssembler({
+      onTest: (t) => this.preparer.add(t),
+      onStreamOutput: (o) => this.preparer.addStreamOutput(o),
+    });
     this.reader = new AutoReader(this.assembler, { ownChunks });
   }
 
-  /** Feed a chunk; `emit` gets each batch that filled up on the way. */
-  push(chunk: Uint8Array, emit: (b: PreparedBatch) => void): void {
+  push(chunk: Uint8Array): void {
     // Large chunks are fed in pieces so batches go out (and memory is freed) while a chunk is read.
     const PIECE = 256 * 1024;
     for (let i = 0; i < chunk.length; i += PIECE) {
       this.reader.push(chunk.subarray(i, Math.min(chunk.length, i + PIECE)));
-      if (this.preparer.ready) emit(this.preparer.take());
+      if (this.preparer.ready) this.emit(this.preparer.take());
     }
   }
 
   /** End of the run: the last batch, with the run's stream output. */
-  end(): PreparedBatch {
+  end(): void {
     this.reader.end();
     this.assembler.finish();
     this.preparer.finishRun();
-    return this.preparer.take();
+    this.emit(this.preparer.take());
   }
 }
 
@@ -56,22 +63,28 @@ export class RunPreparer {
 export class InlinePipeline implements PreparePipeline {
   private run: RunPreparer | null = null;
   private sink: BatchSink = () => null;
+  private batches: PreparedBatch[] = [];
 
   begin(sink: BatchSink): void {
-    this.run = new RunPreparer();
+    this.run = new RunPreparer((b) => this.batches.push(b));
     this.sink = sink;
   }
 
-  async push(chunk: Uint8Array): Promise<void> {
-    const batches: PreparedBatch[] = [];
-    (this.run as RunPreparer).push(chunk, (b) => batches.push(b));
+  private async deliver(): Promise<void> {
+    const batches = this.batches;
+    this.batches = [];
     for (const b of batches) await this.sink(b);
   }
 
+  async push(chunk: Uint8Array): Promise<void> {
+    (this.run as RunPreparer).push(chunk);
+    await this.deliver();
+  }
+
   async end(): Promise<void> {
-    const run = this.run as RunPreparer;
+    (this.run as RunPreparer).end();
     this.run = null;
-    await this.sink(run.end());
+    await this.deliver();
   }
 
   close(): Promise<void> {

@@ -26,14 +26,14 @@ let run: RunPreparer | null = null;
 port.on('message', (m: ToWorker) => {
   try {
     if (m.t === 'begin') {
-      run = new RunPreparer(true);
+      run = new RunPreparer(emit, true);
     } else if (m.t === 'chunk') {
-      (run as RunPreparer).push(new Uint8Array(m.buffer, m.offset, m.length), emit);
+      (run as RunPreparer).push(new Uint8Array(m.buffer, m.offset, m.length));
       send({ t: 'consumed' });
     } else {
       const r = run as RunPreparer;
       run = null;
-      emit(r.end());
+      r.end();
       send({ t: 'ended' });
     }
   } catch (e) {

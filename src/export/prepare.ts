@@ -7,7 +7,7 @@ import { cleanTestId, stripNonWord } from '../model/names.js';
 import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.js';
 import { durationSeconds, isoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
-import { writeJsonString } from './json-bytes.js';
+import { escapeJsonBytes } from './json-bytes.js';
 
 /** Test id python-subunit gives the entries it makes for damaged packets. */
 export const PARSER_TEST_ID = 'subunit.parser';
@@ -15,6 +15,8 @@ export const PARSER_TEST_ID = 'subunit.parser';
 export const BATCH_BYTES = 1024 * 1024;
 /** Attachments bigger than this are decoded piece by piece instead of as one string. */
 const WHOLE_LIMIT = 1024 * 1024;
+/** Bytes of an attachment escaped at a time. */
+const PIECE = 256 * 1024;
 
 /** One test, ready to write: its byte ranges in the batch's buffer and what the run-wide state needs. */
 export interface PreparedTest {
@@ -28,7 +30,10 @@ export interface PreparedTest {
   entryLen: number;
   /** Bytes of `{"name":<name>,` (no comma), for the tree. */
   preLen: number;
-  /** `{"<key>":"<text>",...}` of its attachments, or -1 when it has none. */
+  /**
+   * `{"<key>":"<text>",...}` of its attachments, or -1 when it has none. When the details were too big for
+   * one batch, earlier batches carried their start (`partial`) and this is the rest.
+   */
   detailsAt: number;
   detailsLen: number;
   /** Attachment bytes before decoding (how shards are sized). */
@@ -47,6 +52,23 @@ export interface PreparedBatch {
   tests: PreparedTest[];
   /** The run's output with no test id, as a details object (only in the run's last batch). */
   streamOutput: { at: number; len: number; attachmentBytes: number } | null;
+  /**
+   * The first part of big details, after `tests`: those of the next test (named here), or of the stream
+   * output; the next batches continue them. Big details go out in parts so that memory stays flat.
+   */
+  partial: DetailsPart | null;
+}
+
+/** A part of details that did not fit in one batch. */
+export interface DetailsPart {
+  /** The test's name, or null for the run's stream output. */
+  name: string | null;
+  /** Attachment bytes of the whole details (how shards are sized). */
+  attachmentBytes: number;
+  /** True for the first part of these details. */
+  first: boolean;
+  at: number;
+  len: number;
 }
 
 const json = JSON.stringify;
@@ -58,8 +80,19 @@ export class TestPreparer {
   private tests: PreparedTest[] = [];
   private streamOutput: PreparedBatch['streamOutput'] = null;
   private readonly outputs: StreamOutput[] = [];
+  /** The details being written: where they start in `buf`, and whose they are (for a part handed out early). */
+  private detailsAt = 0;
+  private detailsOf: Omit<DetailsPart, 'first' | 'at' | 'len'> = { name: null, attachmentBytes: 0 };
+  private detailsParted = false;
 
-  constructor(private readonly initialBytes = 2 * BATCH_BYTES) {
+  /**
+   * `emit` takes batches cut in the middle of big details (their first parts); without it, details of any
+   * size stay in one batch.
+   */
+  constructor(
+    private readonly initialBytes = 2 * BATCH_BYTES,
+    private readonly emit: ((b: PreparedBatch) => void) | null = null,
+  ) {
     this.buf = Buffer.allocUnsafeSlow(initialBytes);
   }
 
@@ -73,12 +106,13 @@ export class TestPreparer {
   }
 
   /** The batch so far; a new buffer is started (the old one may be transferred). */
-  take(): PreparedBatch {
+  take(partial: DetailsPart | null = null): PreparedBatch {
     const batch: PreparedBatch = {
       buffer: this.buf.buffer as ArrayBuffer,
       used: this.pos,
       tests: this.tests,
       streamOutput: this.streamOutput,
+      partial,
     };
     this.buf = Buffer.allocUnsafeSlow(this.initialBytes);
     this.pos = 0;
@@ -117,6 +151,15 @@ export class TestPreparer {
       atts.set(stripNonWord(a.name), a);
     }
 
+    // Details first: when big they may be handed out in parts, and the entry must stay in the last batch.
+    let detailsAt = -1;
+    let attachmentBytes = 0;
+    if (atts !== null) {
+      attachmentBytes = this.details(atts, name);
+      detailsAt = this.detailsAt;
+    }
+    const detailsLen = detailsAt < 0 ? 0 : this.pos - detailsAt;
+
     const entryAt = this.pos;
     const head = `,{"name":${json(name)},`;
     this.str(head);
@@ -130,13 +173,6 @@ export class TestPreparer {
         (r.routeCode === null ? '' : `"route_code":${json(r.routeCode)},`),
     );
     const entryLen = this.pos - entryAt;
-
-    let detailsAt = -1;
-    let attachmentBytes = 0;
-    if (atts !== null) {
-      detailsAt = this.pos;
-      attachmentBytes = this.details(atts);
-    }
 
     const textOf = (key: string): string | null => {
       const a = atts?.get(key);
@@ -153,7 +189,7 @@ export class TestPreparer {
       entryLen,
       preLen,
       detailsAt,
-      detailsLen: detailsAt < 0 ? 0 : this.pos - detailsAt,
+      detailsLen,
       attachmentBytes,
       // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
       traceback:
@@ -174,36 +210,73 @@ export class TestPreparer {
     const atts = new Map<string, StreamOutput>();
     for (const o of this.outputs) atts.set(stripNonWord(o.name), o);
     this.outputs.length = 0;
-    const at = this.pos;
-    const attachmentBytes = this.details(atts);
-    this.streamOutput = { at, len: this.pos - at, attachmentBytes };
+    const attachmentBytes = this.details(atts, null);
+    this.streamOutput = { at: this.detailsAt, len: this.pos - this.detailsAt, attachmentBytes };
   }
 
-  /** `{"k":"text",...}` of the attachments; returns their undecoded size. */
-  private details(atts: Map<string, Pick<Attachment, 'mimeType' | 'chunks' | 'size'>>): number {
+  /**
+   * `{"k":"text",...}` of the attachments of `name` (null: the stream output), from `detailsAt` on; returns
+   * their undecoded size.
+   */
+  private details(
+    atts: Map<string, Pick<Attachment, 'mimeType' | 'chunks' | 'size'>>,
+    name: string | null,
+  ): number {
     let size = 0;
     for (const a of atts.values()) size += a.size;
+    this.detailsAt = this.pos;
+    this.detailsOf = { name, attachmentBytes: size };
+    this.detailsParted = false;
     this.str('{');
     let first = true;
     for (const [k, a] of atts) {
-      this.str(`${first ? '' : ','}${json(k)}:`);
+      this.str(`${first ? '' : ','}${json(k)}:"`);
       first = false;
       // Valid UTF-8 read as UTF-8 is escaped byte for byte: the same bytes as decode + stringify + encode.
-      const verbatim = size <= WHOLE_LIMIT ? verbatimUtf8(a.mimeType, a.chunks, a.size) : null;
+      const verbatim = verbatimUtf8(a.mimeType, a.chunks);
       if (verbatim !== null) {
-        this.pos = writeJsonString(verbatim, this.room(verbatim.length * 6 + 2), this.pos);
-      } else if (size <= WHOLE_LIMIT) {
-        this.str(json(attachmentText(a.mimeType, a.chunks, a.size)));
+        for (const c of verbatim) {
+          for (let i = 0; i < c.length; i += PIECE) {
+            const piece = c.subarray(i, Math.min(c.length, i + PIECE));
+            this.pos = escapeJsonBytes(piece, this.room(piece.length * 6), this.pos);
+            this.part();
+          }
+        }
+      } else if (a.size <= WHOLE_LIMIT) {
+        this.strInner(attachmentText(a.mimeType, a.chunks, a.size));
       } else {
-        this.str('"');
-        decodeAttachment(a.mimeType, a.chunks, a.size, (piece) => {
-          const q = json(piece);
-          this.str(q.slice(1, q.length - 1));
-        });
-        this.str('"');
+        decodeAttachment(a.mimeType, a.chunks, a.size, (piece) => this.strInner(piece));
       }
+      this.str('"');
     }
     this.str('}');
     return size;
+  }
+
+  /** Text for the inside of a JSON string, in slices (never cutting a surrogate pair), handed out as they fill. */
+  private strInner(text: string): void {
+    for (let i = 0; i < text.length;) {
+      let end = Math.min(text.length, i + PIECE);
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+      const q = json(end - i === text.length ? text : text.slice(i, end));
+      this.str(q.slice(1, q.length - 1));
+      this.part();
+      i = end;
+    }
+  }
+
+  /** Hand out the details written so far when they passed a batch's size (only with `emit`). */
+  private part(): void {
+    if (this.emit === null || this.pos - this.detailsAt < BATCH_BYTES) return;
+    const part: DetailsPart = {
+      ...this.detailsOf,
+      first: !this.detailsParted,
+      at: this.detailsAt,
+      len: this.pos - this.detailsAt,
+    };
+    this.detailsParted = true;
+    this.emit(this.take(part));
+    this.detailsAt = 0;
   }
 }

@@ -69,6 +69,8 @@ export class RunWriter {
   private readonly stats = new StatsAccumulator();
   /** The run's output with no test id, prepared as a details object; written by `finish`. */
   private streamOutput: { bytes: Buffer; attachmentBytes: number } | null = null;
+  /** Details begun by a batch's `partial` and continued by the next batches. */
+  private openDetails: { key: string; shard: number } | null = null;
   /** Prepares tests handed over one by one (`onTest`), when no worker prepared them. */
   private local: TestPreparer | null = null;
   private count = 0;
@@ -162,6 +164,17 @@ export class RunWriter {
       const { at, len, attachmentBytes } = b.streamOutput;
       this.streamOutput = { bytes: bytes.subarray(at, at + len), attachmentBytes };
     }
+    const part = b.partial;
+    if (part !== null) {
+      if (part.first) {
+        const key =
+          part.name === null
+            ? this.allocKey(STREAM_OUTPUT_NAME)
+            : this.allocKey(part.name, this.trie.node(part.name));
+        this.openDetails = { key, shard: this.startDetails(key, part.attachmentBytes) };
+      }
+      this.appendDetails(bytes.subarray(part.at, part.at + part.len));
+    }
   }
 
   /** One test at a time, prepared here (for callers without a preparing worker, and for tests). */
@@ -183,13 +196,10 @@ export class RunWriter {
     let detailsKey: string | null = null;
     let tail: Buffer = NO_DETAILS_TAIL;
     if (t.detailsAt >= 0) {
-      detailsKey = this.allocKey(t.name, leaf);
-      const shard = this.writeDetails(
-        detailsKey,
-        bytes.subarray(t.detailsAt, t.detailsAt + t.detailsLen),
-        t.attachmentBytes,
-      );
-      tail = this.encode(`"details_key":${json(detailsKey)},"details_shard":${shard}}`);
+      const body = bytes.subarray(t.detailsAt, t.detailsAt + t.detailsLen);
+      const { key, shard } = this.finishDetails(() => this.allocKey(t.name, leaf), body, t.attachmentBytes);
+      detailsKey = key;
+      tail = this.encode(`"details_key":${json(key)},"details_shard":${shard}}`);
     }
     // The prepared entry starts with a comma: left out for the run's first test.
     const first = this.count === 1;
@@ -216,22 +226,38 @@ export class RunWriter {
     });
   }
 
-  /** Write `"key":{...}` to the current shard and to `_details.json` from the same bytes; returns the shard. */
-  private writeDetails(key: string, body: Buffer, size: number): number {
+  /**
+   * Details of one test (or the stream output): the last part of those begun by earlier batches, or all of
+   * them under a key made now.
+   */
+  private finishDetails(newKey: () => string, body: Buffer, size: number): { key: string; shard: number } {
+    let open = this.openDetails;
+    this.openDetails = null;
+    if (open === null) {
+      const key = newKey();
+      open = { key, shard: this.startDetails(key, size) };
+    }
+    this.appendDetails(body);
+    return open;
+  }
+
+  /** Begin `"key":` in the current shard (a new one when full) and in `_details.json`; returns the shard. */
+  private startDetails(key: string, size: number): number {
     if (this.shard === null || (this.shardBytes > 0 && this.shardBytes + size > SHARD_TARGET))
       this.rotateShard();
-    const shard = this.shard as ByteSink;
     const keyed = this.encode(`,${json(key)}:`);
-    shard.writeBuffer(this.shardBytes > 0 ? keyed : keyed.subarray(1));
-    shard.writeBuffer(body);
+    (this.shard as ByteSink).writeBuffer(this.shardBytes > 0 ? keyed : keyed.subarray(1));
     this.shardBytes += size + 1;
     // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
-    if (this.shared === null) {
-      this.details.writeBuffer(this.detailsCount > 0 ? keyed : keyed.subarray(1));
-      this.details.writeBuffer(body);
-    }
+    if (this.shared === null) this.details.writeBuffer(this.detailsCount > 0 ? keyed : keyed.subarray(1));
     this.detailsCount++;
     return this.shardIndex;
+  }
+
+  /** Details bytes, to the current shard and `_details.json` alike. */
+  private appendDetails(body: Buffer): void {
+    (this.shard as ByteSink).writeBuffer(body);
+    if (this.shared === null) this.details.writeBuffer(body);
   }
 
   /** `s` as UTF-8 in the arena (bytes that stay valid until written). */
@@ -284,8 +310,14 @@ export class RunWriter {
     let streamKey: string | null = null;
     let streamShard: number | null = null;
     if (this.streamOutput !== null) {
-      streamKey = this.allocKey(STREAM_OUTPUT_NAME);
-      streamShard = this.writeDetails(streamKey, this.streamOutput.bytes, this.streamOutput.attachmentBytes);
+      const { bytes, attachmentBytes } = this.streamOutput;
+      const { key, shard } = this.finishDetails(
+        () => this.allocKey(STREAM_OUTPUT_NAME),
+        bytes,
+        attachmentBytes,
+      );
+      streamKey = key;
+      streamShard = shard;
     }
     this.raw.write(']');
     if (this.shared !== null) {

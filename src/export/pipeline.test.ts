@@ -1,0 +1,186 @@
+// Big details go out in parts (memory stays flat): the files are the same as when they go out whole.
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RawEntry } from '../contract/export-format.js';
+import { encodePacket } from '../formats/subunit/v2-encode.js';
+import { AutoReader } from '../formats/subunit/detect.js';
+import { TestAssembler } from '../model/assemble.js';
+import { runExport } from './export.js';
+import { OutputDir } from './output.js';
+import { RunPreparer } from './pipeline.js';
+import type { PreparedBatch } from './prepare.js';
+import { RunWriter } from './run-writer.js';
+
+const MIB = 1024 * 1024;
+const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** A log of `n` bytes: lines with quotes, a tab, a multi-byte character cut by packet boundaries anywhere. */
+function log(n: number, seed: number): Buffer {
+  const line = enc(`${seed} "GET /v2/servers" 200 \t été 😀 \\ ok\n`);
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i += line.length) line.copy(out, i);
+  // The cut-off end must stay valid UTF-8: pad with ASCII after the last whole line.
+  out.fill(0x2e, n - (n % line.length));
+  return out;
+}
+
+/** Cut `bytes` into file packets of `size` bytes for `testId`/`name`. */
+function filePackets(
+  testId: string | undefined,
+  name: string,
+  mime: string,
+  bytes: Buffer,
+  size: number,
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) {
+    out.push(
+      encodePacket({
+        ...(testId === undefined ? {} : { testId }),
+        fileName: name,
+        mimeType: mime,
+        fileBytes: bytes.subarray(i, Math.min(bytes.length, i + size)),
+        eof: i + size >= bytes.length,
+      }),
+    );
+  }
+  return out;
+}
+
+const start = (id: string, s: number): Uint8Array =>
+  encodePacket({ testId: id, status: 'inprogress', timestamp: { seconds: s, nanos: 0 }, tags: ['worker-0'] });
+const stop = (id: string, s: number, status: 'success' | 'fail' = 'success'): Uint8Array =>
+  encodePacket({ testId: id, status, timestamp: { seconds: s, nanos: 500 }, tags: ['worker-0'] });
+
+const BIG = log(3 * MIB + 123, 1);
+const LATIN = Buffer.from(Array.from({ length: 2 * MIB + 7 }, (_, i) => 0x41 + (i % 190)));
+const OUTPUT = log(MIB + 5000, 2);
+
+/** Small tests around two tests with multi-MiB attachments (UTF-8, ISO-8859-1), and big run output. */
+function stream(): Buffer {
+  const UTF8 = 'text/plain; charset=utf8';
+  const packets: Uint8Array[] = [];
+  for (let i = 0; i < 30; i++) {
+    packets.push(
+      start(`t.small.T.test_${i}`, 100 + i),
+      ...filePackets(`t.small.T.test_${i}`, 'log', UTF8, log(900, i), 512),
+    );
+    if (i === 10)
+      packets.push(
+        start('t.big.T.test_big', 200),
+        ...filePackets('t.big.T.test_big', "pythonlogging:''", UTF8, BIG, 65_000),
+      );
+    if (i === 12) packets.push(...filePackets(undefined, 'stdout', UTF8, OUTPUT, 60_000));
+    if (i === 15) packets.push(stop('t.big.T.test_big', 210, 'fail'));
+    if (i === 20) {
+      packets.push(
+        start('t.big.T.test_latin', 300),
+        ...filePackets('t.big.T.test_latin', 'dump', 'text/plain', LATIN, 700_000),
+      );
+      packets.push(stop('t.big.T.test_latin', 301));
+    }
+    packets.push(stop(`t.small.T.test_${i}`, 100 + i));
+  }
+  return Buffer.concat(packets);
+}
+
+function files(dir: string, rel = ''): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const name of readdirSync(join(dir, rel)).sort()) {
+    const p = rel === '' ? name : `${rel}/${name}`;
+    if (statSync(join(dir, p)).isDirectory()) for (const [k, v] of files(dir, p)) out.set(k, v);
+    else out.set(p, readFileSync(join(dir, p)));
+  }
+  return out;
+}
+
+const naming = { source: 'big', runId: 0, key: 'big', title: 'Big' };
+
+/** Through the export pipeline, whose preparer hands big details out in parts. */
+async function viaPipeline(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const dest = join(mkdtempSync(join(tmpdir(), 'stackviz-parts-')), 'out');
+  await runExport({
+    dest,
+    gzip: false,
+    env: null,
+    dstat: null,
+    generator: 'test',
+    runs: [
+      {
+        naming,
+        sizeBytes: bytes.length,
+        async *open() {
+          for (let i = 0; i < bytes.length; i += MIB) yield bytes.subarray(i, i + MIB);
+        },
+      },
+    ],
+  });
+  return files(dest);
+}
+
+/** Test by test through RunWriter.onTest, whose preparer keeps every test's details whole. */
+async function viaWholeTests(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const dest = mkdtempSync(join(tmpdir(), 'stackviz-whole-'));
+  const out = await OutputDir.open(dest, false);
+  const w = RunWriter.create(out, naming);
+  const assembler = new TestAssembler({
+    onTest: (t) => w.onTest(t),
+    onStreamOutput: (o) => w.onStreamOutput(o),
+  });
+  const reader = new AutoReader(assembler);
+  reader.push(bytes);
+  reader.end();
+  assembler.finish();
+  const res = await w.finish();
+  await out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files);
+  const all = files(dest);
+  all.delete('config.json');
+  return all;
+}
+
+describe('big details in parts', () => {
+  const bytes = stream();
+
+  it('hands big details out in batches of about 1 MiB, never one big batch', () => {
+    const batches: PreparedBatch[] = [];
+    const run = new RunPreparer((b) => batches.push(b));
+    for (let i = 0; i < bytes.length; i += MIB) run.push(bytes.subarray(i, i + MIB));
+    run.end();
+    const parts = batches.filter((b) => b.partial !== null);
+    expect(parts.filter((b) => b.partial?.first).map((b) => b.partial?.name)).toEqual([
+      't.big.T.test_big',
+      't.big.T.test_latin',
+      null,
+    ]);
+    expect(parts.length).toBeGreaterThanOrEqual(5);
+    for (const b of batches) expect(b.used).toBeLessThan(2 * MIB);
+    expect(batches.reduce((n, b) => n + b.tests.length, 0)).toBe(32);
+  });
+
+  it('writes the same files as whole details, and the text of every big attachment', async () => {
+    const parts = await viaPipeline(bytes);
+    const whole = await viaWholeTests(bytes);
+    parts.delete('config.json');
+    expect([...parts.keys()]).toEqual([...whole.keys()]);
+    for (const [p, b] of whole) expect((parts.get(p) as Buffer).equals(b), p).toBe(true);
+
+    const details = JSON.parse((parts.get('tempest_big_0_details.json') as Buffer).toString()) as Record<
+      string,
+      Record<string, string>
+    >;
+    expect(details['t.big.T.test_big']?.['pythonlogging']).toBe(BIG.toString('utf8'));
+    expect(details['t.big.T.test_latin']?.['dump']).toBe(LATIN.toString('latin1'));
+    expect(details['<stream output>']?.['stdout']).toBe(OUTPUT.toString('utf8'));
+    expect(Object.keys(details)).toHaveLength(33);
+
+    // Each entry's shard holds its details.
+    const raw = JSON.parse((parts.get('tempest_big_0_raw.json') as Buffer).toString()) as RawEntry[];
+    const big = raw.find((e) => e.name === 't.big.T.test_big') as RawEntry & { details_shard: number };
+    const shard = JSON.parse(
+      (parts.get(`tempest_big_0_details/${big.details_shard}.json`) as Buffer).toString(),
+    ) as Record<string, Record<string, string>>;
+    expect(shard['t.big.T.test_big']?.['pythonlogging']).toBe(BIG.toString('utf8'));
+  }, 60_000);
+});
