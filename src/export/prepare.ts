@@ -132,8 +132,8 @@ export class TestPreparer {
   }
 
   private str(s: string): void {
-    const n = Buffer.byteLength(s, 'utf8');
-    this.pos += this.room(n).write(s, this.pos, 'utf8');
+    // A UTF-16 unit never takes more than 3 UTF-8 bytes: room for that, without measuring first.
+    this.pos += this.room(s.length * 3).write(s, this.pos, 'utf8');
   }
 
   add(r: TestRecord): void {

@@ -1,4 +1,5 @@
 // Unit tests for the Python-compatible timestamp and duration formatting.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { durationSeconds, isoFromMicros } from './time.js';
 
@@ -31,5 +32,24 @@ describe('durationSeconds', () => {
   it('is null when an end is unknown', () => {
     expect(durationSeconds(null, 5)).toBeNull();
     expect(durationSeconds(5, null)).toBeNull();
+  });
+});
+
+describe('isoFromMicros against Date', () => {
+  it('agrees with Date.toISOString to the microsecond wherever µs are exact in a double (±2^53: 1685..2255)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -9_007_199_254_000, max: 9_007_199_254_000 }),
+        fc.nat(999),
+        (ms, micro) => {
+          const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+          const fraction = (ms - Math.floor(ms / 1000) * 1000) * 1000 + micro;
+          const expected =
+            iso.slice(0, 19) + (fraction === 0 ? '' : `.${String(fraction).padStart(6, '0')}`) + '+00:00';
+          expect(isoFromMicros(ms * 1000 + micro)).toBe(expected);
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });

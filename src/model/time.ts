@@ -1,34 +1,40 @@
 // Timestamps as the original printed them: Python `datetime.isoformat()` in UTC, and timedelta seconds.
 
-let cachedSecond = Number.NaN;
-let cachedBase = '';
-
+/** `00`..`59`: two-digit fields without padding calls. */
+const TWO = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
+/** `YYYY-MM-DDT` of a day number (days since 1970-01-01), the same for every instant of that day. */
+function datePart(day: number): string {
+  if (day !== cachedDay) {
+    const d = new Date(day * 86_400_000);
+    const year = d.getUTCFullYear();
+    // Python pads the year to 4 digits; years outside 1..9999 cannot come out of a datetime at all.
+    const y = year >= 0 && year < 10000 ? String(year).padStart(4, '0') : String(year);
+    cachedDate = `${y}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T`;
+    cachedDay = day;
+  }
+  return cachedDate;
+}
 
 /**
  * Integer µs since the epoch → `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`, the form Python's `isoformat()`
  * gives a UTC-aware datetime: the fraction is left out when the microseconds are zero.
  */
 export function isoFromMicros(us: number): string {
-  // Timestamps come in runs within the same second: the `YYYY-MM-DDTHH:MM:SS` part is cached per second.
+  // Called twice per test: the date is cached per day, the time of day is plain arithmetic.
   const sec = Math.floor(us / 1e6);
-  if (sec === cachedSecond) {
-    const frac = us - sec * 1e6;
-    return frac === 0 ? `${cachedBase}+00:00` : `${cachedBase}.${String(frac).padStart(6, '0')}+00:00`;
-  }
-  const ms = Math.floor(us / 1000);
-  const micro = us - ms * 1000;
-  const d = new Date(ms);
-  const year = d.getUTCFullYear();
-  // Python pads the year to 4 digits; years outside 1..9999 cannot come out of a datetime at all.
-  const y = year >= 0 && year < 10000 ? String(year).padStart(4, '0') : String(year);
-  const frac = d.getUTCMilliseconds() * 1000 + micro;
-  const base =
-    `${y}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}` +
-    `T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
-  cachedSecond = sec;
-  cachedBase = base;
-  return frac === 0 ? `${base}+00:00` : `${base}.${String(frac).padStart(6, '0')}+00:00`;
+  const frac = us - sec * 1e6;
+  const day = Math.floor(sec / 86_400);
+  let rest = sec - day * 86_400;
+  const h = Math.floor(rest / 3600);
+  rest -= h * 3600;
+  const m = Math.floor(rest / 60);
+  const base = `${datePart(day)}${TWO[h] as string}:${TWO[m] as string}:${TWO[rest - m * 60] as string}`;
+  return frac === 0 ? `${base}+00:00` : `${base}.${String(1_000_000 + frac).slice(1)}+00:00`;
 }
 
 /** `(end - start).total_seconds()`: integer µs divided by 10**6, one correctly rounded division. */

@@ -97,6 +97,8 @@ const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 /** Size - 1 of the decoded-string cache (a power of two). */
 const CACHE_MASK = 255;
+/** Longest string the cache keeps. */
+const CACHE_MAX = 512;
 
 const MODE_SCAN = 0;
 const MODE_HEADER = 1;
@@ -367,7 +369,9 @@ export class V2Reader implements StreamReader {
   private pos = 0;
   private bodyEnd = 0;
   private pyBase = 0;
-  private readonly cacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_MASK + 1);
+  /** The cached strings' bytes, CACHE_MAX per slot, and their lengths (-1: empty slot). */
+  private readonly cacheSlab = new Uint8Array((CACHE_MASK + 1) * CACHE_MAX);
+  private readonly cacheLength = new Int32Array(CACHE_MASK + 1).fill(-1);
   private readonly cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_MASK + 1);
 
   private varint(): number {
@@ -404,18 +408,21 @@ export class V2Reader implements StreamReader {
     // again and again: a small direct-mapped cache of decoded strings, checked byte for byte.
     const slot =
       len === 0 ? 0 : (len * 31 + (buf[pos] as number) * 7 + (buf[end - 1] as number)) & CACHE_MASK;
-    const cached = this.cacheBytes[slot];
-    if (cached !== undefined && cached.length === len) {
+    const base = slot * CACHE_MAX;
+    const slab = this.cacheSlab;
+    if (this.cacheLength[slot] === len) {
       let k = 0;
-      while (k < len && cached[k] === buf[pos + k]) k++;
+      while (k < len && slab[base + k] === buf[pos + k]) k++;
       if (k === len) return this.cacheStrings[slot] as string;
     }
-    if (buf.subarray(pos, end).indexOf(0) >= 0) {
-      throw new PacketError(`UTF8 string at offset ${offset} contains NUL byte`);
+    for (let k = pos; k < end; k++) {
+      if (buf[k] === 0) throw new PacketError(`UTF8 string at offset ${offset} contains NUL byte`);
     }
     const value = decodeStrict(buf.subarray(pos, end), offset);
-    if (len <= 512) {
-      this.cacheBytes[slot] = copyOf(buf, pos, end);
+    if (len <= CACHE_MAX) {
+      // Copied into the cache's own bytes: no allocation, and no view keeping a chunk alive.
+      for (let k = 0; k < len; k++) slab[base + k] = buf[pos + k] as number;
+      this.cacheLength[slot] = len;
       this.cacheStrings[slot] = value;
     }
     return value;
