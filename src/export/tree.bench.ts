@@ -1,7 +1,7 @@
 // Bench for the tree phase alone: time `NameTrie.write` on a real export's `_raw.json`, or measure the
 // trie's heap per leaf for many tempest-like names. Run by hand after a build (not part of `npm run bench`):
-//   node dist/src/export/tree.bench.js time <_raw.json> [out-dir] [bucketBytes]
-//   node --expose-gc dist/src/export/tree.bench.js mem [count]
+//   node dist/src/export/tree.bench.js time <_raw.json> [runs] [bucketBytes]
+//   node --expose-gc dist/src/export/tree.bench.js mem [count] [testsPerClass]
 import { Buffer } from 'node:buffer';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,11 +40,7 @@ function entriesOf(buf: Buffer): { off: number; len: number; pre: number; name: 
   return out;
 }
 
-async function time(
-  rawPath: string,
-  dest: string | undefined,
-  bucketBytes: number | undefined,
-): Promise<void> {
+async function time(rawPath: string, runs: number, bucketBytes: number | undefined): Promise<void> {
   const buf = readFileSync(rawPath);
   const entries = entriesOf(buf);
   const trie = new NameTrie();
@@ -55,58 +51,85 @@ async function time(
     trie.len[leaf] = e.len;
     trie.pre[leaf] = e.pre;
   }
-  const t1 = performance.now();
-  const dir = dest ?? mkdtempSync(join(tmpdir(), 'stackviz-tree-bench-'));
-  const out = await OutputDir.open(dir, false);
-  const f = out.create('tree.json');
-  const t2 = performance.now();
-  await trie.write(f, rawPath, bucketBytes);
-  await f.close();
-  const t3 = performance.now();
-  await out.commit({ deployer: false, datasets: [] }, ['tree.json']);
   console.log(
-    `${entries.length} entries; trie build ${(t1 - t0).toFixed(0)} ms; tree write ${(t3 - t2).toFixed(0)} ms` +
-      ` -> ${join(dir, 'tree.json')}`,
+    `${entries.length} entries, ${trie.size} leaves; trie build ${(performance.now() - t0).toFixed(0)} ms`,
   );
-  if (dest === undefined) rmSync(dir, { recursive: true, force: true });
+  const times: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const dir = mkdtempSync(join(tmpdir(), 'stackviz-tree-bench-'));
+    const out = await OutputDir.open(dir, false);
+    const f = out.create('tree.json');
+    const t1 = performance.now();
+    await trie.write(f, rawPath, bucketBytes);
+    await f.close();
+    times.push(performance.now() - t1);
+    await out.commit({ deployer: false, datasets: [] }, ['tree.json']);
+    if (k === runs - 1) console.log(`tree: ${join(dir, 'tree.json')}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  const sorted = times.slice().sort((a, b) => a - b);
+  console.log(
+    `tree write (ms): first ${times[0]?.toFixed(0)}, min ${sorted[0]?.toFixed(0)}, ` +
+      `median ${sorted[sorted.length >> 1]?.toFixed(0)} of ${runs}`,
+  );
 }
 
-/** Tempest-like ids: ~2,000 classes of ~20 tests each under a few packages and modules. */
-function tempestName(i: number): string {
-  const cls = Math.floor(i / 20);
+/** Tempest-like ids: classes of `perClass` tests each under a few packages and modules. */
+function tempestName(i: number, perClass: number): string {
+  const cls = Math.floor(i / perClass);
   const area = ['compute', 'volume', 'network', 'identity', 'image', 'object_storage'][cls % 6] as string;
   const mod = `test_${area}_${Math.floor(cls / 7) % 300}`;
   const sub = cls % 3 === 0 ? 'admin.' : '';
-  return `tempest.api.${area}.${sub}${mod}.${area[0]?.toUpperCase() ?? ''}${area.slice(1)}Test${cls}JSON.test_case_${i % 20}_${(i * 2654435761) % 100000}`;
+  const klass = `${area[0]?.toUpperCase() ?? ''}${area.slice(1)}Test${cls}JSON`;
+  return `tempest.api.${area}.${sub}${mod}.${klass}.test_case_${i % perClass}_${(i * 2654435761) % 100000}`;
 }
 
-function mem(count: number): void {
+async function settle(): Promise<NodeJS.MemoryUsage> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('run with --expose-gc');
+  // Twice, with a turn between: array buffers are released after the collection that finds them dead.
   gc();
-  const before = process.memoryUsage();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc();
+  return process.memoryUsage();
+}
+
+async function mem(count: number, perClass: number): Promise<void> {
+  // Names are made one at a time and dropped, as a parser hands them over: what stays is the trie's.
+  const nameOf = (i: number): string => Buffer.from(tempestName(i, perClass)).toString('utf8');
+  const before = await settle();
   const trie = new NameTrie();
+  let spent = 0;
   for (let i = 0; i < count; i++) {
-    // A fresh string per name, as a parser would produce, so the trie's own copies are what stays.
-    const name = Buffer.from(tempestName(i)).toString('utf8');
+    const name = nameOf(i);
+    const t = performance.now();
     const leaf = trie.node(name);
+    spent += performance.now() - t;
     trie.off[leaf] = i * 500;
     trie.len[leaf] = 400;
     trie.pre[leaf] = 100;
   }
-  gc();
-  const after = process.memoryUsage();
+  const after = await settle();
   const heap = after.heapUsed - before.heapUsed;
-  const ext = after.external - before.external;
+  const ext = after.arrayBuffers - before.arrayBuffers;
+  let found = 0;
+  for (let i = 0; i < count; i++) {
+    const name = nameOf(i);
+    const t = performance.now();
+    if (trie.find(name) < 0) throw new Error('lost a name');
+    found += performance.now() - t;
+  }
   console.log(
-    `${count} names: heap +${(heap / 1e6).toFixed(1)} MB, external +${(ext / 1e6).toFixed(1)} MB, ` +
-      `${((heap + ext) / count).toFixed(1)} B/leaf (rss ${(after.rss / 1e6).toFixed(0)} MB)`,
+    `${count} names, ${perClass} a class: node ${((spent * 1e6) / count).toFixed(0)} ns/name, ` +
+      `find ${((found * 1e6) / count).toFixed(0)} ns/name; heap +${(heap / 1e6).toFixed(1)} MB, ` +
+      `array buffers +${(ext / 1e6).toFixed(1)} MB: ${((heap + ext) / count).toFixed(1)} B/leaf`,
   );
-  // Keep the trie alive until measured.
-  if (trie.find(tempestName(0)) < 0) throw new Error('lost a name');
+  if (trie.size !== count) throw new Error('lost a name');
 }
 
 const [mode, a, b, c] = process.argv.slice(2);
-if (mode === 'time' && a !== undefined) await time(a, b, c === undefined ? undefined : Number(c));
-else if (mode === 'mem') mem(Number(a ?? 400000));
-else console.error('usage: tree.bench.js time <_raw.json> [out-dir] [bucketBytes] | mem [count]');
+if (mode === 'time' && a !== undefined)
+  await time(a, Number(b ?? 7), c === undefined ? undefined : Number(c));
+else if (mode === 'mem') await mem(Number(a ?? 400000), Number(b ?? 20));
+else
+  console.error('usage: tree.bench.js time <_raw.json> [runs] [bucketBytes] | mem [count] [testsPerClass]');

@@ -184,6 +184,8 @@ describe('NameTrie', () => {
     // Prefixes that are names of their own, repeats (the latest entry wins), non-ASCII and escaped segments.
     names.push('pkg.mod1', 'pkg', 'pkg.mod1.Class1.test_37', 'pkg.m\u00e9\u2603.t"q"\\.🙂', 'pkg.mod1');
     names.push('other.x', 'pkg.mod0.Class0.test_0.sub');
+    // Escapes longer than their characters (`\u0001`: 6 bytes for 1), a lone surrogate, an empty segment.
+    names.push(`pkg.${'\x01'.repeat(300)}.t`, 'pkg.\ud800x.t', 'pkg..t', 'pkg.\x7f.t');
     // Entry bodies of varied sizes: one larger than any buffer of the writer or the bucket staging.
     const body = (i: number): string =>
       `"status":"s${i}","pad":"${'x'.repeat(i === 17 ? 3 * 1024 * 1024 : (i * 131) % 900)}"}`;
@@ -231,6 +233,8 @@ describe('NameTrie', () => {
       ']}'.repeat(segs.length - 1) +
       ',{"name":"x","children":[{"name":"y","status":"s1","name_full":"x.y"}]}]}';
     expect(await treeText(trie, file)).toBe(want);
-    expect(trie.find(deep)).toBe(0);
+    expect(trie.find(deep)).toBe(trie.node(deep));
+    expect(trie.find(segs.slice(0, 3).join('.'))).toBe(-1);
+    expect(trie.size).toBe(2);
   });
 });

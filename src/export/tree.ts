@@ -4,152 +4,245 @@ import { Buffer } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import type { OutFile } from './output.js';
 
+const INITIAL_NODES = 1024;
+const NO_NODE = 0;
+/** Int32 fields of a node's record, kept together so a lookup touches one cache line per node. */
+const PARENT = 0;
+const SEG_AT = 1;
+const SEG_LEN = 2;
+const FIRST = 3;
+const LAST = 4;
+const NEXT = 5;
+const FIELDS = 6;
 /**
- * An inner node of the name trie (a segment with children). Most nodes are leaves without children
- * (one per test): those are only a number in their parent's Map, an index into the trie's leaf arrays,
- * so 400,000 tests cost a Map entry and a few typed-array slots each instead of an object.
+ * Class prefixes remembered (a test's name up to its last `.` → its parent node): most lookups are then
+ * one Map get plus one probe for the last segment, instead of a probe per segment. Cleared when full.
  */
-export interface TrieNode {
-  /** This node's segment. */
-  readonly s: string;
-  /** Children by segment (data: a Map), in order of first appearance: a node, or a leaf index. */
-  readonly c: Map<string, TrieNode | number>;
-  /** Leaf index of this node's own name (a test named like a prefix of others), or -1. */
-  leaf: number;
+const PARENTS_MAX = 4096;
+
+/** Per-node arrays grow by half (not doubling): less unused tail for 400,000 names. */
+const grown = (n: number): number => n + (n >> 1) + 16;
+
+/** `from`'s values in a longer array of the same type (the tail filled with `fillWith`). */
+function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T, fillWith = 0): T {
+  to.set(from);
+  if (fillWith !== 0) to.fill(fillWith, from.length);
+  return to;
 }
 
 /**
- * A copy of a string that shares no memory with its source: V8 keeps substrings (split, regex captures) as
- * views of their parent, so a stored segment would otherwise keep the whole test id, or a larger decoded
- * buffer string, alive for the rest of the run.
+ * A copy of a string that shares no memory with its source: V8 keeps substrings (slice, split) as views
+ * of their parent, so a cached prefix would otherwise keep the whole test id alive.
  */
 const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
 
-const PARENTS_MAX = 1 << 16;
-const INITIAL_LEAVES = 1024;
-
-const newNode = (s: string, leaf = -1): TrieNode => ({ s, c: new Map(), leaf });
-
-/** The trie of a run's names; the tree file is written from it at the end. */
+/**
+ * The trie of a run's names; the tree file is written from it at the end.
+ *
+ * No object, Map entry or string per name: every node (a `.`-separated segment of some name) is a record
+ * in one Int32Array, its segment's bytes (JSON-escaped UTF-8, as the tree file spells it) sit in one byte
+ * arena, and children are found through one open-addressing hash table keyed by (parent, segment bytes).
+ * A name's "leaf" is the index of its last segment's node, so a test named like a prefix of others shares
+ * the node that holds their children. Siblings are linked in order of first appearance, the order the
+ * tree file lists them in.
+ */
 export class NameTrie {
-  /** Holds the first segments; it is the `""` root when they are not all the same. */
-  private readonly top = newNode('');
-  private leaves = 0;
+  /** Nodes in use; node 0 is the top (the `""` root when first segments differ), never a name's leaf. */
+  private count = 1;
+  /** Nodes that are a name given to `node` (`find` answers -1 for a prefix that is not one). */
+  private names = 0;
+  /** `FIELDS` Int32 per node: parent, segment start and length in `arena`, first/last child, next sibling. */
+  private rec = new Int32Array(INITIAL_NODES * FIELDS);
+  private named = new Uint8Array(INITIAL_NODES);
+  private arena = Buffer.allocUnsafe(16 * 1024);
+  private arenaUsed = 0;
+  /** Hash table of child nodes (0: empty slot), at most half full. */
+  private table = new Int32Array(4 * INITIAL_NODES);
+  /** The JSON-escaped UTF-8 bytes of the name (or segment) being looked up. */
+  private scratch = Buffer.allocUnsafe(1024);
+  private readonly parents = new Map<string, number>();
 
   // Per-leaf arrays, indexed by leaf: typed (17 bytes a leaf instead of four tagged slots and a heap number
-  // for each large offset), doubled when full. They are replaced when they grow: index them through the
+  // for each large offset), grown with the nodes. They are replaced when they grow: index them through the
   // trie (`trie.off[leaf]`) rather than keeping a reference across `node()` calls.
   /**
    * Per leaf: byte offset of the latest entry with this full name in the entries file; -1 when none.
    * Float64: a 1 GB stream's entries file passes 2^31 bytes (offsets stay exact up to 2^53).
    */
-  off = new Float64Array(INITIAL_LEAVES).fill(-1);
+  off = new Float64Array(INITIAL_NODES).fill(-1);
   /** Per leaf: byte length of that entry. */
-  len = new Int32Array(INITIAL_LEAVES);
+  len = new Int32Array(INITIAL_NODES);
   /** Per leaf: byte length of its `{"name":<json>,` prefix. */
-  pre = new Int32Array(INITIAL_LEAVES);
+  pre = new Int32Array(INITIAL_NODES);
   /** Per leaf: 1 once a details key equal to this full name has been handed out. */
-  keyed = new Uint8Array(INITIAL_LEAVES);
+  keyed = new Uint8Array(INITIAL_NODES);
 
-  /**
-   * Node of each name's prefix up to its last `.` (the test's class), so most lookups are one Map get
-   * plus one child instead of a walk over every segment. Bounded by the trie itself; cleared when large.
-   */
-  private readonly parents = new Map<string, TrieNode>();
-
-  /** Number of leaves (names given to `node`, and prefixes promoted to a name of their own). */
+  /** Number of distinct names given to `node`. */
   get size(): number {
-    return this.leaves;
-  }
-
-  private newLeaf(): number {
-    const i = this.leaves++;
-    if (i === this.off.length) {
-      const cap = this.off.length * 2;
-      const off = new Float64Array(cap).fill(-1);
-      off.set(this.off);
-      this.off = off;
-      this.len = grow(this.len, new Int32Array(cap));
-      this.pre = grow(this.pre, new Int32Array(cap));
-      this.keyed = grow(this.keyed, new Uint8Array(cap));
-    }
-    return i;
+    return this.names;
   }
 
   /** The leaf index of a full name, created when missing. */
   node(name: string): number {
-    const dot = name.lastIndexOf('.');
-    if (dot < 0) return this.leafOf(this.top, name);
-    const prefix = name.slice(0, dot);
-    let parent = this.parents.get(prefix);
-    if (parent === undefined) {
-      parent = this.top;
-      for (const seg of prefix.split('.')) parent = this.inner(parent, seg);
-      if (this.parents.size >= PARENTS_MAX) this.parents.clear();
-      this.parents.set(ownCopy(prefix), parent);
+    const leaf = this.lookup(name, true);
+    if (this.named[leaf] === 0) {
+      this.named[leaf] = 1;
+      this.names++;
     }
-    return this.leafOf(parent, name.slice(dot + 1));
-  }
-
-  /** The leaf of `seg` under `n`, created when missing. */
-  private leafOf(n: TrieNode, seg: string): number {
-    const child = n.c.get(seg);
-    if (child === undefined) {
-      const i = this.newLeaf();
-      n.c.set(ownCopy(seg), i);
-      return i;
-    }
-    if (typeof child === 'number') return child;
-    if (child.leaf < 0) child.leaf = this.newLeaf();
-    return child.leaf;
-  }
-
-  /** The inner node of `seg` under `n`, created (or promoted from a leaf, keeping its place) when needed. */
-  private inner(n: TrieNode, seg: string): TrieNode {
-    const child = n.c.get(seg);
-    if (child !== undefined && typeof child !== 'number') return child;
-    const key = ownCopy(seg);
-    const node = newNode(key, child ?? -1);
-    // Map.set on an existing key keeps its insertion order: the promoted node stays where the leaf was.
-    n.c.set(child === undefined ? key : seg, node);
-    return node;
+    return leaf;
   }
 
   /** The leaf index of a full name, or -1 (never creates). */
   find(name: string): number {
-    let n: TrieNode = this.top;
-    const segs = name.split('.');
-    for (let k = 0; k < segs.length; k++) {
-      const child = n.c.get(segs[k] as string);
-      if (child === undefined) return -1;
-      if (k === segs.length - 1) return typeof child === 'number' ? child : child.leaf;
-      if (typeof child === 'number') return -1;
-      n = child;
+    const leaf = this.lookup(name, false);
+    return leaf > 0 && this.named[leaf] === 1 ? leaf : -1;
+  }
+
+  /** The node of a full name (or -1 when missing and not `create`), through the class-prefix cache. */
+  private lookup(name: string, create: boolean): number {
+    const dot = name.lastIndexOf('.');
+    if (dot < 0) return this.walk(name, NO_NODE, create);
+    const prefix = name.slice(0, dot);
+    let parent = this.parents.get(prefix);
+    if (parent === undefined) {
+      parent = this.walk(prefix, NO_NODE, create);
+      if (parent < 0) return -1;
+      if (this.parents.size >= PARENTS_MAX) this.parents.clear();
+      this.parents.set(ownCopy(prefix), parent);
     }
-    return -1;
+    return this.walk(name.slice(dot + 1), parent, create);
   }
 
   /**
-   * The leaves that have an entry, in tree order: a depth-first walk, as `write` does it (a node's own
-   * entry before its children's). Iterative: a name with thousands of segments must not overflow the stack.
+   * The node of `name`'s segments under `node` (or -1 when missing and not `create`). The name is
+   * JSON-escaped and encoded once; escaping is per character and never produces a `.`, so the escaped
+   * name's segments are exactly the escaped segments as the tree file writes them (lone surrogates
+   * included, as `\udXXX`). Printable ASCII, the usual test id, needs no escaping: copied as it is.
    */
-  private treeOrder(): Int32Array {
-    const ranks = new Int32Array(this.leaves);
-    let count = 0;
-    const visit = (leaf: number): void => {
-      if (leaf >= 0 && (this.off[leaf] as number) >= 0) ranks[count++] = leaf;
-    };
-    const stack: MapIterator<TrieNode | number>[] = [this.top.c.values()];
-    while (stack.length > 0) {
-      const r = (stack[stack.length - 1] as MapIterator<TrieNode | number>).next();
-      if (r.done === true) {
-        stack.pop();
-      } else if (typeof r.value === 'number') {
-        visit(r.value);
-      } else {
-        visit(r.value.leaf);
-        stack.push(r.value.c.values());
+  private walk(name: string, node: number, create: boolean): number {
+    const n = name.length;
+    if (n * 6 + 2 > this.scratch.length) this.scratch = Buffer.allocUnsafe(n * 6 + 1024);
+    const b = this.scratch;
+    let end = n + 1;
+    for (let i = 0; i < n; i++) {
+      const c = name.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+        end = b.write(JSON.stringify(name), 0, 'utf8') - 1;
+        break;
       }
+      b[i + 1] = c;
+    }
+    let start = 1;
+    for (let i = 1; i <= end; i++) {
+      if (i < end && b[i] !== 0x2e) continue;
+      node = this.child(node, start, i, create);
+      if (node < 0) return -1;
+      start = i + 1;
+    }
+    return node;
+  }
+
+  /** The child of `p` whose segment is `scratch[a, z)`, created when missing and `create`; else -1. */
+  private child(p: number, a: number, z: number, create: boolean): number {
+    const b = this.scratch;
+    const len = z - a;
+    const mask = this.table.length - 1;
+    for (let slot = hashOf(b, a, z, p) & mask; ; slot = (slot + 1) & mask) {
+      const id = this.table[slot] as number;
+      if (id === NO_NODE) {
+        if (!create) return -1;
+        const made = this.add(p, a, z);
+        this.table[slot] = made;
+        if (this.count * 2 > this.table.length) this.rehash();
+        return made;
+      }
+      const r = id * FIELDS;
+      if (this.rec[r + PARENT] !== p || this.rec[r + SEG_LEN] !== len) continue;
+      const s = this.rec[r + SEG_AT] as number;
+      let k = 0;
+      while (k < len && this.arena[s + k] === b[a + k]) k++;
+      if (k === len) return id;
+    }
+  }
+
+  /** A new node under `p` with segment `scratch[a, z)`, linked after its last sibling. */
+  private add(p: number, a: number, z: number): number {
+    const id = this.count;
+    if (id === this.named.length) this.growNodes();
+    this.count++;
+    const at = this.arenaUsed;
+    if (at + (z - a) > this.arena.length) {
+      const arena = Buffer.allocUnsafe(grown(at + (z - a)));
+      this.arena.copy(arena, 0, 0, at);
+      this.arena = arena;
+    }
+    this.scratch.copy(this.arena, at, a, z);
+    this.arenaUsed = at + (z - a);
+    const r = id * FIELDS;
+    const rec = this.rec;
+    rec[r + PARENT] = p;
+    rec[r + SEG_AT] = at;
+    rec[r + SEG_LEN] = z - a;
+    rec[r + FIRST] = NO_NODE;
+    rec[r + LAST] = NO_NODE;
+    rec[r + NEXT] = NO_NODE;
+    const last = rec[p * FIELDS + LAST] as number;
+    if (last === NO_NODE) rec[p * FIELDS + FIRST] = id;
+    else rec[last * FIELDS + NEXT] = id;
+    rec[p * FIELDS + LAST] = id;
+    return id;
+  }
+
+  private growNodes(): void {
+    const cap = grown(this.named.length);
+    this.rec = grow(this.rec, new Int32Array(cap * FIELDS));
+    this.named = grow(this.named, new Uint8Array(cap));
+    this.off = grow(this.off, new Float64Array(cap), -1);
+    this.len = grow(this.len, new Int32Array(cap));
+    this.pre = grow(this.pre, new Int32Array(cap));
+    this.keyed = grow(this.keyed, new Uint8Array(cap));
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2);
+    const mask = table.length - 1;
+    const rec = this.rec;
+    for (let id = 1; id < this.count; id++) {
+      const r = id * FIELDS;
+      const s = rec[r + SEG_AT] as number;
+      let slot = hashOf(this.arena, s, s + (rec[r + SEG_LEN] as number), rec[r + PARENT] as number) & mask;
+      while (table[slot] !== NO_NODE) slot = (slot + 1) & mask;
+      table[slot] = id;
+    }
+    this.table = table;
+  }
+
+  private first(n: number): number {
+    return this.rec[n * FIELDS + FIRST] as number;
+  }
+
+  private nextOf(n: number): number {
+    return this.rec[n * FIELDS + NEXT] as number;
+  }
+
+  private parentOf(n: number): number {
+    return this.rec[n * FIELDS + PARENT] as number;
+  }
+
+  /** The next node of a depth-first walk in tree order (a node before its children), or 0 at the end. */
+  private after(n: number): number {
+    if (this.first(n) !== NO_NODE) return this.first(n);
+    for (let x = n; x !== NO_NODE; x = this.parentOf(x))
+      if (this.nextOf(x) !== NO_NODE) return this.nextOf(x);
+    return NO_NODE;
+  }
+
+  /** The leaves that have an entry, in tree order: as `write` visits them. */
+  private treeOrder(): Int32Array {
+    const ranks = new Int32Array(this.count);
+    let count = 0;
+    for (let n = this.after(NO_NODE); n !== NO_NODE; n = this.after(n)) {
+      if ((this.off[n] as number) >= 0) ranks[count++] = n;
     }
     return ranks.subarray(0, count);
   }
@@ -161,54 +254,47 @@ export class NameTrie {
    * The bytes are encoded straight into large buffers (segment names, and each leaf's entry fields copied
    * from the entries file) handed to `out` a chunk at a time, with backpressure between chunks: the tree is
    * as big as the raw entries, and written in one go it would sit whole in the file stream's buffer.
+   * The walk follows sibling and parent links, so no stack grows with a name's depth.
    */
   async write(out: OutFile, entriesPath: string, bucketBytes = BUCKET_BYTES): Promise<void> {
     const leaves = new LeafStore(entriesPath, this.treeOrder(), this, bucketBytes);
     const enc = new ChunkWriter(out);
     try {
-      // The walk: one iterator per open node, and whether that node has written a child yet.
-      const stack: MapIterator<[string, TrieNode | number]>[] = [];
-      const started: boolean[] = [];
-      const open = (seg: string, child: TrieNode | number): void => {
-        const leaf = typeof child === 'number' ? child : child.leaf;
-        enc.ascii('{"name":');
-        enc.string(JSON.stringify(seg));
-        if (leaf >= 0 && (this.off[leaf] as number) >= 0) {
+      const top = this.first(NO_NODE);
+      // With one first segment, that node is the root; else the top is, as `""`.
+      const root = top !== NO_NODE && this.nextOf(top) === NO_NODE ? top : NO_NODE;
+      let n = root;
+      for (;;) {
+        const s = this.rec[n * FIELDS + SEG_AT] as number;
+        enc.bytes(NAME);
+        enc.from(this.arena, s, s + (this.rec[n * FIELDS + SEG_LEN] as number));
+        enc.byte(0x22);
+        if ((this.off[n] as number) >= 0) {
           // The entry is `{"name":<full>,<rest>}`: the leaf is `{"name":<segment>,<rest>,"name_full":<full>}`.
           const at = leaves.next();
-          const pre = this.pre[leaf] as number;
+          const pre = this.pre[n] as number;
           enc.byte(0x2c);
-          enc.bytes(leaves.data, at + pre, at + (this.len[leaf] as number) - 1);
-          enc.ascii(',"name_full":');
-          enc.bytes(leaves.data, at + 8, at + pre - 1);
+          enc.copy(leaves.data, at + pre, at + (this.len[n] as number) - 1);
+          enc.bytes(NAME_FULL);
+          enc.copy(leaves.data, at + 8, at + pre - 1);
         }
-        if (typeof child === 'number') {
+        if (this.first(n) !== NO_NODE || n === NO_NODE) {
+          enc.bytes(CHILDREN);
+          if (this.first(n) === NO_NODE) {
+            enc.bytes(CLOSE);
+            break;
+          }
+          n = this.first(n);
+        } else {
           enc.byte(0x7d);
-        } else {
-          enc.ascii(',"children":[');
-          stack.push(child.c.entries());
-          started.push(false);
-        }
-      };
-      const firsts = this.top.c;
-      if (firsts.size === 1) {
-        const [seg, child] = firsts.entries().next().value as [string, TrieNode | number];
-        open(seg, child);
-      } else {
-        enc.ascii('{"name":"","children":[');
-        stack.push(firsts.entries());
-        started.push(false);
-      }
-      while (stack.length > 0) {
-        const r = (stack[stack.length - 1] as MapIterator<[string, TrieNode | number]>).next();
-        if (r.done === true) {
-          stack.pop();
-          started.pop();
-          enc.ascii(']}');
-        } else {
-          if (started[started.length - 1] === true) enc.byte(0x2c);
-          else started[started.length - 1] = true;
-          open(r.value[0], r.value[1]);
+          // Close every node this one is the last child of, up to the root.
+          while (n !== root && this.nextOf(n) === NO_NODE) {
+            n = this.parentOf(n);
+            enc.bytes(CLOSE);
+          }
+          if (n === root) break;
+          enc.byte(0x2c);
+          n = this.nextOf(n);
         }
         if (enc.wait) await enc.drained();
       }
@@ -219,10 +305,19 @@ export class NameTrie {
   }
 }
 
-/** `to` holding `from`'s values (a doubled per-leaf array). */
-function grow<T extends Int32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
+const NAME = Buffer.from('{"name":"');
+const NAME_FULL = Buffer.from(',"name_full":');
+const CHILDREN = Buffer.from(',"children":[');
+const CLOSE = Buffer.from(']}');
+
+/** FNV-1a of `b[a, z)` seeded with the parent node, then mixed (the table uses the low bits). */
+function hashOf(b: Uint8Array, a: number, z: number, parent: number): number {
+  let h = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
+  for (let i = a; i < z; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
 }
 
 /** Bytes gathered before a chunk is handed to the output file. */
@@ -268,21 +363,29 @@ class ChunkWriter {
     this.buf[this.pos++] = b;
   }
 
-  /** A constant ASCII string. */
-  ascii(s: string): void {
-    this.room(s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+  /** A short constant. */
+  bytes(src: Uint8Array): void {
+    this.from(src, 0, src.length);
   }
 
-  /** Any string, as UTF-8 (at most 3 bytes per UTF-16 unit). */
-  string(s: string): void {
-    this.room(s.length * 3);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
+  /**
+   * `src[start, end)` copied byte by byte when short (a segment): cheaper than `copy`'s native call, which
+   * first makes a view of the range.
+   */
+  from(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n > 48) return this.copy(src, start, end);
+    this.room(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) buf[p++] = src[i] as number;
+    this.pos = p;
   }
 
-  bytes(src: Buffer, start: number, end: number): void {
+  copy(src: Uint8Array, start: number, end: number): void {
     this.room(end - start);
-    this.pos += src.copy(this.buf, this.pos, start, end);
+    this.buf.set(src.subarray(start, end), this.pos);
+    this.pos += end - start;
   }
 
   end(): void {
@@ -293,9 +396,9 @@ class ChunkWriter {
 /** Entries are regrouped in buckets of about this many bytes; one bucket is in memory at a time. */
 const BUCKET_BYTES = 24 * 1024 * 1024;
 /** Bytes of the entries file read at a time when regrouping. */
-const READ_CHUNK = 8 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
 /** Bytes gathered per bucket file before a write. */
-const STAGE_BYTES = 256 * 1024;
+const STAGE_BYTES = 128 * 1024;
 
 /**
  * Hands out the leaves' entries in tree order. Tree order is not stream order, and random reads of a
@@ -303,6 +406,10 @@ const STAGE_BYTES = 256 * 1024;
  * the first bucket straight into memory, each later one into a file of its own holding a range of tree
  * positions small enough to load whole. Within a bucket, entries keep their file order (no headers: the
  * positions are recomputed from the lengths when the bucket is loaded).
+ *
+ * One allocation serves every bucket, the read chunk and the staging of each bucket file: fresh memory
+ * costs a page fault per 4 KB on first touch, and copies inside one buffer (`copyWithin`) need no view
+ * objects, several times cheaper than `Buffer.copy` for entries of a few hundred bytes.
  */
 class LeafStore {
   private readonly path: string;
@@ -311,16 +418,17 @@ class LeafStore {
   private readonly ranks: Int32Array;
   /** First rank of each bucket, plus the total at the end. */
   private readonly bucketStart: number[] = [0];
+  /** Bytes of the largest bucket. */
+  private maxBucket = 0;
   /** Ranks grouped by bucket, each bucket's in file order (as its bytes are stored). */
   private byBucket: Int32Array | null = null;
   private readonly bucketFiles: string[] = [];
   private rank = 0;
   private bucket = -1;
-  /** The loaded bucket's bytes (the whole entries file when there is one bucket). */
+  /** The loaded bucket's bytes at the start (the whole entries file when there is one bucket). */
   data: Buffer = Buffer.alloc(0);
   /** Offset in `data` of each rank of the loaded bucket. */
   private at = new Float64Array(0);
-  private first: Buffer | null = null;
 
   constructor(path: string, ranks: Int32Array, trie: NameTrie, bucketBytes: number) {
     this.path = path;
@@ -334,6 +442,7 @@ class LeafStore {
         bytes = 0;
       }
       bytes += len;
+      this.maxBucket = Math.max(this.maxBucket, bytes);
     }
     this.bucketStart.push(ranks.length);
     if (this.bucketStart.length > 2) this.split();
@@ -343,19 +452,13 @@ class LeafStore {
     return this.bucketStart.length - 1;
   }
 
-  /** The ranks in file order. */
-  private fileOrder(): Int32Array {
-    const { ranks, trie } = this;
-    const offs = new Float64Array(ranks.length);
-    for (let r = 0; r < ranks.length; r++) offs[r] = trie.off[ranks[r] as number] as number;
-    return byOffset(offs);
-  }
-
   /** One sequential pass over the entries file, copying each entry to its bucket (memory or file). */
   private split(): void {
     const { ranks, trie, bucketStart } = this;
     const nb = this.buckets;
-    const order = this.fileOrder();
+    const offs = new Float64Array(ranks.length);
+    for (let r = 0; r < ranks.length; r++) offs[r] = trie.off[ranks[r] as number] as number;
+    const order = byOffset(offs);
     const bucketOf = new Uint32Array(order.length);
     for (let b = 1; b < nb; b++) bucketOf.fill(b, bucketStart[b], bucketStart[b + 1]);
     // Stable grouping by bucket (a counting sort), keeping file order inside each bucket.
@@ -368,27 +471,24 @@ class LeafStore {
     }
     this.byBucket = byBucket;
 
-    let firstBytes = 0;
-    for (let r = 0; r < (bucketStart[1] as number); r++) firstBytes += trie.len[ranks[r] as number] as number;
-    const first = Buffer.allocUnsafe(firstBytes);
+    // [bucket 0 | read chunk | one staging area per later bucket]
+    const readAt = this.maxBucket;
+    const stageAt = readAt + READ_CHUNK;
+    const mem = Buffer.allocUnsafe(stageAt + (nb - 1) * STAGE_BYTES);
+    this.data = mem;
     const fds: number[] = [];
-    const stage: Buffer[] = [];
-    const staged: number[] = [];
+    const staged = new Float64Array(nb);
     const fd = openSync(this.path, 'r');
     try {
       for (let b = 1; b < nb; b++) {
         const f = `${this.path}.bucket${b}`;
         this.bucketFiles.push(f);
         fds.push(openSync(f, 'w'));
-        stage.push(Buffer.allocUnsafe(STAGE_BYTES));
-        staged.push(0);
       }
-      const flush = (k: number): void => {
-        const n = staged[k] as number;
-        for (let done = 0; done < n;) done += writeSync(fds[k] as number, stage[k] as Buffer, done, n - done);
-        staged[k] = 0;
+      const flush = (b: number): void => {
+        writeAll(fds[b - 1] as number, mem, stageAt + (b - 1) * STAGE_BYTES, staged[b] as number);
+        staged[b] = 0;
       };
-      let chunk = Buffer.allocUnsafe(READ_CHUNK);
       let chunkStart = 0;
       let chunkEnd = 0;
       let firstPos = 0;
@@ -397,34 +497,40 @@ class LeafStore {
         const leaf = ranks[r] as number;
         const off = trie.off[leaf] as number;
         const len = trie.len[leaf] as number;
+        const b = bucketOf[r] as number;
+        if (len > READ_CHUNK) {
+          // Larger than the read chunk (rare): read straight into bucket 0, or through a buffer of its own.
+          const own = b === 0 ? mem.subarray(firstPos, firstPos + len) : Buffer.allocUnsafe(len);
+          if (readFully(fd, own, off) < len)
+            throw new Error(`entries file ${this.path} is shorter than its index`);
+          if (b === 0) firstPos += len;
+          else {
+            flush(b);
+            writeAll(fds[b - 1] as number, own, 0, len);
+          }
+          continue;
+        }
         if (off < chunkStart || off + len > chunkEnd) {
-          if (len > chunk.length) chunk = Buffer.allocUnsafe(len);
-          const got = readFully(fd, chunk, off);
+          const got = readFully(fd, mem.subarray(readAt, readAt + READ_CHUNK), off);
           if (got < len) throw new Error(`entries file ${this.path} is shorter than its index`);
           chunkStart = off;
           chunkEnd = off + got;
         }
-        const from = off - chunkStart;
-        const b = bucketOf[r] as number;
+        const from = readAt + off - chunkStart;
         if (b === 0) {
-          firstPos += chunk.copy(first, firstPos, from, from + len);
+          mem.copyWithin(firstPos, from, from + len);
+          firstPos += len;
           continue;
         }
-        const k = b - 1;
-        if ((staged[k] as number) + len > STAGE_BYTES) flush(k);
-        if (len > STAGE_BYTES) {
-          for (let done = 0; done < len;) done += writeSync(fds[k] as number, chunk, from + done, len - done);
-        } else {
-          staged[k] =
-            (staged[k] as number) + chunk.copy(stage[k] as Buffer, staged[k] as number, from, from + len);
-        }
+        if ((staged[b] as number) + len > STAGE_BYTES) flush(b);
+        mem.copyWithin(stageAt + (b - 1) * STAGE_BYTES + (staged[b] as number), from, from + len);
+        staged[b] = (staged[b] as number) + len;
       }
-      for (let k = 0; k < nb - 1; k++) flush(k);
+      for (let b = 1; b < nb; b++) flush(b);
     } finally {
       closeSync(fd);
       for (const f of fds) closeSync(f);
     }
-    this.first = first;
   }
 
   private load(b: number): void {
@@ -438,17 +544,20 @@ class LeafStore {
       for (let r = first; r < end; r++) this.at[r - first] = trie.off[ranks[r] as number] as number;
       return;
     }
-    if (b === 0) {
-      this.data = this.first as Buffer;
-      this.first = null;
-    } else {
-      this.data = readFileSync(this.bucketFiles[b - 1] as string);
-    }
     let pos = 0;
     for (let i = first; i < end; i++) {
       const r = this.byBucket[i] as number;
       this.at[r - first] = pos;
       pos += trie.len[ranks[r] as number] as number;
+    }
+    // Bucket 0 was filled in place by `split`; a later one is read over it.
+    if (b > 0) {
+      const fd = openSync(this.bucketFiles[b - 1] as string, 'r');
+      try {
+        if (readFully(fd, this.data.subarray(0, pos), 0) < pos) throw new Error('bucket file is short');
+      } finally {
+        closeSync(fd);
+      }
     }
   }
 
@@ -464,27 +573,29 @@ class LeafStore {
   }
 }
 
+/** Write `len` bytes of `buf` from `start`, however many calls it takes. */
+function writeAll(fd: number, buf: Buffer, start: number, len: number): void {
+  for (let done = 0; done < len;) done += writeSync(fd, buf, start + done, len - done);
+}
+
 /**
- * Indices of `offs` in increasing order of their values. A native sort of the values (no comparator
- * calls), then each index placed by binary search; equal values (never two entries at one offset, but
- * cheap to allow) take the following slots.
+ * Indices of `offs` (non-negative integers) in increasing order of their values. Normally one native sort
+ * of `off * n + index` (no comparator calls); a comparator sort when that could pass 2^53 and lose bits.
  */
 export function byOffset(offs: Float64Array): Int32Array {
-  const sorted = offs.slice().sort();
-  const order = new Int32Array(offs.length).fill(-1);
-  for (let r = 0; r < offs.length; r++) {
-    const v = offs[r] as number;
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((sorted[mid] as number) < v) lo = mid + 1;
-      else hi = mid;
-    }
-    while (order[lo] !== -1) lo++;
-    order[lo] = r;
+  const n = offs.length;
+  let max = 0;
+  for (let r = 0; r < n; r++) max = Math.max(max, offs[r] as number);
+  const order = new Int32Array(n);
+  if ((max + 1) * n <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let r = 0; r < n; r++) keys[r] = (offs[r] as number) * n + r;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % n;
+    return order;
   }
-  return order;
+  for (let r = 0; r < n; r++) order[r] = r;
+  return order.sort((a, b) => (offs[a] as number) - (offs[b] as number) || a - b);
 }
 
 /** Read into `buf` from `pos` until it is full or the file ends; the bytes read. */
