@@ -18,7 +18,7 @@ function emit(batch: PreparedBatch): void {
     Atomics.wait(credit, 0, waiting);
   }
   Atomics.add(credit, 0, 1);
-  send({ t: 'batch', batch }, [batch.buffer]);
+  send({ t: 'batch', batch }, [batch.buffer, batch.nums.buffer as ArrayBuffer]);
 }
 
 let run: RunPreparer | null = null;

@@ -45,11 +45,18 @@ export interface PreparedTest {
   parserError: boolean;
 }
 
-/** Tests prepared since the last batch, their bytes in `buffer[0, used)` (the buffer can be transferred). */
+/**
+ * Tests prepared since the last batch, their bytes in `buffer[0, used)`. Packed for a cheap hand-over between
+ * threads (both buffers can be transferred): per test, FIELDS numbers in `nums` and its name in `names`;
+ * tracebacks and skip reasons of the few tests that have them in `notes`. Read a test with `preparedTest`.
+ */
 export interface PreparedBatch {
   buffer: ArrayBuffer;
   used: number;
-  tests: PreparedTest[];
+  count: number;
+  nums: Float64Array;
+  names: string[];
+  notes: { index: number; traceback: string | null; reason: string | null }[];
   /** The run's output with no test id, as a details object (only in the run's last batch). */
   streamOutput: { at: number; len: number; attachmentBytes: number } | null;
   /**
@@ -73,11 +80,71 @@ export interface DetailsPart {
 
 const json = JSON.stringify;
 
+/** Numbers per test in `PreparedBatch.nums`: start, end, duration (NaN: null), byte ranges, flags. */
+const FIELDS = 10;
+const STATUSES: readonly ExportStatus[] = [
+  'exists',
+  'inprogress',
+  'success',
+  'uxsuccess',
+  'skip',
+  'fail',
+  'xfail',
+  'unknown',
+];
+const STATUS_CODE = new Map(STATUSES.map((s, i) => [s, i]));
+const PARSER_FLAG = 16;
+const orNaN = (n: number | null): number => (n === null ? Number.NaN : n);
+const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
+
+/** Test `i` of a batch, written into `into` (one object reused for a whole batch: nothing allocated). */
+export function preparedTest(b: PreparedBatch, i: number, into: PreparedTest): PreparedTest {
+  const n = b.nums;
+  const o = i * FIELDS;
+  const flags = n[o + 9] as number;
+  into.name = b.names[i] as string;
+  into.status = STATUSES[flags & 7] as ExportStatus;
+  into.startUs = orNull(n[o] as number);
+  into.endUs = orNull(n[o + 1] as number);
+  into.duration = orNull(n[o + 2] as number);
+  into.entryAt = n[o + 3] as number;
+  into.entryLen = n[o + 4] as number;
+  into.preLen = n[o + 5] as number;
+  into.detailsAt = n[o + 6] as number;
+  into.detailsLen = n[o + 7] as number;
+  into.attachmentBytes = n[o + 8] as number;
+  into.parserError = (flags & PARSER_FLAG) !== 0;
+  into.traceback = null;
+  into.reason = null;
+  return into;
+}
+
+/** An empty PreparedTest to pass to `preparedTest`. */
+export const blankPreparedTest = (): PreparedTest => ({
+  name: '',
+  status: 'unknown',
+  startUs: null,
+  endUs: null,
+  duration: null,
+  entryAt: 0,
+  entryLen: 0,
+  preLen: 0,
+  detailsAt: -1,
+  detailsLen: 0,
+  attachmentBytes: 0,
+  traceback: null,
+  reason: null,
+  parserError: false,
+});
+
 /** Builds batches of prepared tests in one growing buffer. */
 export class TestPreparer {
   private buf: Buffer;
   private pos = 0;
-  private tests: PreparedTest[] = [];
+  private count = 0;
+  private nums = new Float64Array(FIELDS * 256);
+  private names: string[] = [];
+  private notes: PreparedBatch['notes'] = [];
   private streamOutput: PreparedBatch['streamOutput'] = null;
   private readonly outputs: StreamOutput[] = [];
   /** The details being written: where they start in `buf`, and whose they are (for a part handed out early). */
@@ -102,7 +169,7 @@ export class TestPreparer {
   }
 
   get size(): number {
-    return this.tests.length;
+    return this.count;
   }
 
   /** The batch so far; a new buffer is started (the old one may be transferred). */
@@ -110,13 +177,19 @@ export class TestPreparer {
     const batch: PreparedBatch = {
       buffer: this.buf.buffer as ArrayBuffer,
       used: this.pos,
-      tests: this.tests,
+      count: this.count,
+      nums: this.nums,
+      names: this.names,
+      notes: this.notes,
       streamOutput: this.streamOutput,
       partial,
     };
     this.buf = Buffer.allocUnsafeSlow(this.initialBytes);
     this.pos = 0;
-    this.tests = [];
+    this.count = 0;
+    this.nums = new Float64Array(FIELDS * 256);
+    this.names = [];
+    this.notes = [];
     this.streamOutput = null;
     return batch;
   }
@@ -179,24 +252,30 @@ export class TestPreparer {
       return a === undefined ? null : attachmentText(a.mimeType, a.chunks, a.size);
     };
     const parserError = r.id === PARSER_TEST_ID;
-    this.tests.push({
-      name,
-      status,
-      startUs: r.startUs,
-      endUs: r.endUs,
-      duration,
-      entryAt,
-      entryLen,
-      preLen,
-      detailsAt,
-      detailsLen,
-      attachmentBytes,
-      // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
-      traceback:
-        status !== 'fail' ? null : (textOf('traceback') ?? (parserError ? textOf('ParserError') : null)),
-      reason: status === 'skip' ? textOf('reason') : null,
-      parserError,
-    });
+    const i = this.count++;
+    if (this.nums.length < this.count * FIELDS) {
+      const bigger = new Float64Array(this.nums.length * 2);
+      bigger.set(this.nums);
+      this.nums = bigger;
+    }
+    const n = this.nums;
+    const o = i * FIELDS;
+    n[o] = orNaN(r.startUs);
+    n[o + 1] = orNaN(r.endUs);
+    n[o + 2] = orNaN(duration);
+    n[o + 3] = entryAt;
+    n[o + 4] = entryLen;
+    n[o + 5] = preLen;
+    n[o + 6] = detailsAt;
+    n[o + 7] = detailsLen;
+    n[o + 8] = attachmentBytes;
+    n[o + 9] = (STATUS_CODE.get(status) as number) | (parserError ? PARSER_FLAG : 0);
+    this.names.push(name);
+    // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
+    const traceback =
+      status !== 'fail' ? null : (textOf('traceback') ?? (parserError ? textOf('ParserError') : null));
+    const reason = status === 'skip' ? textOf('reason') : null;
+    if (traceback !== null || reason !== null) this.notes.push({ index: i, traceback, reason });
   }
 
   /** Run output with no test id; prepared by `finishRun`. */

@@ -4,7 +4,13 @@ import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
 import type { OutFile, OutputDir } from './output.js';
-import { TestPreparer, type PreparedBatch, type PreparedTest } from './prepare.js';
+import {
+  blankPreparedTest,
+  preparedTest,
+  TestPreparer,
+  type PreparedBatch,
+  type PreparedTest,
+} from './prepare.js';
 import { SharedGzipDetails } from './shared-gzip.js';
 import { NameTrie } from './tree.js';
 
@@ -69,6 +75,8 @@ export class RunWriter {
   private readonly stats = new StatsAccumulator();
   /** The run's output with no test id, prepared as a details object; written by `finish`. */
   private streamOutput: { bytes: Buffer; attachmentBytes: number } | null = null;
+  /** Reused for every test of every batch. */
+  private readonly prepared: PreparedTest = blankPreparedTest();
   /** Details begun by a batch's `partial` and continued by the next batches. */
   private openDetails: { key: string; shard: number } | null = null;
   /** Prepares tests handed over one by one (`onTest`), when no worker prepared them. */
@@ -159,7 +167,17 @@ export class RunWriter {
   /** Write a batch of prepared tests (in completion order) and keep its stream output for `finish`. */
   onBatch(b: PreparedBatch): void {
     const bytes = Buffer.from(b.buffer, 0, b.used);
-    for (const t of b.tests) this.writeTest(t, bytes);
+    const t = this.prepared;
+    let note = 0;
+    for (let i = 0; i < b.count; i++) {
+      preparedTest(b, i, t);
+      if (b.notes[note]?.index === i) {
+        const n = b.notes[note++] as PreparedBatch['notes'][number];
+        t.traceback = n.traceback;
+        t.reason = n.reason;
+      }
+      this.writeTest(t, bytes);
+    }
     if (b.streamOutput !== null) {
       const { at, len, attachmentBytes } = b.streamOutput;
       this.streamOutput = { bytes: bytes.subarray(at, at + len), attachmentBytes };
