@@ -10,8 +10,6 @@ import type { ConfigFile } from '../contract/export-format.js';
 const TMP_PREFIX = '.stackviz-export-';
 /** Bytes gathered before a write is handed to the stream (fewer, larger writes). */
 const BATCH = 512 * 1024;
-/** Pieces this large are written as they are, not copied into the gathering buffer. */
-const DIRECT = 64 * 1024;
 /** Characters of string output gathered before encoding. */
 const STR_BATCH = 64 * 1024;
 /**
@@ -83,7 +81,7 @@ export class OutFile {
     this.push(buf);
   }
 
-  /** Write bytes the caller will not touch again (shared between files: encoded once). */
+  /** Write bytes (copied: the caller may change or reuse them afterwards). */
   writeBuffer(buf: Buffer): void {
     this.takeStr();
     this.push(buf);
@@ -91,16 +89,16 @@ export class OutFile {
 
   private push(buf: Buffer): void {
     this.size += buf.length;
-    if (buf.length >= DIRECT) {
-      // Large pieces go out as they are; small ones are gathered (one copy) into one write.
-      this.flush();
-      this.head.write(buf);
-      return;
+    // Everything is copied into gathering buffers: one large write per BATCH bytes, and callers may reuse
+    // their buffers as soon as this returns (the worker's batch buffers go back to it for the next batch).
+    for (let at = 0; at < buf.length;) {
+      const gather = (this.gather ??= takeGatherBuffer());
+      const n = Math.min(buf.length - at, gather.length - this.gathered);
+      gather.set(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n), this.gathered);
+      this.gathered += n;
+      at += n;
+      if (this.gathered === gather.length) this.flush();
     }
-    if (this.gather !== null && this.gather.length - this.gathered < buf.length) this.flush();
-    const gather = (this.gather ??= takeGatherBuffer());
-    gather.set(buf, this.gathered);
-    this.gathered += buf.length;
   }
 
   /** Bytes written so far, strings not yet encoded included. */

@@ -94,7 +94,10 @@ export class InlinePipeline implements PreparePipeline {
 
 /** Messages between the pipeline and its worker (prepare-worker.ts). */
 export type ToWorker =
-  { t: 'begin' } | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number } | { t: 'end' };
+  | { t: 'begin' }
+  | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number }
+  | { t: 'recycle'; buffer: ArrayBuffer }
+  | { t: 'end' };
 export type FromWorker =
   { t: 'batch'; batch: PreparedBatch } | { t: 'consumed' } | { t: 'ended' } | { t: 'error'; message: string };
 
@@ -139,7 +142,10 @@ export class WorkerPipeline implements PreparePipeline {
       this.chain = this.chain.then(async () => {
         if (this.failure !== null) return;
         try {
-          await this.sink(m.batch);
+          const wait = this.sink(m.batch);
+          // The writer copied what it needed: the buffer goes back to the worker for a next batch.
+          this.post({ t: 'recycle', buffer: m.batch.buffer }, [m.batch.buffer]);
+          await wait;
         } catch (e) {
           this.abort(e instanceof Error ? e : new Error(String(e)));
         }

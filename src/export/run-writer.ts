@@ -164,7 +164,10 @@ export class RunWriter {
     return leaf >= 0 && this.trie.keyed[leaf] === 1;
   }
 
-  /** Write a batch of prepared tests (in completion order) and keep its stream output for `finish`. */
+  /**
+   * Write a batch of prepared tests (in completion order) and keep its stream output for `finish`. Nothing
+   * refers to the batch's buffer once this returns: it can be reused.
+   */
   onBatch(b: PreparedBatch): void {
     const bytes = Buffer.from(b.buffer, 0, b.used);
     const t = this.prepared;
@@ -180,7 +183,7 @@ export class RunWriter {
     }
     if (b.streamOutput !== null) {
       const { at, len, attachmentBytes } = b.streamOutput;
-      this.streamOutput = { bytes: bytes.subarray(at, at + len), attachmentBytes };
+      this.streamOutput = { bytes: Buffer.from(bytes.subarray(at, at + len)), attachmentBytes };
     }
     const part = b.partial;
     if (part !== null) {

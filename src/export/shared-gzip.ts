@@ -6,6 +6,8 @@ import type { OutFile, OutputDir } from './output.js';
 
 /** zlib level: `gzip -1`, as for the other files. */
 const LEVEL = 1;
+/** Room first given to a shard's body: shards close at about 1 MiB of attachments. */
+const BODY_BYTES = 1536 * 1024;
 /** Shard bodies being compressed at once (each ~1 MiB): enough to keep the pool busy, memory flat. */
 const MAX_PENDING = 3;
 
@@ -78,8 +80,9 @@ export class SharedGzipDetails {
   private readonly out: OutputDir;
   /** `_details.json.gz`, written with the compressed segments as they come. */
   readonly details: OutFile;
-  private parts: Buffer[] = [];
-  private partsSize = 0;
+  /** The current shard's body, copied in as it is written (callers reuse their buffers). */
+  private body: Buffer = Buffer.alloc(0);
+  private bodySize = 0;
   private shard: OutFile | null = null;
   private shardCount = 0;
   /** Writes happen in shard order: each waits for the one before. */
@@ -99,15 +102,20 @@ export class SharedGzipDetails {
   /** Start the shard at `rel` (a data file: `.gz` is appended); returns its path relative to DEST. */
   startShard(rel: string): string {
     this.shard = this.out.create(rel, false, true);
-    this.parts = [];
-    this.partsSize = 0;
+    this.body = Buffer.allocUnsafeSlow(BODY_BYTES);
+    this.bodySize = 0;
     return this.shard.relPath;
   }
 
   /** Bytes of the current shard's body (the shard file between its braces). */
   writeBuffer(b: Buffer): void {
-    this.parts.push(b);
-    this.partsSize += b.length;
+    if (this.body.length - this.bodySize < b.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.body.length * 2, this.bodySize + b.length));
+      this.body.copy(bigger, 0, 0, this.bodySize);
+      this.body = bigger;
+    }
+    this.body.set(b, this.bodySize);
+    this.bodySize += b.length;
   }
 
   write(s: string): void {
@@ -119,9 +127,9 @@ export class SharedGzipDetails {
     const shard = this.shard;
     if (shard === null) return;
     this.shard = null;
-    const body =
-      this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsSize);
-    this.parts = [];
+    const body = this.body.subarray(0, this.bodySize);
+    this.body = Buffer.alloc(0);
+    this.bodySize = 0;
     const first = this.shardCount++ === 0;
     const bodyCrc = crc32(body);
     const size = body.length;
