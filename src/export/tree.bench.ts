@@ -55,14 +55,19 @@ async function time(rawPath: string, runs: number, bucketBytes: number | undefin
     `${entries.length} entries, ${trie.size} leaves; trie build ${(performance.now() - t0).toFixed(0)} ms`,
   );
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let k = 0; k < runs; k++) {
     const dir = mkdtempSync(join(tmpdir(), 'stackviz-tree-bench-'));
     const out = await OutputDir.open(dir, false);
     const f = out.create('tree.json');
     const t1 = performance.now();
+    const c1 = process.cpuUsage();
     await trie.write(f, rawPath, bucketBytes);
     await f.close();
     times.push(performance.now() - t1);
+    const c2 = process.cpuUsage(c1);
+    // CPU time (all threads): steadier than wall time on a shared machine.
+    cpu.push((c2.user + c2.system) / 1000);
     await out.commit({ deployer: false, datasets: [] }, ['tree.json']);
     if (k === runs - 1) console.log(`tree: ${join(dir, 'tree.json')}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -70,7 +75,8 @@ async function time(rawPath: string, runs: number, bucketBytes: number | undefin
   const sorted = times.slice().sort((a, b) => a - b);
   console.log(
     `tree write (ms): first ${times[0]?.toFixed(0)}, min ${sorted[0]?.toFixed(0)}, ` +
-      `median ${sorted[sorted.length >> 1]?.toFixed(0)} of ${runs}`,
+      `median ${sorted[sorted.length >> 1]?.toFixed(0)} of ${runs}; cpu (ms): first ${cpu[0]?.toFixed(0)}, ` +
+      `min ${Math.min(...cpu).toFixed(0)}`,
   );
 }
 

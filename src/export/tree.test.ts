@@ -172,11 +172,18 @@ describe('NameTrie', () => {
     });
     expect(leaves.map((l) => trie.off[l])).toEqual(offs);
   });
-  it('orders offsets natively, equal ones included', () => {
-    const offs = new Float64Array([5, 2 ** 40 + 1, 0, 2 ** 40, 7, 5, 2 ** 52 + 2, 3]);
-    const order = Array.from(byOffset(offs));
-    expect(order.map((r) => offs[r])).toEqual(Array.from(offs).sort((a, b) => a - b));
-    expect(new Set(order).size).toBe(offs.length);
+  it('orders offsets, equal ones included, whether or not `off * n + index` fits 2^53', () => {
+    const check = (offs: Float64Array): void => {
+      const order = Array.from(byOffset(offs));
+      expect(order.map((r) => offs[r])).toEqual(Array.from(offs).sort((a, b) => a - b));
+      expect(new Set(order).size).toBe(offs.length);
+    };
+    // Past 2^53 once multiplied by the count: the comparator path.
+    check(new Float64Array([5, 2 ** 40 + 1, 0, 2 ** 40, 7, 5, 2 ** 52 + 2, 3]));
+    // The packed path, with offsets past 2^32 and repeats.
+    const many = new Float64Array(5000);
+    for (let i = 0; i < many.length; i++) many[i] = ((i * 7919) % 4999) * 2 ** 20 + (i % 3);
+    check(many);
   });
   it('writes the same bytes from memory and through any number of buckets, matching a naive model', async () => {
     const names: string[] = [];

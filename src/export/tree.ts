@@ -1,7 +1,7 @@
 // `_tree.json`: test names split on `.` into nested nodes, built from a compact trie and the run's own
 // raw entries read back from disk, so memory never holds every entry.
 import { Buffer } from 'node:buffer';
-import { closeSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import type { OutFile } from './output.js';
 
 const INITIAL_NODES = 1024;
@@ -272,11 +272,7 @@ export class NameTrie {
         if ((this.off[n] as number) >= 0) {
           // The entry is `{"name":<full>,<rest>}`: the leaf is `{"name":<segment>,<rest>,"name_full":<full>}`.
           const at = leaves.next();
-          const pre = this.pre[n] as number;
-          enc.byte(0x2c);
-          enc.copy(leaves.data, at + pre, at + (this.len[n] as number) - 1);
-          enc.bytes(NAME_FULL);
-          enc.copy(leaves.data, at + 8, at + pre - 1);
+          enc.copy(leaves.data, at, at + (this.len[n] as number) + BODY_EXTRA);
         }
         if (this.first(n) !== NO_NODE || n === NO_NODE) {
           enc.bytes(CHILDREN);
@@ -395,19 +391,22 @@ class ChunkWriter {
 
 /** Entries are regrouped in buckets of about this many bytes; one bucket is in memory at a time. */
 const BUCKET_BYTES = 24 * 1024 * 1024;
-/** Bytes of the entries file read at a time when regrouping. */
+/** Bytes of the entries file read at a time. */
 const READ_CHUNK = 1024 * 1024;
 /** Bytes gathered per bucket file before a write. */
 const STAGE_BYTES = 128 * 1024;
+/** A leaf's body is its entry's `{"name":<full>,<rest>}` as `,<rest>,"name_full":<full>`: 4 bytes more. */
+const BODY_EXTRA = 4;
 
 /**
- * Hands out the leaves' entries in tree order. Tree order is not stream order, and random reads of a
- * big file are slow, so when the entries do not fit one bucket they are regrouped by one sequential read:
- * the first bucket straight into memory, each later one into a file of its own holding a range of tree
- * positions small enough to load whole. Within a bucket, entries keep their file order (no headers: the
- * positions are recomputed from the lengths when the bucket is loaded).
+ * Hands out the leaves' bodies in tree order: the bytes a leaf has after its `{"name":<segment>`, made from
+ * its entry. Tree order is not stream order, and random reads of a big file are slow, so the entries file
+ * is read once, front to back, and each entry's body copied to its bucket: a range of tree positions small
+ * enough to hold in memory. The first bucket is built in memory, each later one in a file of its own, read
+ * back over the first when the walk reaches it. Within a bucket, bodies keep their file order (no headers:
+ * positions are recomputed from the lengths).
  *
- * One allocation serves every bucket, the read chunk and the staging of each bucket file: fresh memory
+ * One allocation serves the buckets, the read chunk and the staging of each bucket file: fresh memory
  * costs a page fault per 4 KB on first touch, and copies inside one buffer (`copyWithin`) need no view
  * objects, several times cheaper than `Buffer.copy` for entries of a few hundred bytes.
  */
@@ -418,15 +417,13 @@ class LeafStore {
   private readonly ranks: Int32Array;
   /** First rank of each bucket, plus the total at the end. */
   private readonly bucketStart: number[] = [0];
-  /** Bytes of the largest bucket. */
-  private maxBucket = 0;
-  /** Ranks grouped by bucket, each bucket's in file order (as its bytes are stored). */
-  private byBucket: Int32Array | null = null;
+  /** Ranks grouped by bucket, each bucket's in file order (as its bodies are stored). */
+  private readonly byBucket: Int32Array;
   private readonly bucketFiles: string[] = [];
   private rank = 0;
   private bucket = -1;
-  /** The loaded bucket's bytes at the start (the whole entries file when there is one bucket). */
-  data: Buffer = Buffer.alloc(0);
+  /** The loaded bucket's bodies, from offset 0. */
+  readonly data: Buffer;
   /** Offset in `data` of each rank of the loaded bucket. */
   private at = new Float64Array(0);
 
@@ -435,27 +432,30 @@ class LeafStore {
     this.trie = trie;
     this.ranks = ranks;
     let bytes = 0;
+    let maxBucket = 0;
     for (let r = 0; r < ranks.length; r++) {
-      const len = trie.len[ranks[r] as number] as number;
+      const len = (trie.len[ranks[r] as number] as number) + BODY_EXTRA;
       if (bytes + len > bucketBytes && bytes > 0) {
         this.bucketStart.push(r);
         bytes = 0;
       }
       bytes += len;
-      this.maxBucket = Math.max(this.maxBucket, bytes);
+      maxBucket = Math.max(maxBucket, bytes);
     }
     this.bucketStart.push(ranks.length);
-    if (this.bucketStart.length > 2) this.split();
+    const nb = this.bucketStart.length - 1;
+    // [bucket | read chunk | one staging area per later bucket]
+    this.data = Buffer.allocUnsafe(maxBucket + READ_CHUNK + Math.max(0, nb - 1) * STAGE_BYTES);
+    this.byBucket = this.split(maxBucket);
   }
 
-  private get buckets(): number {
-    return this.bucketStart.length - 1;
-  }
-
-  /** One sequential pass over the entries file, copying each entry to its bucket (memory or file). */
-  private split(): void {
-    const { ranks, trie, bucketStart } = this;
-    const nb = this.buckets;
+  /**
+   * One sequential pass over the entries file, each entry's body copied to its bucket (the first in
+   * memory, the others to their files); the ranks grouped by bucket, in file order inside each.
+   */
+  private split(readAt: number): Int32Array {
+    const { ranks, trie, bucketStart, data: mem } = this;
+    const nb = bucketStart.length - 1;
     const offs = new Float64Array(ranks.length);
     for (let r = 0; r < ranks.length; r++) offs[r] = trie.off[ranks[r] as number] as number;
     const order = byOffset(offs);
@@ -469,13 +469,8 @@ class LeafStore {
       byBucket[fill[b] as number] = r;
       fill[b] = (fill[b] as number) + 1;
     }
-    this.byBucket = byBucket;
 
-    // [bucket 0 | read chunk | one staging area per later bucket]
-    const readAt = this.maxBucket;
     const stageAt = readAt + READ_CHUNK;
-    const mem = Buffer.allocUnsafe(stageAt + (nb - 1) * STAGE_BYTES);
-    this.data = mem;
     const fds: number[] = [];
     const staged = new Float64Array(nb);
     const fd = openSync(this.path, 'r');
@@ -492,22 +487,23 @@ class LeafStore {
       let chunkStart = 0;
       let chunkEnd = 0;
       let firstPos = 0;
-      // Walk in file order (not bucket order) so the file is read once, front to back.
       for (const r of order) {
         const leaf = ranks[r] as number;
         const off = trie.off[leaf] as number;
         const len = trie.len[leaf] as number;
+        const pre = trie.pre[leaf] as number;
         const b = bucketOf[r] as number;
-        if (len > READ_CHUNK) {
-          // Larger than the read chunk (rare): read straight into bucket 0, or through a buffer of its own.
-          const own = b === 0 ? mem.subarray(firstPos, firstPos + len) : Buffer.allocUnsafe(len);
+        const body = len + BODY_EXTRA;
+        if (b > 0 && (staged[b] as number) + body > STAGE_BYTES) flush(b);
+        if (len > READ_CHUNK || (b > 0 && body > STAGE_BYTES)) {
+          // Larger than the read chunk or a staging area (rare): through a buffer of its own.
+          const own = Buffer.allocUnsafe(len);
           if (readFully(fd, own, off) < len)
             throw new Error(`entries file ${this.path} is shorter than its index`);
-          if (b === 0) firstPos += len;
-          else {
-            flush(b);
-            writeAll(fds[b - 1] as number, own, 0, len);
-          }
+          const out = b === 0 ? mem : Buffer.allocUnsafe(body);
+          bodyOf(own, 0, len, pre, out, b === 0 ? firstPos : 0);
+          if (b === 0) firstPos += body;
+          else writeAll(fds[b - 1] as number, out, 0, body);
           continue;
         }
         if (off < chunkStart || off + len > chunkEnd) {
@@ -518,19 +514,19 @@ class LeafStore {
         }
         const from = readAt + off - chunkStart;
         if (b === 0) {
-          mem.copyWithin(firstPos, from, from + len);
-          firstPos += len;
-          continue;
+          bodyOf(mem, from, len, pre, mem, firstPos);
+          firstPos += body;
+        } else {
+          bodyOf(mem, from, len, pre, mem, stageAt + (b - 1) * STAGE_BYTES + (staged[b] as number));
+          staged[b] = (staged[b] as number) + body;
         }
-        if ((staged[b] as number) + len > STAGE_BYTES) flush(b);
-        mem.copyWithin(stageAt + (b - 1) * STAGE_BYTES + (staged[b] as number), from, from + len);
-        staged[b] = (staged[b] as number) + len;
       }
       for (let b = 1; b < nb; b++) flush(b);
     } finally {
       closeSync(fd);
       for (const f of fds) closeSync(f);
     }
+    return byBucket;
   }
 
   private load(b: number): void {
@@ -539,18 +535,13 @@ class LeafStore {
     const end = this.bucketStart[b + 1] as number;
     const { ranks, trie } = this;
     this.at = new Float64Array(end - first);
-    if (this.byBucket === null) {
-      this.data = readFileSync(this.path);
-      for (let r = first; r < end; r++) this.at[r - first] = trie.off[ranks[r] as number] as number;
-      return;
-    }
     let pos = 0;
     for (let i = first; i < end; i++) {
       const r = this.byBucket[i] as number;
       this.at[r - first] = pos;
-      pos += trie.len[ranks[r] as number] as number;
+      pos += (trie.len[ranks[r] as number] as number) + BODY_EXTRA;
     }
-    // Bucket 0 was filled in place by `split`; a later one is read over it.
+    // Bucket 0 was built in place by `split`; a later one is read over it.
     if (b > 0) {
       const fd = openSync(this.bucketFiles[b - 1] as string, 'r');
       try {
@@ -561,7 +552,7 @@ class LeafStore {
     }
   }
 
-  /** Where the entry of the next leaf in tree order starts in `data`. */
+  /** Where the body of the next leaf in tree order starts in `data` (it is its entry's length + 4). */
   next(): number {
     const r = this.rank++;
     while (this.bucket < 0 || r >= (this.bucketStart[this.bucket + 1] as number)) this.load(this.bucket + 1);
@@ -573,6 +564,21 @@ class LeafStore {
   }
 }
 
+/**
+ * Write the body of the entry `src[from, from + len)` (whose `{"name":<full>,` prefix is `pre` bytes) at
+ * `out[at]`: `,<rest>,"name_full":<full>`. Within one buffer by `copyWithin`, else by `copy`.
+ */
+function bodyOf(src: Buffer, from: number, len: number, pre: number, out: Buffer, at: number): void {
+  const rest = len - 1 - pre;
+  out[at] = 0x2c;
+  if (src === out) out.copyWithin(at + 1, from + pre, from + pre + rest);
+  else src.copy(out, at + 1, from + pre, from + pre + rest);
+  let p = at + 1 + rest;
+  for (let i = 0; i < NAME_FULL.length; i++) out[p++] = NAME_FULL[i] as number;
+  if (src === out) out.copyWithin(p, from + 8, from + pre - 1);
+  else src.copy(out, p, from + 8, from + pre - 1);
+}
+
 /** Write `len` bytes of `buf` from `start`, however many calls it takes. */
 function writeAll(fd: number, buf: Buffer, start: number, len: number): void {
   for (let done = 0; done < len;) done += writeSync(fd, buf, start + done, len - done);
@@ -580,7 +586,8 @@ function writeAll(fd: number, buf: Buffer, start: number, len: number): void {
 
 /**
  * Indices of `offs` (non-negative integers) in increasing order of their values. Normally one native sort
- * of `off * n + index` (no comparator calls); a comparator sort when that could pass 2^53 and lose bits.
+ * of `off * n + index` (no comparator calls; this runs once per export, so native code beats a radix sort
+ * that has to be compiled first); a comparator sort when that could pass 2^53 and lose bits.
  */
 export function byOffset(offs: Float64Array): Int32Array {
   const n = offs.length;
