@@ -94,10 +94,7 @@ export class InlinePipeline implements PreparePipeline {
 
 /** Messages between the pipeline and its worker (prepare-worker.ts). */
 export type ToWorker =
-  | { t: 'begin' }
-  | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number }
-  | { t: 'recycle'; buffer: ArrayBuffer }
-  | { t: 'end' };
+  { t: 'begin' } | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number } | { t: 'end' };
 export type FromWorker =
   { t: 'batch'; batch: PreparedBatch } | { t: 'consumed' } | { t: 'ended' } | { t: 'error'; message: string };
 
@@ -142,10 +139,7 @@ export class WorkerPipeline implements PreparePipeline {
       this.chain = this.chain.then(async () => {
         if (this.failure !== null) return;
         try {
-          const wait = this.sink(m.batch);
-          // The writer copied what it needed: the buffer goes back to the worker for a next batch.
-          this.post({ t: 'recycle', buffer: m.batch.buffer }, [m.batch.buffer]);
-          await wait;
+          await this.sink(m.batch);
         } catch (e) {
           this.abort(e instanceof Error ? e : new Error(String(e)));
         }

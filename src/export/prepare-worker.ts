@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './pipeline.js';
 import { MAX_BATCHES, RunPreparer } from './pipeline.js';
-import { recycleBatchBuffer, type PreparedBatch } from './prepare.js';
+import type { PreparedBatch } from './prepare.js';
 
 const port = parentPort;
 if (port === null) throw new Error('prepare-worker.js runs only as a worker thread');
@@ -25,9 +25,7 @@ let run: RunPreparer | null = null;
 
 port.on('message', (m: ToWorker) => {
   try {
-    if (m.t === 'recycle') {
-      recycleBatchBuffer(m.buffer);
-    } else if (m.t === 'begin') {
+    if (m.t === 'begin') {
       run = new RunPreparer(emit, true);
     } else if (m.t === 'chunk') {
       (run as RunPreparer).push(new Uint8Array(m.buffer, m.offset, m.length));

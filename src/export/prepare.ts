@@ -137,26 +137,6 @@ export const blankPreparedTest = (): PreparedTest => ({
   parserError: false,
 });
 
-/** Batch buffers handed back by the writer (see `recycleBatchBuffer`), reused instead of allocating anew. */
-const pool: ArrayBuffer[] = [];
-const POOL_MAX = 8;
-
-/** A batch buffer the writer is done with: the next batches of this thread may use it. */
-export function recycleBatchBuffer(b: ArrayBuffer): void {
-  if (pool.length < POOL_MAX) pool.push(b);
-}
-
-function batchBuffer(minBytes: number): Buffer {
-  for (let k = pool.length - 1; k >= 0; k--) {
-    const b = pool[k] as ArrayBuffer;
-    if (b.byteLength >= minBytes) {
-      pool.splice(k, 1);
-      return Buffer.from(b);
-    }
-  }
-  return Buffer.allocUnsafeSlow(minBytes);
-}
-
 /** Builds batches of prepared tests in one growing buffer. */
 export class TestPreparer {
   private buf: Buffer;
@@ -180,7 +160,7 @@ export class TestPreparer {
     private readonly initialBytes = 2 * BATCH_BYTES,
     private readonly emit: ((b: PreparedBatch) => void) | null = null,
   ) {
-    this.buf = batchBuffer(initialBytes);
+    this.buf = Buffer.allocUnsafeSlow(initialBytes);
   }
 
   /** True once the current batch should be handed over. */
@@ -204,7 +184,7 @@ export class TestPreparer {
       streamOutput: this.streamOutput,
       partial,
     };
-    this.buf = batchBuffer(this.initialBytes);
+    this.buf = Buffer.allocUnsafeSlow(this.initialBytes);
     this.pos = 0;
     this.count = 0;
     this.nums = new Float64Array(FIELDS * 256);
@@ -217,9 +197,8 @@ export class TestPreparer {
   /** Room for `n` more bytes at `pos`, growing the buffer (and keeping what it holds) when needed. */
   private room(n: number): Buffer {
     if (this.buf.length - this.pos < n) {
-      const bigger = batchBuffer(Math.max(this.buf.length * 2, this.pos + n));
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
       this.buf.copy(bigger, 0, 0, this.pos);
-      recycleBatchBuffer(this.buf.buffer as ArrayBuffer);
       this.buf = bigger;
     }
     return this.buf;
