@@ -1,7 +1,8 @@
 // Big details go out in parts (memory stays flat): the files are the same as when they go out whole.
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RawEntry } from '../contract/export-format.js';
 import { encodePacket } from '../formats/subunit/v2-encode.js';
@@ -9,7 +10,7 @@ import { AutoReader } from '../formats/subunit/detect.js';
 import { TestAssembler } from '../model/assemble.js';
 import { runExport } from './export.js';
 import { OutputDir } from './output.js';
-import { RunPreparer } from './pipeline.js';
+import { RunPreparer, WorkerPipeline } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
 import { RunWriter } from './run-writer.js';
 
@@ -183,4 +184,23 @@ describe('big details in parts', () => {
     ) as Record<string, Record<string, string>>;
     expect(shard['t.big.T.test_big']?.['pythonlogging']).toBe(BIG.toString('utf8'));
   }, 60_000);
+});
+
+describe('WorkerPipeline', () => {
+  it('reports a worker that fails instead of waiting for it forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stackviz-badworker-'));
+    const url = pathToFileURL(join(dir, 'worker.mjs'));
+    writeFileSync(url, "throw new Error('broken worker');\n");
+    const pipe = new WorkerPipeline(url);
+    try {
+      pipe.begin(() => null);
+      const pushed = (async () => {
+        for (let i = 0; i < 20; i++) await pipe.push(new Uint8Array(1024));
+        await pipe.end();
+      })();
+      await expect(pushed).rejects.toThrow(/broken worker/);
+    } finally {
+      await pipe.close();
+    }
+  });
 });
