@@ -10,6 +10,10 @@ export interface ExportRun {
   naming: RunNaming;
   /** Size in bytes when known (files), for progress. */
   sizeBytes: number | null;
+  /**
+   * The run's bytes in chunks. A chunk that is a whole ArrayBuffer is handed to the worker thread as it is
+   * (transferred), so a source must not reuse such a buffer after yielding it; any other chunk is copied.
+   */
   open(): AsyncIterable<Uint8Array>;
 }
 
