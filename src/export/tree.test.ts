@@ -244,4 +244,16 @@ describe('NameTrie', () => {
     expect(trie.find(segs.slice(0, 3).join('.'))).toBe(-1);
     expect(trie.size).toBe(2);
   });
+  it('writes names without entries without opening the entries file, and rejects a short entries file', async () => {
+    const trie = new NameTrie();
+    trie.node('a.b');
+    trie.node('a.c');
+    const dir = scratch();
+    expect(await treeOf(trie, join(dir, 'missing'))).toBe(
+      '{"name":"a","children":[{"name":"b"},{"name":"c"}]}',
+    );
+    const [short, file] = indexed(['a.b', 'a.c']);
+    await expect(treeText(short, file.slice(0, file.length - 20))).rejects.toThrow(/shorter than its index/);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

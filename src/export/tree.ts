@@ -444,9 +444,10 @@ class LeafStore {
     }
     this.bucketStart.push(ranks.length);
     const nb = this.bucketStart.length - 1;
-    // [bucket | read chunk | one staging area per later bucket]
-    this.data = Buffer.allocUnsafe(maxBucket + READ_CHUNK + Math.max(0, nb - 1) * STAGE_BYTES);
-    this.byBucket = this.split(maxBucket);
+    // [bucket | read chunk | one staging area per later bucket]; nothing (not even the file) without entries.
+    const none = ranks.length === 0;
+    this.data = Buffer.allocUnsafe(none ? 0 : maxBucket + READ_CHUNK + (nb - 1) * STAGE_BYTES);
+    this.byBucket = none ? new Int32Array(0) : this.split(maxBucket);
   }
 
   /**
