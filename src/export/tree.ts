@@ -110,7 +110,26 @@ export class NameTrie {
       if (this.parents.size >= PARENTS_MAX) this.parents.clear();
       this.parents.set(ownCopy(prefix), parent);
     }
-    return this.walk(name.slice(dot + 1), parent, create);
+    return this.last(name, dot + 1, parent, create);
+  }
+
+  /**
+   * The child of `parent` named `name` from `from` on, a last segment (no `.`): encoded and hashed in one
+   * pass, without a substring, when it is printable ASCII; else through `walk`.
+   */
+  private last(name: string, from: number, parent: number, create: boolean): number {
+    const n = name.length - from;
+    if (n + 2 > this.scratch.length) this.scratch = Buffer.allocUnsafe(n * 6 + 1024);
+    const b = this.scratch;
+    let h = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
+    for (let i = 0; i < n; i++) {
+      const c = name.charCodeAt(from + i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c)
+        return this.walk(name.slice(from), parent, create);
+      b[i + 1] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    return this.child(parent, 1, n + 1, mixed(h), create);
   }
 
   /**
@@ -135,19 +154,22 @@ export class NameTrie {
     let start = 1;
     for (let i = 1; i <= end; i++) {
       if (i < end && b[i] !== 0x2e) continue;
-      node = this.child(node, start, i, create);
+      node = this.child(node, start, i, hashOf(b, start, i, node), create);
       if (node < 0) return -1;
       start = i + 1;
     }
     return node;
   }
 
-  /** The child of `p` whose segment is `scratch[a, z)`, created when missing and `create`; else -1. */
-  private child(p: number, a: number, z: number, create: boolean): number {
+  /**
+   * The child of `p` whose segment is `scratch[a, z)` (hashed `h`, by `hashOf`), created when missing and
+   * `create`; else -1.
+   */
+  private child(p: number, a: number, z: number, h: number, create: boolean): number {
     const b = this.scratch;
     const len = z - a;
     const mask = this.table.length - 1;
-    for (let slot = hashOf(b, a, z, p) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const id = this.table[slot] as number;
       if (id === NO_NODE) {
         if (!create) return -1;
@@ -176,7 +198,10 @@ export class NameTrie {
       this.arena.copy(arena, 0, 0, at);
       this.arena = arena;
     }
-    this.scratch.copy(this.arena, at, a, z);
+    // Byte by byte: segments are short, and `copy` first makes a view of the range.
+    const arena = this.arena;
+    const b = this.scratch;
+    for (let i = a, k = at; i < z; i++, k++) arena[k] = b[i] as number;
     this.arenaUsed = at + (z - a);
     const r = id * FIELDS;
     const rec = this.rec;
@@ -310,6 +335,11 @@ const CLOSE = Buffer.from(']}');
 function hashOf(b: Uint8Array, a: number, z: number, parent: number): number {
   let h = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
   for (let i = a; i < z; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  return mixed(h);
+}
+
+/** The final mix of `hashOf` (also applied by `NameTrie.last`, which hashes as it encodes). */
+function mixed(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
