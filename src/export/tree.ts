@@ -350,8 +350,8 @@ function mixed(h: number): number {
 const CHUNK_BYTES = 1024 * 1024;
 
 /**
- * Encodes the tree into large buffers and hands each full one to the output file as it is (never touched
- * again), so a leaf costs a few copies instead of string concatenations and several `write` calls.
+ * Encodes the tree into one large buffer, handed to the output file (which copies it) each time it fills,
+ * so a leaf costs a few copies instead of string concatenations and several `write` calls.
  */
 class ChunkWriter {
   private readonly out: OutFile;
@@ -374,7 +374,6 @@ class ChunkWriter {
   private flush(): void {
     if (this.pos === 0) return;
     this.out.writeBuffer(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
     this.pos = 0;
     if (this.out.full) this.wait = true;
   }
