@@ -115,6 +115,25 @@ describe('TestAssembler', () => {
     ]);
   });
 
+  test('ids that look like the keys of routed or NUL-led tests stay tests of their own', () => {
+    const { tests } = run([
+      { testId: 'x', status: 'inprogress' },
+      { testId: 'x', routeCode: '', status: 'inprogress' },
+      { testId: '\0-|x', status: 'inprogress' },
+      { testId: '\0x', status: 'inprogress' },
+      { testId: '\u00000:|x', status: 'inprogress' },
+      { testId: 'x', routeCode: '', status: 'success' },
+      { testId: '\0x', status: 'fail' },
+    ]);
+    expect(tests.map((t) => [t.id, t.routeCode, t.status])).toEqual([
+      ['x', '', 'success'],
+      ['\0x', null, 'fail'],
+      ['\u00000:|x', null, 'inprogress'],
+      ['\0-|x', null, 'inprogress'],
+      ['x', null, 'inprogress'],
+    ]);
+  });
+
   test('finish flushes open tests newest group first, without end, inprogress or unknown', () => {
     const { tests } = run([
       { testId: 'first', status: 'inprogress', timestampUs: 1 },

@@ -43,8 +43,14 @@ export class TestAssembler implements EventSink {
       this.streamOutput(e);
       return;
     }
-    // Length-prefixing the route code makes the key injective for any strings, NUL included.
-    const key = e.routeCode === null ? `-|${id}` : `${e.routeCode.length}:${e.routeCode}|${id}`;
+    // The id itself in the common case (no route code): a string the reader hands out again and again, so
+    // its hash is computed once. Every other key starts with NUL, which such an id cannot, and length-prefixes
+    // the route code: keys stay distinct for any strings, NUL included.
+    const route = e.routeCode;
+    const key =
+      route === null && id.charCodeAt(0) !== 0
+        ? id
+        : `\0${route === null ? '-' : `${route.length}:${route}`}|${id}`;
     let record = this.open.get(key);
     if (record === undefined) {
       record = {
