@@ -221,7 +221,7 @@ export class TestPreparer {
     for (const a of r.attachments.values()) {
       if (a.size === 0) continue;
       atts ??= new Map();
-      atts.set(stripNonWord(a.name), a);
+      atts.set(this.keyOf(a.name), a);
     }
 
     // Details first: when big they may be handed out in parts, and the entry must stay in the last batch.
@@ -238,7 +238,7 @@ export class TestPreparer {
     this.str(head);
     const preLen = this.pos - entryAt - 1;
     this.str(
-      `"status":${json(status)},"tags":${json(tags)},"timestamps":[` +
+      `"status":"${status}","tags":${this.tagsJson(tags)},"timestamps":[` +
         `${r.startUs === null ? 'null' : `"${isoFromMicros(r.startUs)}"`},` +
         `${r.endUs === null ? 'null' : `"${isoFromMicros(r.endUs)}"`}],` +
         `"duration":${duration === null ? 'null' : json(duration)},"details":{},` +
@@ -276,6 +276,32 @@ export class TestPreparer {
       status !== 'fail' ? null : (textOf('traceback') ?? (parserError ? textOf('ParserError') : null));
     const reason = status === 'skip' ? textOf('reason') : null;
     if (traceback !== null || reason !== null) this.notes.push({ index: i, traceback, reason });
+  }
+
+  /** Attachment names → details keys (the same few names come back in every test). */
+  private readonly keys = new Map<string, string>();
+
+  private keyOf(name: string): string {
+    let k = this.keys.get(name);
+    if (k === undefined) {
+      k = stripNonWord(name);
+      if (this.keys.size < 1024) this.keys.set(name, k);
+    }
+    return k;
+  }
+
+  /** JSON of a sorted tag list; one-tag lists (`worker-N`, nearly every test) are remembered. */
+  private readonly oneTag = new Map<string, string>();
+
+  private tagsJson(tags: readonly string[]): string {
+    if (tags.length !== 1) return json(tags);
+    const t = tags[0] as string;
+    let j = this.oneTag.get(t);
+    if (j === undefined) {
+      j = json(tags);
+      if (this.oneTag.size < 1024) this.oneTag.set(t, j);
+    }
+    return j;
   }
 
   /** Run output with no test id; prepared by `finishRun`. */
