@@ -1,14 +1,14 @@
 // Bench for the tree phase alone: time `NameTrie.write` on a real export's `_raw.json`, or measure the
 // trie's heap per leaf for many tempest-like names. Run by hand after a build (not part of `npm run bench`):
-//   node dist/src/export/tree.bench.js time <_raw.json> [runs] [bucketBytes]
+//   node dist/bench/tree-perf.js time <_raw.json> [runs] [bucketBytes]
 //   node --expose-gc dist/src/export/tree.bench.js mem [count] [testsPerClass]
 import { Buffer } from 'node:buffer';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { OutputDir } from './output.js';
-import { NameTrie } from './tree.js';
+import { OutputDir } from '../src/export/output.js';
+import { NameTrie } from '../src/export/tree.js';
 
 /**
  * Byte ranges of the entries of a raw file (`[{…},{…}]`, objects at depth 1 of the top array), each with
