@@ -2,7 +2,7 @@
 // needs no run-wide state (keys, shards, the tree, stats totals), so it can be made off the main thread.
 import { Buffer } from 'node:buffer';
 import type { ExportStatus } from '../contract/export-format.js';
-import { workerOf } from '../contract/export-format.js';
+import { EXPORT_STATUSES, workerOf } from '../contract/export-format.js';
 import { cleanTestId, stripNonWord } from '../model/names.js';
 import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.js';
 import { durationSeconds, isoFromMicros } from '../model/time.js';
@@ -82,16 +82,8 @@ const json = JSON.stringify;
 
 /** Numbers per test in `PreparedBatch.nums`: start, end, duration (NaN: null), byte ranges, flags. */
 const FIELDS = 10;
-const STATUSES: readonly ExportStatus[] = [
-  'exists',
-  'inprogress',
-  'success',
-  'uxsuccess',
-  'skip',
-  'fail',
-  'xfail',
-  'unknown',
-];
+/** Status codes in the packed flags (3 bits): indexes into the contract's list of statuses. */
+const STATUSES = EXPORT_STATUSES;
 const STATUS_CODE = new Map(STATUSES.map((s, i) => [s, i]));
 const PARSER_FLAG = 16;
 const orNaN = (n: number | null): number => (n === null ? Number.NaN : n);
