@@ -105,7 +105,7 @@ function charsetDecoder(charset: string): PieceDecoder | null {
 }
 
 /** True when the chunks, joined, are valid UTF-8 (checked across chunk boundaries). */
-function isValidUtf8(chunks: readonly Uint8Array[]): boolean {
+function isValidUtf8(chunks: Iterable<Uint8Array>): boolean {
   const d = new TextDecoder('utf-8', { fatal: true });
   try {
     for (const c of chunks) d.decode(c, { stream: true });
@@ -124,7 +124,7 @@ function isValidUtf8(chunks: readonly Uint8Array[]): boolean {
  */
 export function decodeAttachment(
   mime: string | null,
-  chunks: readonly Uint8Array[],
+  chunks: Iterable<Uint8Array>,
   size: number,
   emit: (piece: string) => void,
 ): void {
@@ -143,7 +143,8 @@ export function decodeAttachment(
   }
   if (dec.whole !== undefined && size <= WHOLE_LIMIT) {
     // Small attachments (nearly all): one conversion of the joined bytes, no decoder object.
-    const buf = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
+    const all = Array.isArray(chunks) ? (chunks as readonly Uint8Array[]) : Array.from(chunks);
+    const buf = all.length === 1 ? (all[0] as Uint8Array) : Buffer.concat(all, size);
     const s = dec.whole(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
     if (s !== '') emit(s);
     return;
@@ -157,7 +158,7 @@ export function decodeAttachment(
 }
 
 /** The whole text of an attachment as one string (for small ones: tracebacks, skip reasons). */
-export function attachmentText(mime: string | null, chunks: readonly Uint8Array[], size: number): string {
+export function attachmentText(mime: string | null, chunks: Iterable<Uint8Array>, size: number): string {
   const parts: string[] = [];
   decodeAttachment(mime, chunks, size, (p) => parts.push(p));
   return parts.join('');
@@ -191,7 +192,7 @@ const seqLength = (b: number): number => (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0
  * True when the chunks, joined, are valid UTF-8, without joining them: each chunk is checked up to its last
  * whole character, and a character cut between chunks is checked on its own once complete.
  */
-export function chunksAreUtf8(chunks: readonly Uint8Array[]): boolean {
+export function chunksAreUtf8(chunks: Iterable<Uint8Array>): boolean {
   let carry: Uint8Array | null = null;
   for (const c of chunks) {
     let start = 0;
@@ -211,7 +212,8 @@ export function chunksAreUtf8(chunks: readonly Uint8Array[]): boolean {
     while (k >= start && k > end - 4 && ((c[k] as number) & 0xc0) === 0x80) k--;
     if (k >= start && (c[k] as number) >= 0xc0 && k + seqLength(c[k] as number) > end) end = k;
     if (!isUtf8(c.subarray(start, end))) return false;
-    if (end < c.length) carry = c.slice(end);
+    // A copy: the chunk's memory may be reused once the next one is read.
+    if (end < c.length) carry = new Uint8Array(c.subarray(end));
   }
   return carry === null;
 }
@@ -220,11 +222,9 @@ export function chunksAreUtf8(chunks: readonly Uint8Array[]): boolean {
  * The attachment's chunks when its text is exactly their bytes read as UTF-8 (valid UTF-8 under a UTF-8
  * decoding); otherwise null. Lets a writer escape the bytes for JSON without a decode/encode trip.
  */
-export function verbatimUtf8(
-  mime: string | null,
-  chunks: readonly Uint8Array[],
-): readonly Uint8Array[] | null {
+export function verbatimUtf8(mime: string | null, chunks: Iterable<Uint8Array>): Iterable<Uint8Array> | null {
   if (!decodesAsUtf8(mime)) return null;
-  if (chunks.length === 1 ? !isUtf8(chunks[0] as Uint8Array) : !chunksAreUtf8(chunks)) return null;
+  const one = Array.isArray(chunks) && chunks.length === 1 ? (chunks[0] as Uint8Array) : null;
+  if (one !== null ? !isUtf8(one) : !chunksAreUtf8(chunks)) return null;
   return chunks;
 }

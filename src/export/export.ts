@@ -65,10 +65,13 @@ async function exportRun(
   pipe: PreparePipeline,
 ): Promise<Awaited<ReturnType<RunWriter['finish']>>> {
   const w = RunWriter.create(out, r.naming);
-  pipe.begin((batch) => {
-    w.onBatch(batch);
-    return w.full ? w.drained() : null;
-  });
+  pipe.begin(
+    (batch) => {
+      w.onBatch(batch);
+      return w.full ? w.drained() : null;
+    },
+    out.scratchPath(`.spill-${r.naming.source}-${r.naming.runId}`),
+  );
   let bytes = 0;
   for await (const chunk of r.open()) {
     if (chunk.length === 0) continue;

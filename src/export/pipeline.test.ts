@@ -10,7 +10,7 @@ import { AutoReader } from '../formats/subunit/detect.js';
 import { TestAssembler } from '../model/assemble.js';
 import { runExport } from './export.js';
 import { OutputDir } from './output.js';
-import { RunPreparer, WorkerPipeline } from './pipeline.js';
+import { RunPreparer, WorkerPipeline, type SpillLimits } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
 import { RunWriter } from './run-writer.js';
 
@@ -193,7 +193,7 @@ describe('WorkerPipeline', () => {
     writeFileSync(url, "throw new Error('broken worker');\n");
     const pipe = new WorkerPipeline(url);
     try {
-      pipe.begin(() => null);
+      pipe.begin(() => null, null);
       const pushed = (async () => {
         for (let i = 0; i < 20; i++) await pipe.push(new Uint8Array(1024));
         await pipe.end();
@@ -201,6 +201,45 @@ describe('WorkerPipeline', () => {
       await expect(pushed).rejects.toThrow(/broken worker/);
     } finally {
       await pipe.close();
+    }
+  });
+});
+
+describe('spilling held attachment bytes', () => {
+  const bytes = stream();
+
+  /** The run's files when prepared with `spillPath` (and limits), written by a RunWriter. */
+  async function exportWith(
+    spillPath: string | null,
+    limits?: SpillLimits,
+  ): Promise<{ files: Map<string, Buffer>; spills: number }> {
+    const dest = mkdtempSync(join(tmpdir(), 'stackviz-spilled-'));
+    const out = await OutputDir.open(dest, false);
+    const w = RunWriter.create(out, naming);
+    const run = new RunPreparer((b) => w.onBatch(b), false, spillPath, limits);
+    // Small chunks: the spill rules run often, between the packets of the big attachments.
+    for (let i = 0; i < bytes.length; i += 100_000) run.push(bytes.subarray(i, i + 100_000));
+    run.end();
+    const res = await w.finish();
+    await out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files);
+    return { files: files(dest), spills: run.spills };
+  }
+
+  it('writes the same files when held bytes go to a file, by size and by age, however often', async () => {
+    const whole = await exportWith(null);
+    expect(whole.spills).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'stackviz-spill-'));
+    for (const limits of [
+      { maxHeld: 256 * 1024, maxAge: 1000, ageScan: 1 },
+      { maxHeld: 1 << 30, maxAge: 1, ageScan: 1 },
+      { maxHeld: 100_000, maxAge: 2, ageScan: 3 },
+    ]) {
+      const spilled = await exportWith(join(dir, 'spill'), limits);
+      expect(spilled.spills).toBeGreaterThan(3);
+      expect([...spilled.files.keys()]).toEqual([...whole.files.keys()]);
+      for (const [p, b] of whole.files) expect((spilled.files.get(p) as Buffer).equals(b), p).toBe(true);
+      // The spill file is gone once the run is prepared.
+      expect(readdirSync(dir)).toEqual([]);
     }
   });
 });

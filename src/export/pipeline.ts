@@ -5,13 +5,15 @@ import type { StreamReader } from '../formats/subunit/events.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
+import { SpillFile } from './spill.js';
 
 /** Where batches go; may return a promise to hold the producer back (an output stream is full). */
 export type BatchSink = (batch: PreparedBatch) => Promise<void> | null;
 
 /** One run at a time: `begin`, `push` every chunk in order, `end`; `close` when done with all runs. */
 export interface PreparePipeline {
-  begin(sink: BatchSink): void;
+  /** `spillPath`: a scratch file for attachment bytes held too long or too many (null: keep them in memory). */
+  begin(sink: BatchSink, spillPath: string | null): void;
   /** Resolves when the pipeline can take more bytes. The chunk is the pipeline's from now on. */
   push(chunk: Uint8Array): Promise<void>;
   /** Resolves once every batch of the run has been handed to the sink (and its promise settled). */
@@ -19,19 +21,40 @@ export interface PreparePipeline {
   close(): Promise<void>;
 }
 
+/** Input bytes fed to the reader at a time; also the clock of the spill rules. */
+const PIECE = 256 * 1024;
+/** Attachment bytes open tests may hold in memory before they are spilled. */
+const MAX_HELD = 16 * 1024 * 1024;
+/** Pieces (of PIECE bytes of input) bytes may stay held, pinning their input chunk, before they are spilled. */
+const MAX_AGE = 64;
+/** The age rule is checked every this many pieces. */
+const AGE_SCAN = 16;
+
+/** When held attachment bytes go to the spill file (see TestAssembler.spill). */
+export interface SpillLimits {
+  maxHeld: number;
+  maxAge: number;
+  ageScan: number;
+}
+const SPILL_LIMITS: SpillLimits = { maxHeld: MAX_HELD, maxAge: MAX_AGE, ageScan: AGE_SCAN };
+
 /** Reader, assembler and preparer of one run: the same work wherever it runs. */
 export class RunPreparer {
   private readonly preparer: TestPreparer;
   private readonly assembler: TestAssembler;
   private readonly reader: StreamReader;
+  private readonly spill: SpillFile | null;
+  private pieces = 0;
 
   /**
    * `emit` gets each batch as it fills up. `ownChunks`: the chunks pushed are this preparer's for good
-   * (transferred to a worker), so attachment bytes can stay views into them.
+   * (transferred to a worker), so attachment bytes can stay views into them. `spillPath`: see `begin`.
    */
   constructor(
     private readonly emit: (b: PreparedBatch) => void,
     ownChunks = false,
+    spillPath: string | null = null,
+    private readonly limits: SpillLimits = SPILL_LIMITS,
   ) {
     this.preparer = new TestPreparer(undefined, emit);
     this.assembler = new TestAssembler({
@@ -39,14 +62,25 @@ export class RunPreparer {
       onStreamOutput: (o) => this.preparer.addStreamOutput(o),
     });
     this.reader = new AutoReader(this.assembler, { ownChunks });
+    this.spill = spillPath === null ? null : new SpillFile(spillPath);
+  }
+
+  /** How many times held bytes went to the spill file. */
+  get spills(): number {
+    return this.spill?.saves ?? 0;
   }
 
   push(chunk: Uint8Array): void {
     // Large chunks are fed in pieces so batches go out (and memory is freed) while a chunk is read.
-    const PIECE = 256 * 1024;
     for (let i = 0; i < chunk.length; i += PIECE) {
+      this.assembler.epoch = ++this.pieces;
       this.reader.push(chunk.subarray(i, Math.min(chunk.length, i + PIECE)));
       if (this.preparer.ready) this.emit(this.preparer.take());
+      const a = this.assembler;
+      const { maxHeld, maxAge, ageScan } = this.limits;
+      if (this.spill !== null && (a.heldBytes > maxHeld || this.pieces % ageScan === 0)) {
+        a.spill(this.spill, maxHeld, maxAge);
+      }
     }
   }
 
@@ -56,6 +90,7 @@ export class RunPreparer {
     this.assembler.finish();
     this.preparer.finishRun();
     this.emit(this.preparer.take());
+    this.spill?.close();
   }
 }
 
@@ -65,8 +100,8 @@ export class InlinePipeline implements PreparePipeline {
   private sink: BatchSink = () => null;
   private batches: PreparedBatch[] = [];
 
-  begin(sink: BatchSink): void {
-    this.run = new RunPreparer((b) => this.batches.push(b));
+  begin(sink: BatchSink, spillPath: string | null): void {
+    this.run = new RunPreparer((b) => this.batches.push(b), false, spillPath);
     this.sink = sink;
   }
 
@@ -94,9 +129,14 @@ export class InlinePipeline implements PreparePipeline {
 
 /** Messages between the pipeline and its worker (prepare-worker.ts). */
 export type ToWorker =
-  { t: 'begin' } | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number } | { t: 'end' };
+  | { t: 'begin'; spillPath: string | null }
+  | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number }
+  | { t: 'end' };
 export type FromWorker =
-  { t: 'batch'; batch: PreparedBatch } | { t: 'consumed' } | { t: 'ended' } | { t: 'error'; message: string };
+  | { t: 'batch'; batch: PreparedBatch }
+  | { t: 'consumed' }
+  | { t: 'ended' }
+  | { t: 'error'; message: string; code?: string; syscall?: string };
 
 /** Batches the worker may have handed over before the main thread has written them (memory bound). */
 export const MAX_BATCHES = 4;
@@ -154,7 +194,11 @@ export class WorkerPipeline implements PreparePipeline {
     } else if (m.t === 'ended') {
       void this.chain.then(() => this.ended?.());
     } else {
-      this.abort(new Error(m.message));
+      // A file-system error (the spill file on a full disk) keeps its code, so it is reported as one.
+      const e: NodeJS.ErrnoException = new Error(m.message);
+      if (m.code !== undefined) e.code = m.code;
+      if (m.syscall !== undefined) e.syscall = m.syscall;
+      this.abort(e);
     }
   }
 
@@ -162,9 +206,9 @@ export class WorkerPipeline implements PreparePipeline {
     this.worker.postMessage(m, transfer);
   }
 
-  begin(sink: BatchSink): void {
+  begin(sink: BatchSink, spillPath: string | null): void {
     this.sink = sink;
-    this.post({ t: 'begin' });
+    this.post({ t: 'begin', spillPath });
   }
 
   async push(chunk: Uint8Array): Promise<void> {

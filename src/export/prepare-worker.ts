@@ -26,7 +26,7 @@ let run: RunPreparer | null = null;
 port.on('message', (m: ToWorker) => {
   try {
     if (m.t === 'begin') {
-      run = new RunPreparer(emit, true);
+      run = new RunPreparer(emit, true, m.spillPath);
     } else if (m.t === 'chunk') {
       (run as RunPreparer).push(new Uint8Array(m.buffer, m.offset, m.length));
       send({ t: 'consumed' });
@@ -37,6 +37,12 @@ port.on('message', (m: ToWorker) => {
       send({ t: 'ended' });
     }
   } catch (e) {
-    send({ t: 'error', message: e instanceof Error ? e.message : String(e) });
+    const { code, syscall } = e as NodeJS.ErrnoException;
+    send({
+      t: 'error',
+      message: e instanceof Error ? e.message : String(e),
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(typeof syscall === 'string' ? { syscall } : {}),
+    });
   }
 });

@@ -4,7 +4,8 @@ import { Buffer } from 'node:buffer';
 import type { ExportStatus } from '../contract/export-format.js';
 import { EXPORT_STATUSES, workerOf } from '../contract/export-format.js';
 import { cleanTestId, stripNonWord } from '../model/names.js';
-import type { Attachment, StreamOutput, TestRecord } from '../model/test-record.js';
+import type { Attachment, HeldBytes, StreamOutput, TestRecord } from '../model/test-record.js';
+import { attachmentBytes as bytesOf } from '../model/test-record.js';
 import { durationSeconds, isoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
 import { escapeJsonBytes } from './json-bytes.js';
@@ -241,7 +242,7 @@ export class TestPreparer {
 
     const textOf = (key: string): string | null => {
       const a = atts?.get(key);
-      return a === undefined ? null : attachmentText(a.mimeType, a.chunks, a.size);
+      return a === undefined ? null : attachmentText(a.mimeType, bytesOf(a), a.size);
     };
     const parserError = r.id === PARSER_TEST_ID;
     const i = this.count++;
@@ -316,7 +317,7 @@ export class TestPreparer {
    * their undecoded size.
    */
   private details(
-    atts: Map<string, Pick<Attachment, 'mimeType' | 'chunks' | 'size'>>,
+    atts: Map<string, HeldBytes & Pick<Attachment, 'mimeType' | 'size'>>,
     name: string | null,
   ): number {
     let size = 0;
@@ -330,7 +331,8 @@ export class TestPreparer {
       this.str(`${first ? '' : ','}${json(k)}:"`);
       first = false;
       // Valid UTF-8 read as UTF-8 is escaped byte for byte: the same bytes as decode + stringify + encode.
-      const verbatim = verbatimUtf8(a.mimeType, a.chunks);
+      const bytes = bytesOf(a);
+      const verbatim = verbatimUtf8(a.mimeType, bytes);
       if (verbatim !== null) {
         for (const c of verbatim) {
           for (let i = 0; i < c.length; i += PIECE) {
@@ -340,9 +342,9 @@ export class TestPreparer {
           }
         }
       } else if (a.size <= WHOLE_LIMIT) {
-        this.strInner(attachmentText(a.mimeType, a.chunks, a.size));
+        this.strInner(attachmentText(a.mimeType, bytes, a.size));
       } else {
-        decodeAttachment(a.mimeType, a.chunks, a.size, (piece) => this.strInner(piece));
+        decodeAttachment(a.mimeType, bytes, a.size, (piece) => this.strInner(piece));
       }
       this.str('"');
     }

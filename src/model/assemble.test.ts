@@ -3,7 +3,8 @@ import { describe, expect, test } from 'vitest';
 import type { SubunitEvent } from '../formats/subunit/events.js';
 import { emptyEvent } from '../formats/subunit/events.js';
 import { TestAssembler } from './assemble.js';
-import type { StreamOutput, TestRecord } from './test-record.js';
+import type { SpilledBytes, SpillStore, StreamOutput, TestRecord } from './test-record.js';
+import { attachmentBytes } from './test-record.js';
 
 function run(events: Partial<SubunitEvent>[]): {
   tests: TestRecord[];
@@ -190,5 +191,57 @@ describe('TestAssembler', () => {
     }
     expect(seen.length).toBe(1000);
     expect(a.testsEmitted).toBe(1000);
+  });
+});
+
+describe('spill', () => {
+  /** A store that keeps copies in memory and counts what it was given. */
+  const memoryStore = (): SpillStore & { saved: number } => {
+    const store = {
+      saved: 0,
+      save(chunks: readonly Uint8Array[], size: number): SpilledBytes {
+        const copy = Buffer.concat(chunks);
+        expect(copy.length).toBe(size);
+        store.saved += size;
+        return { size, pieces: () => [copy.subarray(0, 2), copy.subarray(2)] };
+      },
+    };
+    return store;
+  };
+  const file = (testId: string | null, text: string): SubunitEvent => ({
+    ...emptyEvent(),
+    testId,
+    fileName: 'log',
+    fileBytes: bytes(text),
+  });
+
+  test('keeps every byte in order across spills, and holds nothing once tests are done', () => {
+    const tests: TestRecord[] = [];
+    const outputs: StreamOutput[] = [];
+    const a = new TestAssembler({ onTest: (t) => tests.push(t), onStreamOutput: (o) => outputs.push(o) });
+    const store = memoryStore();
+    a.event(file('t', 'one '));
+    a.event(file(null, 'out1 '));
+    expect(a.heldBytes).toBe(9);
+    a.spill(store, 5, 100); // over the size limit: everything held goes
+    expect([a.heldBytes, store.saved]).toEqual([0, 9]);
+    a.event(file('t', 'two '));
+    a.epoch = 10;
+    a.event(file('u', 'young'));
+    a.spill(store, 1000, 5); // only bytes held for more than 5 epochs go: t's, not u's
+    expect([a.heldBytes, store.saved]).toEqual([5, 13]);
+    a.event(file('t', 'three'));
+    a.event(file(null, 'out2'));
+    a.event({ ...emptyEvent(), testId: 't', status: 'success' });
+    expect(a.heldBytes).toBe(9);
+    a.finish();
+    expect(a.heldBytes).toBe(0);
+    const text = (x: Parameters<typeof attachmentBytes>[0] | undefined): string =>
+      x === undefined ? '' : Buffer.concat([...attachmentBytes(x)]).toString();
+    expect(tests.map((t) => [t.id, text(t.attachments.get('log'))])).toEqual([
+      ['t', 'one two three'],
+      ['u', 'young'],
+    ]);
+    expect(outputs.map((o) => text(o))).toEqual(['out1 out2']);
   });
 });

@@ -1,6 +1,6 @@
 // Events → tests, with testtools' StreamToDict semantics; only tests still open are held in memory.
 import type { EventSink, SubunitEvent } from '../formats/subunit/events.js';
-import type { Attachment, StreamOutput, TestRecord } from './test-record.js';
+import type { Attachment, HeldBytes, SpillStore, StreamOutput, TestRecord } from './test-record.js';
 
 export interface AssemblerCallbacks {
   /** A completed test (completion order); after `finish()`, the tests left open (see there). */
@@ -22,6 +22,10 @@ export class TestAssembler implements EventSink {
   private readonly output = new Map<string, StreamOutput>();
   private finished = false;
   private emitted = 0;
+  /** Attachment bytes held in memory by open tests and the stream output. */
+  private held = 0;
+  /** The caller's clock for `spill`'s age rule (e.g. pieces of input read so far). */
+  epoch = 0;
 
   constructor(callbacks: AssemblerCallbacks) {
     this.callbacks = callbacks;
@@ -35,6 +39,41 @@ export class TestAssembler implements EventSink {
   /** How many tests are open now (for memory checks and progress). */
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** Attachment bytes held in memory now (not spilled). */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  /**
+   * Move held attachment bytes to `store`: all of them when more than `maxHeld` bytes are held, otherwise
+   * those held for more than `maxAge` epochs (bytes that are views keep their whole input chunk alive).
+   * Memory then stays flat however big an attachment, or however long a test stays open.
+   */
+  spill(store: SpillStore, maxHeld: number, maxAge: number): void {
+    const all = this.held > maxHeld;
+    const visit = (a: HeldBytes & { size: number }): void => {
+      if (a.chunks.length === 0) return;
+      if (!all && this.epoch - (a.heldSince ?? this.epoch) <= maxAge) return;
+      const n = inMemory(a);
+      (a.spilled ??= []).push(store.save(a.chunks, n));
+      a.chunks.length = 0;
+      this.held -= n;
+    };
+    for (const r of this.open.values()) for (const a of r.attachments.values()) visit(a);
+    for (const o of this.output.values()) visit(o);
+  }
+
+  private hold(a: HeldBytes & { size: number }, bytes: Uint8Array): void {
+    if (a.chunks.length === 0) a.heldSince = this.epoch;
+    a.chunks.push(bytes);
+    a.size += bytes.length;
+    this.held += bytes.length;
+  }
+
+  private release(r: TestRecord): void {
+    for (const a of r.attachments.values()) this.held -= inMemory(a);
   }
 
   event(e: SubunitEvent): void {
@@ -75,12 +114,12 @@ export class TestAssembler implements EventSink {
         att = { name: e.fileName, mimeType: e.mimeType, chunks: [], size: 0 };
         record.attachments.set(e.fileName, att);
       }
-      att.chunks.push(e.fileBytes);
-      att.size += e.fileBytes.length;
+      this.hold(att, e.fileBytes);
     }
     if (e.tags !== null) record.tags = e.tags;
     if (e.status !== null && e.status !== 'inprogress') {
       this.open.delete(key);
+      this.release(record);
       this.emitted++;
       this.callbacks.onTest(record);
     }
@@ -95,6 +134,7 @@ export class TestAssembler implements EventSink {
     this.finished = true;
     const left = Array.from(this.open.values());
     this.open.clear();
+    this.held = 0;
     for (let k = left.length - 1; k >= 0; k--) {
       const record = left[k] as TestRecord;
       record.endUs = null;
@@ -113,7 +153,13 @@ export class TestAssembler implements EventSink {
       out = { name: e.fileName, mimeType: e.mimeType, chunks: [], size: 0 };
       this.output.set(e.fileName, out);
     }
-    out.chunks.push(e.fileBytes);
-    out.size += e.fileBytes.length;
+    this.hold(out, e.fileBytes);
   }
+}
+
+/** Bytes of an attachment still in memory. */
+function inMemory(a: HeldBytes & { size: number }): number {
+  let spilled = 0;
+  for (const s of a.spilled ?? []) spilled += s.size;
+  return a.size - spilled;
 }

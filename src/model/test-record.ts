@@ -1,15 +1,49 @@
 // A test as assembled from its events (testtools' StreamToDict record), before any export decision.
 import type { TestStatus } from '../formats/subunit/events.js';
 
+/**
+ * Attachment bytes moved out of memory while their test was open (see `TestAssembler.spill`); they come
+ * before the attachment's `chunks`. `pieces()` reads them back, in order, each time it is called.
+ */
+export interface SpilledBytes {
+  readonly size: number;
+  pieces(): Iterable<Uint8Array>;
+}
+
+/** Where the assembler moves the bytes it holds when they are too many or held too long. */
+export interface SpillStore {
+  save(chunks: readonly Uint8Array[], size: number): SpilledBytes;
+}
+
+/** Bytes of an attachment, in order: what was spilled, then what is still in memory. */
+export interface HeldBytes {
+  /** The chunks in stream order that are in memory (after any spilled bytes). */
+  readonly chunks: Uint8Array[];
+  /** Bytes moved out of memory, before `chunks`; absent or empty when nothing was. */
+  spilled?: SpilledBytes[];
+  /** Assembler bookkeeping: the reader's piece count when `chunks` got its first (oldest held) chunk. */
+  heldSince?: number;
+}
+
+/** Every byte of an attachment, in order, as chunks (a plain array when nothing was spilled). */
+export function attachmentBytes(a: HeldBytes): Iterable<Uint8Array> {
+  const spilled = a.spilled;
+  if (spilled === undefined || spilled.length === 0) return a.chunks;
+  return {
+    *[Symbol.iterator]() {
+      for (const s of spilled) yield* s.pieces();
+      yield* a.chunks;
+    },
+  };
+}
+
 /** One file attachment of a test: the bytes of every packet of that file name, in order. */
-export interface Attachment {
+export interface Attachment extends HeldBytes {
   /** The subunit file name, as sent (e.g. `traceback`, `pythonlogging:''`). */
   readonly name: string;
   /** MIME type of this file's first non-empty packet, null when that packet had none (StreamToDict keeps that one, not the first packet that carried a type). */
   mimeType: string | null;
-  /** The chunks in stream order; join them to get the content. */
-  readonly chunks: Uint8Array[];
-  /** Total bytes over all chunks. */
+  /** Total bytes, spilled ones included. */
   size: number;
 }
 
@@ -34,9 +68,9 @@ export interface TestRecord {
 }
 
 /** A run-level attachment: bytes with no test id (non-subunit output between packets, top-level files). */
-export interface StreamOutput {
+export interface StreamOutput extends HeldBytes {
   readonly name: string;
   mimeType: string | null;
-  readonly chunks: Uint8Array[];
+  /** Total bytes, spilled ones included. */
   size: number;
 }
