@@ -10,7 +10,7 @@ import { AutoReader } from '../formats/subunit/detect.js';
 import { TestAssembler } from '../model/assemble.js';
 import { runExport } from './export.js';
 import { OutputDir } from './output.js';
-import { RunPreparer, WorkerPipeline, type SpillLimits } from './pipeline.js';
+import { RING_SLOTS, RunPreparer, WorkerPipeline, type SpillLimits } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
 import { RunWriter } from './run-writer.js';
 
@@ -242,4 +242,31 @@ describe('spilling held attachment bytes', () => {
       expect(readdirSync(dir)).toEqual([]);
     }
   });
+});
+
+describe('WorkerPipeline over many runs', () => {
+  it('prepares run after run through its ring of batch buffers (never waiting on a turn nobody frees)', async () => {
+    const worker = new URL('../../dist/src/export/prepare-worker.js', import.meta.url);
+    const bytes = stream();
+    const pipe = new WorkerPipeline(worker);
+    try {
+      for (let runNo = 0; runNo < 2 * RING_SLOTS + 1; runNo++) {
+        let tests = 0;
+        let used = 0;
+        pipe.begin((b) => {
+          tests += b.count;
+          used += b.used;
+          return runNo % 2 === 0 ? new Promise((r) => setTimeout(r, 1)) : null;
+        }, null);
+        // Some runs are empty: their last batch is empty and takes no turn of the ring.
+        if (runNo % 3 !== 1)
+          for (let i = 0; i < bytes.length; i += MIB) await pipe.push(bytes.slice(i, i + MIB));
+        await pipe.end();
+        expect(tests).toBe(runNo % 3 === 1 ? 0 : 32);
+        expect(used > 0).toBe(runNo % 3 !== 1);
+      }
+    } finally {
+      await pipe.close();
+    }
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
 import { TestAssembler } from '../model/assemble.js';
-import type { PreparedBatch } from './prepare.js';
+import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
 import { SpillFile } from './spill.js';
 
@@ -55,8 +55,9 @@ export class RunPreparer {
     ownChunks = false,
     spillPath: string | null = null,
     private readonly limits: SpillLimits = SPILL_LIMITS,
+    buffers?: BatchBuffers,
   ) {
-    this.preparer = new TestPreparer(undefined, emit);
+    this.preparer = new TestPreparer(undefined, emit, buffers);
     this.assembler = new TestAssembler({
       onTest: (t) => this.preparer.add(t),
       onStreamOutput: (o) => this.preparer.addStreamOutput(o),
@@ -139,17 +140,55 @@ export type FromWorker =
   | { t: 'error'; message: string; code?: string; syscall?: string };
 
 /** Batches the worker may have handed over before the main thread has written them (memory bound). */
-export const MAX_BATCHES = 4;
+export const RING_SLOTS = 4;
+/** Bytes of a ring slot: a batch closes at about 1 MiB, plus one escaped piece (1.5 MiB) before it notices. */
+export const SLOT_BYTES = 4 * 1024 * 1024;
 /** Chunks posted to the worker and not yet read by it. */
 const MAX_CHUNKS = 3;
 
+/** What the worker is given at its start: the ring its batches are written in, and the writer's count. */
+export interface RingData {
+  ring: SharedArrayBuffer;
+  /** [0]: batches the main thread has written (and whose slots are free again). */
+  released: Int32Array;
+}
+
+/**
+ * Batch buffers in the slots of a shared ring, used in turn: batch n goes in slot n mod RING_SLOTS once the
+ * writer has released batch n - RING_SLOTS. The same memory over and over: no fresh pages to fault in, no
+ * transfers, and the worker waits (Atomics.wait) while the writer is RING_SLOTS batches behind.
+ */
+export class RingBuffers implements BatchBuffers {
+  readonly counted = true;
+  private taken = 0;
+
+  constructor(private readonly data: RingData) {}
+
+  next(minBytes: number): Buffer {
+    const n = this.taken++;
+    const released = this.data.released;
+    for (;;) {
+      const done = Atomics.load(released, 0);
+      if (n - done < RING_SLOTS) break;
+      Atomics.wait(released, 0, done);
+    }
+    // Batch n is counted (and released) whatever buffer it ends up in; only it decides the slot.
+    if (minBytes > SLOT_BYTES) return Buffer.allocUnsafeSlow(minBytes);
+    return Buffer.from(this.data.ring, (n % RING_SLOTS) * SLOT_BYTES, SLOT_BYTES);
+  }
+}
+
 /**
  * Reading, decoding, assembling and encoding in a worker thread; the main thread only writes. The worker
- * blocks (Atomics.wait on `credit`) when MAX_BATCHES batches are waiting, so a slow disk holds it back.
+ * writes its batches in the slots of a shared ring and waits (Atomics.wait) while the main thread is
+ * RING_SLOTS batches behind, so a slow disk holds it back.
  */
 export class WorkerPipeline implements PreparePipeline {
   private readonly worker: Worker;
-  private readonly credit = new Int32Array(new SharedArrayBuffer(4));
+  private readonly ring: RingData = {
+    ring: new SharedArrayBuffer(RING_SLOTS * SLOT_BYTES),
+    released: new Int32Array(new SharedArrayBuffer(4)),
+  };
   private sink: BatchSink = () => null;
   private chain: Promise<void> = Promise.resolve();
   private chunks = 0;
@@ -159,7 +198,7 @@ export class WorkerPipeline implements PreparePipeline {
   private fail: ((e: Error) => void) | null = null;
 
   constructor(url: URL) {
-    this.worker = new Worker(url, { workerData: { credit: this.credit } });
+    this.worker = new Worker(url, { workerData: this.ring });
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (e) => this.abort(e));
     this.worker.on('exit', (code) => {
@@ -183,8 +222,10 @@ export class WorkerPipeline implements PreparePipeline {
         } catch (e) {
           this.abort(e instanceof Error ? e : new Error(String(e)));
         }
-        Atomics.sub(this.credit, 0, 1);
-        Atomics.notify(this.credit, 0);
+        if (m.batch.counted) {
+          Atomics.add(this.ring.released, 0, 1);
+          Atomics.notify(this.ring.released, 0);
+        }
       });
     } else if (m.t === 'consumed') {
       this.chunks--;
@@ -242,9 +283,9 @@ export class WorkerPipeline implements PreparePipeline {
   }
 
   async close(): Promise<void> {
-    // A worker waiting for credit is woken first, so it can be stopped.
-    Atomics.store(this.credit, 0, 0);
-    Atomics.notify(this.credit, 0);
+    // A worker waiting for a slot is woken first, so it can be stopped.
+    Atomics.store(this.ring.released, 0, 1 << 30);
+    Atomics.notify(this.ring.released, 0);
     await this.worker.terminate();
   }
 }

@@ -52,8 +52,12 @@ export interface PreparedTest {
  * tracebacks and skip reasons of the few tests that have them in `notes`. Read a test with `preparedTest`.
  */
 export interface PreparedBatch {
-  buffer: ArrayBuffer;
+  /** The batch's bytes are `buffer[offset, offset + used)` (a slot of a shared ring, or a buffer of its own). */
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  offset: number;
   used: number;
+  /** True when the batch took a turn of a ring (`BatchBuffers.counted`): the writer must release it. */
+  counted: boolean;
   count: number;
   nums: Float64Array;
   names: string[];
@@ -130,9 +134,22 @@ export const blankPreparedTest = (): PreparedTest => ({
   parserError: false,
 });
 
+/** Where batch buffers come from: fresh ones, or the slots of a ring shared with the writer's thread. */
+export interface BatchBuffers {
+  /** A buffer for the next batch with room for at least `minBytes` (may wait for the writer to free one). */
+  next(minBytes: number): Buffer;
+  /** True when every `next` is a turn the writer must release once it has written that batch. */
+  readonly counted: boolean;
+}
+
+const FRESH_BUFFERS: BatchBuffers = { next: (n) => Buffer.allocUnsafeSlow(n), counted: false };
+const NO_BYTES = Buffer.alloc(0);
+
 /** Builds batches of prepared tests in one growing buffer. */
 export class TestPreparer {
-  private buf: Buffer;
+  /** The current batch's buffer, taken on its first byte (an empty batch takes no turn of a ring). */
+  private buf: Buffer = NO_BYTES;
+  private hasBuffer = false;
   private pos = 0;
   private count = 0;
   private nums = new Float64Array(FIELDS * 256);
@@ -152,9 +169,8 @@ export class TestPreparer {
   constructor(
     private readonly initialBytes = 2 * BATCH_BYTES,
     private readonly emit: ((b: PreparedBatch) => void) | null = null,
-  ) {
-    this.buf = Buffer.allocUnsafeSlow(initialBytes);
-  }
+    private readonly buffers: BatchBuffers = FRESH_BUFFERS,
+  ) {}
 
   /** True once the current batch should be handed over. */
   get ready(): boolean {
@@ -168,8 +184,10 @@ export class TestPreparer {
   /** The batch so far; a new buffer is started (the old one may be transferred). */
   take(partial: DetailsPart | null = null): PreparedBatch {
     const batch: PreparedBatch = {
-      buffer: this.buf.buffer as ArrayBuffer,
+      buffer: this.buf.buffer,
+      offset: this.buf.byteOffset,
       used: this.pos,
+      counted: this.hasBuffer && this.buffers.counted,
       count: this.count,
       nums: this.nums,
       names: this.names,
@@ -177,7 +195,8 @@ export class TestPreparer {
       streamOutput: this.streamOutput,
       partial,
     };
-    this.buf = Buffer.allocUnsafeSlow(this.initialBytes);
+    this.buf = NO_BYTES;
+    this.hasBuffer = false;
     this.pos = 0;
     this.count = 0;
     this.nums = new Float64Array(FIELDS * 256);
@@ -189,7 +208,12 @@ export class TestPreparer {
 
   /** Room for `n` more bytes at `pos`, growing the buffer (and keeping what it holds) when needed. */
   private room(n: number): Buffer {
+    if (!this.hasBuffer) {
+      this.buf = this.buffers.next(Math.max(this.initialBytes, n));
+      this.hasBuffer = true;
+    }
     if (this.buf.length - this.pos < n) {
+      // Rare (a huge test id, say): a buffer of its own, outside any ring.
       const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
       this.buf.copy(bigger, 0, 0, this.pos);
       this.buf = bigger;

@@ -169,7 +169,7 @@ export class RunWriter {
    * refers to the batch's buffer once this returns: it can be reused.
    */
   onBatch(b: PreparedBatch): void {
-    const bytes = Buffer.from(b.buffer, 0, b.used);
+    const bytes = Buffer.from(b.buffer, b.offset, b.used);
     const t = this.prepared;
     let note = 0;
     for (let i = 0; i < b.count; i++) {
