@@ -82,6 +82,39 @@ describe('RunWriter', () => {
     ]);
   });
 
+  it('never hands out one key twice, whichever comes first: a repeat or a test named like its key', async () => {
+    const r = await write([
+      rec('a.t', 'fail', [['traceback', '1']]),
+      rec('a.t', 'fail', [['traceback', '2']]), // a.t#2
+      rec('a.t#2', 'fail', [['traceback', '3']]), // the name was handed out: a.t#2#2
+      rec('a.t#4', 'fail', [['traceback', '4']]), // not handed out yet: its own name
+      rec('a.t', 'fail', [['traceback', '5']]), // a.t#3
+      rec('a.t', 'fail', [['traceback', '6']]), // a.t#4 is taken by a test: a.t#5
+      rec('a.t#02', 'fail', [['traceback', '7']]), // never a generated spelling
+      rec('a.t#2', 'fail', [['traceback', '8']]), // a.t#2#3
+    ]);
+    expect(r.raw.map((e) => e.details_key)).toEqual([
+      'a.t',
+      'a.t#2',
+      'a.t#2#2',
+      'a.t#4',
+      'a.t#3',
+      'a.t#5',
+      'a.t#02',
+      'a.t#2#3',
+    ]);
+    expect(Object.entries(r.details).map(([k, v]) => [k, v['traceback']])).toEqual([
+      ['a.t', '1'],
+      ['a.t#2', '2'],
+      ['a.t#2#2', '3'],
+      ['a.t#4', '4'],
+      ['a.t#3', '5'],
+      ['a.t#5', '6'],
+      ['a.t#02', '7'],
+      ['a.t#2#3', '8'],
+    ]);
+  });
+
   it('keeps run output under its own key, named in the stats', async () => {
     const r = await write([rec('<stream output>', 'success', [['x', 'y']])], [['stdout', 'runner noise']]);
     expect(r.stats.stream_output_key).toBe('<stream output>#2');

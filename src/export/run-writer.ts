@@ -69,9 +69,6 @@ export class RunWriter {
   private readonly shardPaths: string[] = [];
   private readonly closing: Promise<void>[] = [];
   private readonly trie = new NameTrie();
-  /** Suffixed keys handed out (`name#2`...): only duplicates land here, so it stays small. */
-  private readonly extraKeys = new Set<string>();
-  private readonly nextSuffix = new Map<string, number>();
   private readonly stats = new StatsAccumulator();
   /** The run's output with no test id, prepared as a details object; written by `finish`. */
   private streamOutput: { bytes: Buffer; attachmentBytes: number } | null = null;
@@ -145,19 +142,33 @@ export class RunWriter {
 
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
   private allocKey(name: string, leaf: number = this.trie.node(name)): string {
-    // extraKeys only holds `name#n` keys: a name without `#` cannot be one (no hashing in the common case).
-    if (this.trie.keyed[leaf] === 0 && (!name.includes('#') || !this.extraKeys.has(name))) {
-      this.trie.keyed[leaf] = 1;
+    const trie = this.trie;
+    if (trie.keyed[leaf] === 0 && !this.wasHandedOut(name)) {
+      trie.keyed[leaf] = 1;
       return name;
     }
-    for (let n = this.nextSuffix.get(name) ?? 2; ; n++) {
+    // `name#n` for two different names never match (the digits after the last `#` tell them apart): only a
+    // test really named `name#n` can have taken one.
+    for (let n = Math.max(2, trie.suffix[leaf] as number); ; n++) {
       const k = `${name}#${n}`;
-      if (!this.extraKeys.has(k) && !this.isKeyed(this.trie.find(k))) {
-        this.extraKeys.add(k);
-        this.nextSuffix.set(name, n + 1);
+      if (!this.isKeyed(trie.find(k))) {
+        trie.suffix[leaf] = n + 1;
         return k;
       }
     }
+  }
+
+  /**
+   * Whether `key` (a name seen for the first time) was handed out already as `<base>#<n>` for a repeated
+   * base name: the suffixes below the base's next one all were, except those real names had taken first.
+   */
+  private wasHandedOut(key: string): boolean {
+    const hash = key.lastIndexOf('#');
+    if (hash < 0) return false;
+    const digits = key.slice(hash + 1);
+    if (!/^[1-9][0-9]*$/.test(digits)) return false;
+    const base = this.trie.find(key.slice(0, hash));
+    return base >= 0 && Number(digits) < (this.trie.suffix[base] as number);
   }
 
   private isKeyed(leaf: number): boolean {

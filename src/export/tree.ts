@@ -76,6 +76,8 @@ export class NameTrie {
   pre = new Int32Array(INITIAL_NODES);
   /** Per leaf: 1 once a details key equal to this full name has been handed out. */
   keyed = new Uint8Array(INITIAL_NODES);
+  /** Per leaf: the next `#n` suffix to try for a repeated name's details key (0: none handed out yet). */
+  suffix = new Int32Array(INITIAL_NODES);
 
   /** Number of distinct names given to `node`. */
   get size(): number {
@@ -226,6 +228,7 @@ export class NameTrie {
     this.len = grow(this.len, new Int32Array(cap));
     this.pre = grow(this.pre, new Int32Array(cap));
     this.keyed = grow(this.keyed, new Uint8Array(cap));
+    this.suffix = grow(this.suffix, new Int32Array(cap));
   }
 
   private rehash(): void {
