@@ -52,6 +52,8 @@ export async function resolveInputs(
           },
           sizeBytes: run.sizeBytes,
           open: () => run.open(),
+          // File, gunzip and stdin streams hand out fresh buffers they never reuse.
+          chunksTransferable: true,
         };
       }
     }

@@ -10,11 +10,13 @@ export interface ExportRun {
   naming: RunNaming;
   /** Size in bytes when known (files), for progress. */
   sizeBytes: number | null;
-  /**
-   * The run's bytes in chunks. A chunk that is a whole ArrayBuffer is handed to the worker thread as it is
-   * (transferred), so a source must not reuse such a buffer after yielding it; any other chunk is copied.
-   */
+  /** The run's bytes in chunks. */
   open(): AsyncIterable<Uint8Array>;
+  /**
+   * True when every chunk is a fresh buffer the source never touches again (file and socket streams): a
+   * chunk that is a whole ArrayBuffer is then moved to the worker thread instead of copied. Default false.
+   */
+  chunksTransferable?: boolean;
 }
 
 export interface ExportOptions {
@@ -76,7 +78,7 @@ async function exportRun(
   for await (const chunk of r.open()) {
     if (chunk.length === 0) continue;
     bytes += chunk.length;
-    await pipe.push(chunk);
+    await pipe.push(chunk, r.chunksTransferable === true);
     o.progress?.({ run: r.naming, runBytes: bytes, runSize: r.sizeBytes, tests: w.testCount });
   }
   await pipe.end();

@@ -195,7 +195,7 @@ describe('WorkerPipeline', () => {
     try {
       pipe.begin(() => null, null);
       const pushed = (async () => {
-        for (let i = 0; i < 20; i++) await pipe.push(new Uint8Array(1024));
+        for (let i = 0; i < 20; i++) await pipe.push(new Uint8Array(1024), true);
         await pipe.end();
       })();
       await expect(pushed).rejects.toThrow(/broken worker/);
@@ -260,7 +260,7 @@ describe('WorkerPipeline over many runs', () => {
         }, null);
         // Some runs are empty: their last batch is empty and takes no turn of the ring.
         if (runNo % 3 !== 1)
-          for (let i = 0; i < bytes.length; i += MIB) await pipe.push(bytes.slice(i, i + MIB));
+          for (let i = 0; i < bytes.length; i += MIB) await pipe.push(bytes.subarray(i, i + MIB), false);
         await pipe.end();
         expect(tests).toBe(runNo % 3 === 1 ? 0 : 32);
         expect(used > 0).toBe(runNo % 3 !== 1);

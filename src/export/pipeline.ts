@@ -14,8 +14,11 @@ export type BatchSink = (batch: PreparedBatch) => Promise<void> | null;
 export interface PreparePipeline {
   /** `spillPath`: a scratch file for attachment bytes held too long or too many (null: keep them in memory). */
   begin(sink: BatchSink, spillPath: string | null): void;
-  /** Resolves when the pipeline can take more bytes. The chunk is the pipeline's from now on. */
-  push(chunk: Uint8Array): Promise<void>;
+  /**
+   * Resolves when the pipeline can take more bytes. `transferable`: the caller never touches the chunk's
+   * buffer again, so the pipeline may take it instead of copying it.
+   */
+  push(chunk: Uint8Array, transferable: boolean): Promise<void>;
   /** Resolves once every batch of the run has been handed to the sink (and its promise settled). */
   end(): Promise<void>;
   close(): Promise<void>;
@@ -113,6 +116,7 @@ export class InlinePipeline implements PreparePipeline {
   }
 
   async push(chunk: Uint8Array): Promise<void> {
+    // Used before push returns: the caller's buffer is never kept.
     (this.run as RunPreparer).push(chunk);
     await this.deliver();
   }
@@ -254,10 +258,11 @@ export class WorkerPipeline implements PreparePipeline {
     this.post({ t: 'begin', spillPath });
   }
 
-  async push(chunk: Uint8Array): Promise<void> {
+  async push(chunk: Uint8Array, transferable: boolean): Promise<void> {
     if (this.failure !== null) throw this.failure;
-    // Only a buffer that is wholly this chunk's can be moved to the worker; anything else is copied.
+    // Only a buffer the caller gave away, and that is wholly this chunk's, is moved; anything else is copied.
     const own =
+      transferable &&
       chunk.buffer instanceof ArrayBuffer &&
       chunk.byteOffset === 0 &&
       chunk.byteLength === chunk.buffer.byteLength;

@@ -1,0 +1,92 @@
+// The worker pipeline (ring, parts, spill file, transfers) is transparent: on damaged and mutated streams it
+// writes exactly the files the single-thread pipeline writes.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateStream } from '../../bench/generate.js';
+import { runExport } from './export.js';
+
+/** The built worker (npm test builds before it runs the tests). */
+const WORKER = new URL('../../dist/src/export/prepare-worker.js', import.meta.url);
+const STREAMS = join(process.cwd(), 'test', 'fixtures', 'streams');
+
+function digests(dir: string, rel = ''): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name of readdirSync(join(dir, rel)).sort()) {
+    const p = rel === '' ? name : `${rel}/${name}`;
+    if (statSync(join(dir, p)).isDirectory()) out.push(...digests(dir, p));
+    else
+      out.push([
+        p,
+        createHash('sha256')
+          .update(readFileSync(join(dir, p)))
+          .digest('hex'),
+      ]);
+  }
+  return out;
+}
+
+async function exportBytes(bytes: Uint8Array, chunk: number, worker: boolean): Promise<[string, string][]> {
+  const dest = join(mkdtempSync(join(tmpdir(), 'stackviz-equiv-')), 'out');
+  await runExport({
+    dest,
+    gzip: false,
+    env: null,
+    dstat: null,
+    generator: 'equivalence',
+    ...(worker ? { worker: WORKER } : {}),
+    runs: [
+      {
+        naming: { source: 'm', runId: 0, key: 'm', title: 'Mutated' },
+        sizeBytes: bytes.length,
+        async *open() {
+          for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
+        },
+      },
+    ],
+  });
+  return digests(dest);
+}
+
+/** A mutation of a stream: flipped bytes, then a cut, then a range repeated; fed in chunks of `chunk` bytes. */
+const mutation = fc.record({
+  flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+  cut: fc.option(fc.nat()),
+  repeat: fc.option(fc.tuple(fc.nat(), fc.nat({ max: 5000 }))),
+  chunk: fc.constantFrom(7, 4096, 65_536, 1 << 20),
+});
+type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
+
+function mutate(base: Uint8Array, m: Mutation): Uint8Array {
+  let b = Uint8Array.from(base);
+  for (const [at, v] of m.flips) if (b.length > 0) b[at % b.length] = v;
+  if (m.cut !== null && b.length > 0) b = b.subarray(0, m.cut % b.length);
+  if (m.repeat !== null && b.length > 0) {
+    const from = m.repeat[0] % b.length;
+    b = Buffer.concat([b, b.subarray(from, from + m.repeat[1]), b.subarray(from)]);
+  }
+  return b;
+}
+
+describe('worker pipeline against the single-thread pipeline', () => {
+  const samples = readdirSync(STREAMS)
+    .filter((f) => f.endsWith('.subunit'))
+    .map((f) => new Uint8Array(readFileSync(join(STREAMS, f))));
+  const packets: Uint8Array[] = [];
+  generateStream({ tests: 150, bytes: 200_000, seed: 7, maxPacketBytes: 4000 }, (p) => packets.push(p));
+  samples.push(Buffer.concat(packets));
+
+  it('writes the same files for mutated real and generated streams', async () => {
+    expect(existsSync(WORKER), 'run `npm run build` first').toBe(true);
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: samples.length - 1 }), mutation, async (which, m) => {
+        const bytes = mutate(samples[which] as Uint8Array, m);
+        expect(await exportBytes(bytes, m.chunk, true)).toEqual(await exportBytes(bytes, m.chunk, false));
+      }),
+      { numRuns: Number(process.env['FUZZ_RUNS'] ?? 25) },
+    );
+  }, 120_000);
+});
