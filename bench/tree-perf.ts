@@ -1,7 +1,7 @@
 // Bench for the tree phase alone: time `NameTrie.write` on a real export's `_raw.json`, or measure the
 // trie's heap per leaf for many tempest-like names. Run by hand after a build (not part of `npm run bench`):
 //   node dist/bench/tree-perf.js time <_raw.json> [runs] [bucketBytes]
-//   node --expose-gc dist/src/export/tree.bench.js mem [count] [testsPerClass]
+//   node --expose-gc dist/bench/tree-perf.js mem [count] [testsPerClass]
 import { Buffer } from 'node:buffer';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,4 +138,6 @@ if (mode === 'time' && a !== undefined)
   await time(a, Number(b ?? 7), c === undefined ? undefined : Number(c));
 else if (mode === 'mem') await mem(Number(a ?? 400000), Number(b ?? 20));
 else
-  console.error('usage: tree.bench.js time <_raw.json> [runs] [bucketBytes] | mem [count] [testsPerClass]');
+  console.error(
+    'usage: node dist/bench/tree-perf.js time <_raw.json> [runs] [bucketBytes] | mem [count] [testsPerClass]',
+  );

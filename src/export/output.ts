@@ -90,7 +90,7 @@ export class OutFile {
   private push(buf: Buffer): void {
     this.size += buf.length;
     // Everything is copied into gathering buffers: one large write per BATCH bytes, and callers may reuse
-    // their buffers as soon as this returns (the worker's batch buffers go back to it for the next batch).
+    // their buffers as soon as this returns (the worker reuses its ring slot once a batch is written).
     for (let at = 0; at < buf.length;) {
       const gather = (this.gather ??= takeGatherBuffer());
       const n = Math.min(buf.length - at, gather.length - this.gathered);
