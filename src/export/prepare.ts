@@ -229,7 +229,8 @@ export class TestPreparer {
   add(r: TestRecord): void {
     const { name, attributes } = cleanTestId(r.id);
     const status: ExportStatus = r.status;
-    const tags = [...r.tags].sort();
+    // Sorted (a copy: the reader's lists are shared); a list of one is already sorted.
+    const tags = r.tags.length <= 1 ? r.tags : [...r.tags].sort();
     const duration = durationSeconds(r.startUs, r.endUs);
 
     // Attachment keys with non-word characters removed; when two collide the later wins at the first's

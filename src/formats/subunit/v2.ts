@@ -428,6 +428,18 @@ export class V2Reader implements StreamReader {
     return value;
   }
 
+  /** Lists of one tag, shared between events (readers hand tags out as read-only lists). */
+  private readonly oneTags = new Map<string, string[]>();
+
+  private oneTag(tag: string): string[] {
+    let list = this.oneTags.get(tag);
+    if (list === undefined) {
+      list = [tag];
+      if (this.oneTags.size < 1024) this.oneTags.set(tag, list);
+    }
+    return list;
+  }
+
   private parseFields(buf: Uint8Array, start: number, length: number, own: boolean): SubunitEvent {
     const flags = ((buf[start + 1] as number) << 8) | (buf[start + 2] as number);
     const lengthSize = ((buf[start + 3] as number) >> 6) + 1;
@@ -454,10 +466,15 @@ export class V2Reader implements StreamReader {
     let tags: string[] | null = null;
     if (flags & 0x0080) {
       const count = this.varint();
-      // A set in python-subunit: duplicates collapse, first occurrence keeps its place here.
-      const set = new Set<string>();
-      for (let k = 0; k < count; k++) set.add(this.string());
-      tags = Array.from(set);
+      if (count === 1) {
+        // Nearly every tagged packet carries one tag (`worker-N`): one shared, never-changed list per tag.
+        tags = this.oneTag(this.string());
+      } else {
+        // A set in python-subunit: duplicates collapse, first occurrence keeps its place here.
+        const set = new Set<string>();
+        for (let k = 0; k < count; k++) set.add(this.string());
+        tags = Array.from(set);
+      }
     }
     const mimeType = flags & 0x0020 ? this.string() : null;
     let fileName: string | null = null;
