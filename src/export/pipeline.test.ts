@@ -1,5 +1,5 @@
 // Big details go out in parts (memory stays flat): the files are the same as when they go out whole.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +8,7 @@ import type { RawEntry } from '../contract/export-format.js';
 import { encodePacket } from '../formats/subunit/v2-encode.js';
 import { AutoReader } from '../formats/subunit/detect.js';
 import { TestAssembler } from '../model/assemble.js';
-import { runExport } from './export.js';
+import { BUILT_WORKER, exportBytes, readTree } from '../../test/export-helpers.js';
 import { OutputDir } from './output.js';
 import { RING_SLOTS, RunPreparer, WorkerPipeline, type SpillLimits } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
@@ -87,38 +87,11 @@ function stream(): Buffer {
   return Buffer.concat(packets);
 }
 
-function files(dir: string, rel = ''): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const name of readdirSync(join(dir, rel)).sort()) {
-    const p = rel === '' ? name : `${rel}/${name}`;
-    if (statSync(join(dir, p)).isDirectory()) for (const [k, v] of files(dir, p)) out.set(k, v);
-    else out.set(p, readFileSync(join(dir, p)));
-  }
-  return out;
-}
-
 const naming = { source: 'big', runId: 0, key: 'big', title: 'Big' };
 
 /** Through the export pipeline, whose preparer hands big details out in parts. */
 async function viaPipeline(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const dest = join(mkdtempSync(join(tmpdir(), 'stackviz-parts-')), 'out');
-  await runExport({
-    dest,
-    gzip: false,
-    env: null,
-    dstat: null,
-    generator: 'test',
-    runs: [
-      {
-        naming,
-        sizeBytes: bytes.length,
-        async *open() {
-          for (let i = 0; i < bytes.length; i += MIB) yield bytes.subarray(i, i + MIB);
-        },
-      },
-    ],
-  });
-  return files(dest);
+  return readTree(await exportBytes(bytes, { chunk: MIB, source: naming.source, title: naming.title }));
 }
 
 /** Test by test through RunWriter.onTest, whose preparer keeps every test's details whole. */
@@ -136,7 +109,7 @@ async function viaWholeTests(bytes: Buffer): Promise<Map<string, Buffer>> {
   assembler.finish();
   const res = await w.finish();
   await out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files);
-  const all = files(dest);
+  const all = readTree(dest);
   all.delete('config.json');
   return all;
 }
@@ -222,7 +195,7 @@ describe('spilling held attachment bytes', () => {
     run.end();
     const res = await w.finish();
     await out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files);
-    return { files: files(dest), spills: run.spills };
+    return { files: readTree(dest), spills: run.spills };
   }
 
   it('writes the same files when held bytes go to a file, by size and by age, however often', async () => {
@@ -246,9 +219,8 @@ describe('spilling held attachment bytes', () => {
 
 describe('WorkerPipeline over many runs', () => {
   it('prepares run after run through its ring of batch buffers (never waiting on a turn nobody frees)', async () => {
-    const worker = new URL('../../dist/src/export/prepare-worker.js', import.meta.url);
     const bytes = stream();
-    const pipe = new WorkerPipeline(worker);
+    const pipe = new WorkerPipeline(BUILT_WORKER);
     try {
       for (let runNo = 0; runNo < 2 * RING_SLOTS + 1; runNo++) {
         let tests = 0;

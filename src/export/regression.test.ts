@@ -1,13 +1,11 @@
 // Regression guard for the exporter's speed work: a generated 20,000-test stream (with and without -z)
 // exports to exactly the bytes the exporter wrote before it (digests taken at commit 2c55b17).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { generateStream } from '../../bench/generate.js';
-import { runExport } from './export.js';
+import { BUILT_WORKER, exportBytes, readTree } from '../../test/export-helpers.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
 
@@ -28,9 +26,6 @@ const EXPECTED: [string, string][] = [
   ['tempest_regress_0_tree.json', '7ae07be257ca258e'],
 ];
 
-/** The built worker (npm test builds before it runs the tests). */
-const WORKER = new URL('../../dist/src/export/prepare-worker.js', import.meta.url);
-
 function stream(): Uint8Array {
   const packets: Uint8Array[] = [];
   generateStream(OPTIONS, (p) => packets.push(p));
@@ -38,42 +33,23 @@ function stream(): Uint8Array {
 }
 
 /** Every file of an export (relative path → digest of its content, gunzipped). */
-function digests(dir: string, rel = ''): [string, string][] {
+async function exportStream(bytes: Uint8Array, gzip: boolean, worker = false): Promise<[string, string][]> {
+  // Chunks of 1 MiB, as files are read: packets cross chunk boundaries.
+  const dest = await exportBytes(bytes, {
+    chunk: 1 << 20,
+    gzip,
+    worker,
+    source: 'regress',
+    title: 'Regression',
+    generator: 'regression',
+  });
   const out: [string, string][] = [];
-  for (const name of readdirSync(join(dir, rel)).sort()) {
-    const p = rel === '' ? name : `${rel}/${name}`;
-    if (statSync(join(dir, p)).isDirectory()) {
-      out.push(...digests(dir, p));
-      continue;
-    }
-    const bytes = readFileSync(join(dir, p));
-    out.push([p.replace(/\.gz$/, ''), sha(p.endsWith('.gz') ? gunzipSync(bytes) : bytes)]);
+  for (const [p, b] of readTree(dest)) {
+    // config.json names .gz paths under -z: compared through its decompressed twin's names instead.
+    if (p === 'config.json' && gzip) continue;
+    out.push([p.replace(/\.gz$/, ''), sha(p.endsWith('.gz') ? gunzipSync(b) : b)]);
   }
   return out;
-}
-
-async function exportStream(bytes: Uint8Array, gzip: boolean, worker = false): Promise<[string, string][]> {
-  const dest = join(mkdtempSync(join(tmpdir(), 'stackviz-regress-')), 'out');
-  await runExport({
-    dest,
-    gzip,
-    env: null,
-    dstat: null,
-    generator: 'regression',
-    ...(worker ? { worker: WORKER } : {}),
-    runs: [
-      {
-        naming: { source: 'regress', runId: 0, key: 'regress', title: 'Regression' },
-        sizeBytes: bytes.length,
-        // Chunks of 1 MiB, as files are read: packets cross chunk boundaries.
-        async *open() {
-          for (let i = 0; i < bytes.length; i += 1 << 20) yield bytes.subarray(i, i + (1 << 20));
-        },
-      },
-    ],
-  });
-  // config.json names .gz paths under -z: compared through its decompressed twin's names instead.
-  return digests(dest).filter(([p]) => p !== 'config.json' || !gzip);
 }
 
 describe('export regression (20,000 generated tests)', () => {
@@ -93,7 +69,7 @@ describe('export regression (20,000 generated tests)', () => {
   }, 60_000);
 
   it('writes the same files when a worker thread prepares the tests', async () => {
-    expect(existsSync(WORKER), 'run `npm run build` first').toBe(true);
+    expect(existsSync(BUILT_WORKER), 'run `npm run build` first').toBe(true);
     expect(await exportStream(bytes, false, true)).toEqual(EXPECTED);
     const expected = EXPECTED.filter(([p]) => p !== 'config.json');
     expect(await exportStream(bytes, true, true)).toEqual(expected);

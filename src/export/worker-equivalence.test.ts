@@ -1,54 +1,19 @@
 // The worker pipeline (ring, parts, spill file, transfers) is transparent: on damaged and mutated streams it
 // writes exactly the files the single-thread pipeline writes.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateStream } from '../../bench/generate.js';
-import { runExport } from './export.js';
+import { BUILT_WORKER, exportBytes, readTree } from '../../test/export-helpers.js';
 
-/** The built worker (npm test builds before it runs the tests). */
-const WORKER = new URL('../../dist/src/export/prepare-worker.js', import.meta.url);
 const STREAMS = join(process.cwd(), 'test', 'fixtures', 'streams');
 
-function digests(dir: string, rel = ''): [string, string][] {
-  const out: [string, string][] = [];
-  for (const name of readdirSync(join(dir, rel)).sort()) {
-    const p = rel === '' ? name : `${rel}/${name}`;
-    if (statSync(join(dir, p)).isDirectory()) out.push(...digests(dir, p));
-    else
-      out.push([
-        p,
-        createHash('sha256')
-          .update(readFileSync(join(dir, p)))
-          .digest('hex'),
-      ]);
-  }
-  return out;
-}
-
-async function exportBytes(bytes: Uint8Array, chunk: number, worker: boolean): Promise<[string, string][]> {
-  const dest = join(mkdtempSync(join(tmpdir(), 'stackviz-equiv-')), 'out');
-  await runExport({
-    dest,
-    gzip: false,
-    env: null,
-    dstat: null,
-    generator: 'equivalence',
-    ...(worker ? { worker: WORKER } : {}),
-    runs: [
-      {
-        naming: { source: 'm', runId: 0, key: 'm', title: 'Mutated' },
-        sizeBytes: bytes.length,
-        async *open() {
-          for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
-        },
-      },
-    ],
-  });
-  return digests(dest);
+/** Every file of an export, as digests (readable in a failure message). */
+async function exportDigests(bytes: Uint8Array, chunk: number, worker: boolean): Promise<[string, string][]> {
+  const files = readTree(await exportBytes(bytes, { chunk, worker, source: 'm' }));
+  return [...files].map(([p, b]) => [p, createHash('sha256').update(b).digest('hex')]);
 }
 
 /** A mutation of a stream: flipped bytes, then a cut, then a range repeated; fed in chunks of `chunk` bytes. */
@@ -80,11 +45,11 @@ describe('worker pipeline against the single-thread pipeline', () => {
   samples.push(Buffer.concat(packets));
 
   it('writes the same files for mutated real and generated streams', async () => {
-    expect(existsSync(WORKER), 'run `npm run build` first').toBe(true);
+    expect(existsSync(BUILT_WORKER), 'run `npm run build` first').toBe(true);
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: samples.length - 1 }), mutation, async (which, m) => {
         const bytes = mutate(samples[which] as Uint8Array, m);
-        expect(await exportBytes(bytes, m.chunk, true)).toEqual(await exportBytes(bytes, m.chunk, false));
+        expect(await exportDigests(bytes, m.chunk, true)).toEqual(await exportDigests(bytes, m.chunk, false));
       }),
       { numRuns: Number(process.env['FUZZ_RUNS'] ?? 25) },
     );
