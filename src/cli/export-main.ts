@@ -158,6 +158,11 @@ async function main(argv: string[]): Promise<number> {
         logger.progress(current, p.runBytes, p.runSize, p.tests);
       },
       onEmptyRun: (n) => logger.warn(`${n.title}: empty stream, exported as a run with no tests`),
+      // The bytes are kept (as python-subunit keeps non-subunit output), but a user most likely named the wrong file.
+      onNoTests: (n, bytes) =>
+        logger.warn(
+          `${n.title}: no subunit test in ${bytes} bytes (kept as the run's output); is it a subunit stream?`,
+        ),
       onDestError: (e) => new DestError(`${destPath}: cannot write the export: ${describeFsError(e)}`),
     });
     logger.clearBar();

@@ -37,6 +37,8 @@ export interface ExportOptions {
   progress?: (p: ExportProgress) => void;
   /** Called for each run that turned out to be empty. */
   onEmptyRun?: (naming: RunNaming) => void;
+  /** Called for each run that had bytes but not one test in them (the wrong kind of file, most likely). */
+  onNoTests?: (naming: RunNaming, bytes: number) => void;
   /** Turns a file-system error on DEST into the error to throw (the CLI's one-line message). */
   onDestError?: (e: NodeJS.ErrnoException) => Error;
 }
@@ -83,6 +85,7 @@ async function exportRun(
   }
   await pipe.end();
   if (bytes === 0) o.onEmptyRun?.(r.naming);
+  else if (w.testCount === 0) o.onNoTests?.(r.naming, bytes);
   return w.finish();
 }
 

@@ -209,6 +209,18 @@ describe('stackviz-export options', () => {
     expect(ex.raw).toEqual([]);
     expect(ex.stats.count).toBe(0);
   });
+
+  it('a file with no subunit test in it is kept as run output, with a warning naming it', () => {
+    const dest = join(tmp(), 'out');
+    const text = join(tmp(), 'notes.txt');
+    writeFileSync(text, 'these are not the test results you are looking for\n');
+    const r = run(['-f', text, dest]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('warning: Subunit File: notes.txt: no subunit test in 51 bytes');
+    const ex = readExport(dest, 0);
+    expect(ex.raw).toEqual([]);
+    expect(ex.stats.stream_output_key).toBe('<stream output>');
+  });
 });
 
 describe('stackviz-export errors', () => {
