@@ -20,7 +20,7 @@ const GZIP_LEVEL = 1;
 
 /** Gathering buffers not in use: reused, so a long export does not map and fault in fresh memory per write. */
 const gatherPool: Buffer[] = [];
-const GATHER_POOL_MAX = 16;
+const GATHER_POOL_MAX = 8;
 const takeGatherBuffer = (): Buffer => gatherPool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
 const returnGatherBuffer = (b: Buffer): void => {
   if (gatherPool.length < GATHER_POOL_MAX) gatherPool.push(b);

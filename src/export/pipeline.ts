@@ -145,8 +145,11 @@ export type FromWorker =
 
 /** Batches the worker may have handed over before the main thread has written them (memory bound). */
 export const RING_SLOTS = 4;
-/** Bytes of a ring slot: a batch closes at about 1 MiB, plus one escaped piece (1.5 MiB) before it notices. */
-export const SLOT_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes of a ring slot: a batch closes at about 1 MiB, and details are escaped in pieces sized to the room
+ * left (TestPreparer.pieceBytes), so a batch stays within its slot.
+ */
+export const SLOT_BYTES = 2 * 1024 * 1024;
 /** Chunks posted to the worker and not yet read by it. */
 const MAX_CHUNKS = 3;
 

@@ -18,6 +18,8 @@ export const BATCH_BYTES = 1024 * 1024;
 const WHOLE_LIMIT = 1024 * 1024;
 /** Bytes of an attachment escaped at a time. */
 const PIECE = 256 * 1024;
+/** Smallest piece escaped at a time (below it, the buffer grows instead). */
+const MIN_PIECE = 16 * 1024;
 
 /** One test, ready to write: its byte ranges in the batch's buffer and what the run-wide state needs. */
 export interface PreparedTest {
@@ -360,10 +362,13 @@ export class TestPreparer {
       const verbatim = verbatimUtf8(a.mimeType, bytes);
       if (verbatim !== null) {
         for (const c of verbatim) {
-          for (let i = 0; i < c.length; i += PIECE) {
-            const piece = c.subarray(i, Math.min(c.length, i + PIECE));
-            this.pos = escapeJsonBytes(piece, this.room(piece.length * 6), this.pos);
+          for (let i = 0; i < c.length;) {
+            // A piece may escape to 6 times its size: sized to what the buffer has left, so a batch's
+            // buffer (a ring slot) is not outgrown by a worst case that text never reaches.
+            const n = Math.min(c.length - i, this.pieceBytes());
+            this.pos = escapeJsonBytes(c.subarray(i, i + n), this.room(n * 6), this.pos);
             this.part();
+            i += n;
           }
         }
       } else if (a.size <= WHOLE_LIMIT) {
@@ -375,6 +380,12 @@ export class TestPreparer {
     }
     this.str('}');
     return size;
+  }
+
+  /** Bytes of the next piece to escape: at most PIECE, less when the buffer is short of 6 times that. */
+  private pieceBytes(): number {
+    if (!this.hasBuffer) return PIECE;
+    return Math.min(PIECE, Math.max(MIN_PIECE, Math.floor((this.buf.length - this.pos) / 6)));
   }
 
   /** Text for the inside of a JSON string, in slices (never cutting a surrogate pair), handed out as they fill. */
