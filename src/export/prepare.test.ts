@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXPORT_STATUSES } from '../contract/export-format.js';
 import type { TestRecord } from '../model/test-record.js';
-import { blankPreparedTest, preparedTest, TestPreparer } from './prepare.js';
+import { BATCH_BYTES, blankPreparedTest, preparedTest, TestPreparer, type BatchBuffers } from './prepare.js';
 
 const record = (i: number, status: TestRecord['status']): TestRecord => ({
   id: i === 0 ? 'subunit.parser' : `pkg.mod.Class.test_${i}[id-${i},smoke]`,
@@ -33,5 +33,38 @@ describe('PreparedBatch', () => {
       expect(Buffer.byteLength(`{"name":${JSON.stringify(t.name)},`)).toBe(t.preLen);
       expect(t.detailsAt).toBe(-1);
     });
+  });
+
+  it('keeps big details within the batch buffers it is given (ring slots of twice a batch)', () => {
+    const slot = 2 * BATCH_BYTES;
+    const given = new Set<ArrayBufferLike>();
+    const buffers: BatchBuffers = {
+      counted: true,
+      next: (min) => {
+        expect(min).toBeLessThanOrEqual(slot);
+        const b = Buffer.allocUnsafeSlow(slot);
+        given.add(b.buffer);
+        return b;
+      },
+    };
+    const batches: { buffer: ArrayBufferLike; used: number }[] = [];
+    const p = new TestPreparer(slot, (b) => batches.push(b), buffers);
+    // Text whose escaping doubles it (quotes), in odd-sized chunks, after tests that half fill a batch.
+    const text = Buffer.from('say "hi" '.repeat(700_000));
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < text.length; i += 333_333) chunks.push(text.subarray(i, i + 333_333));
+    for (let i = 1; i < 2000; i++) p.add(record(i, 'success'));
+    p.add({
+      ...record(5000, 'fail'),
+      attachments: new Map([
+        ['log', { name: 'log', mimeType: 'text/plain; charset=utf8', size: text.length, chunks }],
+      ]),
+    });
+    batches.push(p.take());
+    expect(batches.length).toBeGreaterThan(5);
+    for (const b of batches) {
+      expect(given.has(b.buffer)).toBe(true);
+      expect(b.used).toBeLessThanOrEqual(slot);
+    }
   });
 });
