@@ -422,7 +422,7 @@ class ChunkWriter {
 }
 
 /** Entries are regrouped in buckets of about this many bytes; one bucket is in memory at a time. */
-const BUCKET_BYTES = 8 * 1024 * 1024;
+const BUCKET_BYTES = 24 * 1024 * 1024;
 /** Bytes of the entries file read at a time. */
 const READ_CHUNK = 1024 * 1024;
 /** Bytes gathered per bucket file before a write. */
