@@ -12,6 +12,7 @@ import { BUILT_WORKER, exportBytes, readTree } from '../../test/export-helpers.j
 import { OutputDir } from './output.js';
 import { RING_SLOTS, RunPreparer, WorkerPipeline, type SpillLimits } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
+import { prestartWorker, takeWorker } from './worker-start.js';
 import { RunWriter } from './run-writer.js';
 
 const MIB = 1024 * 1024;
@@ -175,6 +176,29 @@ describe('WorkerPipeline', () => {
     } finally {
       await pipe.close();
     }
+  });
+
+  it('takes a prestarted worker, and reports one that failed before it was taken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stackviz-badworker-'));
+    const url = pathToFileURL(join(dir, 'worker.mjs'));
+    writeFileSync(url, "throw new Error('broken early');\n");
+    prestartWorker(url);
+    // Long enough for the worker to fail with no pipeline listening yet.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const pipe = new WorkerPipeline(url);
+    try {
+      pipe.begin(() => null, null);
+      await expect(pipe.push(new Uint8Array(1024), true)).rejects.toThrow(/broken early/);
+    } finally {
+      await pipe.close();
+    }
+
+    const early = prestartWorker(BUILT_WORKER);
+    const first = takeWorker(BUILT_WORKER);
+    const second = takeWorker(BUILT_WORKER);
+    expect(first.worker).toBe(early);
+    expect(second.worker).not.toBe(early);
+    await Promise.all([first.worker.terminate(), second.worker.terminate()]);
   });
 });
 

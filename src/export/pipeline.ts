@@ -1,11 +1,14 @@
 // Bytes of a run → batches of prepared tests, on this thread or in a worker thread (the other core).
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
 import { SpillFile } from './spill.js';
+import { RING_SLOTS, SLOT_BYTES, takeWorker, type RingData } from './worker-start.js';
+
+export { RING_SLOTS, SLOT_BYTES, type RingData } from './worker-start.js';
 
 /** Where batches go; may return a promise to hold the producer back (an output stream is full). */
 export type BatchSink = (batch: PreparedBatch) => Promise<void> | null;
@@ -143,22 +146,8 @@ export type FromWorker =
   | { t: 'ended' }
   | { t: 'error'; message: string; code?: string; syscall?: string };
 
-/** Batches the worker may have handed over before the main thread has written them (memory bound). */
-export const RING_SLOTS = 4;
-/**
- * Bytes of a ring slot: a batch closes at about 1 MiB, and details are escaped in pieces sized to the room
- * left (TestPreparer.pieceBytes), so a batch stays within its slot.
- */
-export const SLOT_BYTES = 2 * 1024 * 1024;
 /** Chunks posted to the worker and not yet read by it. */
 const MAX_CHUNKS = 3;
-
-/** What the worker is given at its start: the ring its batches are written in, and the writer's count. */
-export interface RingData {
-  ring: SharedArrayBuffer;
-  /** [0]: batches the main thread has written (and whose slots are free again). */
-  released: Int32Array;
-}
 
 /**
  * Batch buffers in the slots of a shared ring, used in turn: batch n goes in slot n mod RING_SLOTS once the
@@ -192,10 +181,7 @@ export class RingBuffers implements BatchBuffers {
  */
 export class WorkerPipeline implements PreparePipeline {
   private readonly worker: Worker;
-  private readonly ring: RingData = {
-    ring: new SharedArrayBuffer(RING_SLOTS * SLOT_BYTES),
-    released: new Int32Array(new SharedArrayBuffer(4)),
-  };
+  private readonly ring: RingData;
   private sink: BatchSink = () => null;
   private chain: Promise<void> = Promise.resolve();
   private chunks = 0;
@@ -204,15 +190,21 @@ export class WorkerPipeline implements PreparePipeline {
   private failure: Error | null = null;
   private fail: ((e: Error) => void) | null = null;
 
+  /** `url`: the built prepare-worker.js; a worker prestarted for it (worker-start.ts) is taken. */
   constructor(url: URL) {
-    // A small young generation: the worker's live objects are few (open tests, one batch), and the default
-    // (tens of MB) costs that much peak RSS for no measured speed (1 GB stream: 280 -> 237 MB).
-    this.worker = new Worker(url, { workerData: this.ring, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const { worker, ring, early } = takeWorker(url);
+    this.worker = worker;
+    this.ring = ring;
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (e) => this.abort(e));
-    this.worker.on('exit', (code) => {
-      if (this.failure === null && code !== 0) this.abort(new Error(`preparing worker exited with ${code}`));
-    });
+    this.worker.on('exit', (code) => this.exited(code));
+    // What it reported before this pipeline listened (a prestarted worker that failed to load).
+    if (early.error !== null) this.abort(early.error);
+    if (early.exitCode !== null) this.exited(early.exitCode);
+  }
+
+  private exited(code: number): void {
+    if (this.failure === null && code !== 0) this.abort(new Error(`preparing worker exited with ${code}`));
   }
 
   private abort(e: Error): void {
