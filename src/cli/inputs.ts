@@ -43,6 +43,8 @@ export async function resolveInputs(
     for (const { s, source } of named) {
       for await (const run of s.runs()) {
         const repo = s.kind === 'repository';
+        // Plain files are read straight into the pipeline's input ring.
+        const openPlain = run.openPlain?.bind(run);
         yield {
           naming: {
             source,
@@ -52,8 +54,7 @@ export async function resolveInputs(
           },
           sizeBytes: run.sizeBytes,
           open: () => run.open(),
-          // File, gunzip and stdin streams hand out fresh buffers they never reuse.
-          chunksTransferable: true,
+          ...(openPlain === undefined ? {} : { openPlain }),
         };
       }
     }

@@ -2,7 +2,7 @@
 import type { Dataset, TempestRun, Artifact } from '../contract/export-format.js';
 import { buildConfig } from './config.js';
 import { OutputDir } from './output.js';
-import { InlinePipeline, WorkerPipeline, type PreparePipeline } from './pipeline.js';
+import { InlinePipeline, WorkerPipeline, type PlainReader, type PreparePipeline } from './pipeline.js';
 import { RunWriter, type RunNaming } from './run-writer.js';
 
 /** One run to export: its names and its bytes. */
@@ -12,11 +12,8 @@ export interface ExportRun {
   sizeBytes: number | null;
   /** The run's bytes in chunks. */
   open(): AsyncIterable<Uint8Array>;
-  /**
-   * True when every chunk is a fresh buffer the source never touches again (file and socket streams): a
-   * chunk that is a whole ArrayBuffer is then moved to the worker thread instead of copied. Default false.
-   */
-  chunksTransferable?: boolean;
+  /** The same bytes as a plain file to read into the pipeline's memory, or null (then `open` is used). */
+  openPlain?(): Promise<PlainReader | null>;
 }
 
 export interface ExportOptions {
@@ -77,11 +74,22 @@ async function exportRun(
     out.scratchPath(`.spill-${r.naming.source}-${r.naming.runId}`),
   );
   let bytes = 0;
-  for await (const chunk of r.open()) {
-    if (chunk.length === 0) continue;
-    bytes += chunk.length;
-    await pipe.push(chunk, r.chunksTransferable === true);
-    o.progress?.({ run: r.naming, runBytes: bytes, runSize: r.sizeBytes, tests: w.testCount });
+  const progress = (n: number): void =>
+    o.progress?.({ run: r.naming, runBytes: n, runSize: r.sizeBytes, tests: w.testCount });
+  const plain = pipe.pushFrom !== undefined && r.openPlain !== undefined ? await r.openPlain() : null;
+  if (plain !== null) {
+    try {
+      bytes = await (pipe as Required<PreparePipeline>).pushFrom(plain, progress);
+    } finally {
+      await plain.close();
+    }
+  } else {
+    for await (const chunk of r.open()) {
+      if (chunk.length === 0) continue;
+      bytes += chunk.length;
+      await pipe.push(chunk);
+      progress(bytes);
+    }
   }
   await pipe.end();
   if (bytes === 0) o.onEmptyRun?.(r.naming);

@@ -169,7 +169,7 @@ describe('WorkerPipeline', () => {
     try {
       pipe.begin(() => null, null);
       const pushed = (async () => {
-        for (let i = 0; i < 20; i++) await pipe.push(new Uint8Array(1024), true);
+        for (let i = 0; i < 20; i++) await pipe.push(new Uint8Array(1024));
         await pipe.end();
       })();
       await expect(pushed).rejects.toThrow(/broken worker/);
@@ -188,7 +188,7 @@ describe('WorkerPipeline', () => {
     const pipe = new WorkerPipeline(url);
     try {
       pipe.begin(() => null, null);
-      await expect(pipe.push(new Uint8Array(1024), true)).rejects.toThrow(/broken early/);
+      await expect(pipe.push(new Uint8Array(1024))).rejects.toThrow(/broken early/);
     } finally {
       await pipe.close();
     }
@@ -227,9 +227,10 @@ describe('spilling held attachment bytes', () => {
     expect(whole.spills).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'stackviz-spill-'));
     for (const limits of [
-      { maxHeld: 256 * 1024, maxAge: 1000, ageScan: 1 },
+      // Ages in bytes of input (the stream is fed in chunks of 100,000 bytes).
+      { maxHeld: 256 * 1024, maxAge: 1 << 30, ageScan: 1 },
       { maxHeld: 1 << 30, maxAge: 1, ageScan: 1 },
-      { maxHeld: 100_000, maxAge: 2, ageScan: 3 },
+      { maxHeld: 100_000, maxAge: 200_000, ageScan: 300_000 },
     ]) {
       const spilled = await exportWith(join(dir, 'spill'), limits);
       expect(spilled.spills).toBeGreaterThan(3);
@@ -239,6 +240,63 @@ describe('spilling held attachment bytes', () => {
       expect(readdirSync(dir)).toEqual([]);
     }
   });
+});
+
+describe('the input ring', () => {
+  /** The run's files, prepared on this thread (null) or through a worker with a small input ring. */
+  async function filesOf(bytes: Uint8Array, ring: { inputBytes: number; limits: SpillLimits } | null) {
+    const dest = mkdtempSync(join(tmpdir(), 'stackviz-ring-'));
+    const out = await OutputDir.open(dest, false);
+    const w = RunWriter.create(out, naming);
+    if (ring === null) {
+      const run = new RunPreparer((b) => w.onBatch(b));
+      run.push(bytes);
+      run.end();
+    } else {
+      const pipe = new WorkerPipeline(BUILT_WORKER, ring);
+      try {
+        // A slow writer: the worker waits for batch slots while this thread fills the input ring ahead.
+        pipe.begin((b) => {
+          w.onBatch(b);
+          return new Promise((resolve) => setTimeout(resolve, 3));
+        }, out.scratchPath('.spill'));
+        // Chunks that cut packets: a packet is read in place across chunks, or copied at the ring's end.
+        for (let i = 0; i < bytes.length; i += 100_000) await pipe.push(bytes.subarray(i, i + 100_000));
+        await pipe.end();
+      } finally {
+        await pipe.close();
+      }
+    }
+    const res = await w.finish();
+    await out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files);
+    return readTree(dest);
+  }
+
+  it('is reused many times over (held bytes spilled before), and the files stay the same', async () => {
+    // A test open across the stream gets a 200 KB packet (read across chunks) between runs of small tests
+    // that hold nothing between them: packets still being read must stay put even when nothing is held.
+    const UTF8 = 'text/plain; charset=utf8';
+    const long: Uint8Array[] = [start('t.long.T.test_long', 1)];
+    for (let k = 0; k < 40; k++) {
+      long.push(...filePackets('t.long.T.test_long', 'log', UTF8, log(200_000, k), 200_000));
+      for (let j = 0; j < 20; j++) {
+        const id = `t.short.T.test_${k}_${j}`;
+        long.push(start(id, 2 + k), ...filePackets(id, 'log', UTF8, log(2000, j), 2000), stop(id, 2 + k));
+      }
+    }
+    long.push(stop('t.long.T.test_long', 99, 'fail'));
+    const one = stream();
+    const bytes = Buffer.concat([...long, one, one]);
+    const limits = { maxHeld: 1 << 30, maxAge: 300_000, ageScan: 50_000 };
+    // The smallest ring these limits allow, give or take: it comes round about every 5.6 MB.
+    const inputBytes = limits.maxAge + limits.ageScan + 5 * MIB + 100_003;
+    expect(bytes.length).toBeGreaterThan(3 * inputBytes);
+    const want = await filesOf(bytes, null);
+    const got = await filesOf(bytes, { inputBytes, limits });
+    expect([...got.keys()]).toEqual([...want.keys()]);
+    for (const [p, b] of want) expect((got.get(p) as Buffer).equals(b), p).toBe(true);
+    expect(() => new WorkerPipeline(BUILT_WORKER, { inputBytes: 5 * MIB, limits })).toThrow(/too small/);
+  }, 60_000);
 });
 
 describe('WorkerPipeline over many runs', () => {
@@ -256,7 +314,7 @@ describe('WorkerPipeline over many runs', () => {
         }, null);
         // Some runs are empty: their last batch is empty and takes no turn of the ring.
         if (runNo % 3 !== 1)
-          for (let i = 0; i < bytes.length; i += MIB) await pipe.push(bytes.subarray(i, i + MIB), false);
+          for (let i = 0; i < bytes.length; i += MIB) await pipe.push(bytes.subarray(i, i + MIB));
         await pipe.end();
         expect(tests).toBe(runNo % 3 === 1 ? 0 : 32);
         expect(used > 0).toBe(runNo % 3 !== 1);

@@ -6,7 +6,14 @@ import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
 import { SpillFile } from './spill.js';
-import { RING_SLOTS, SLOT_BYTES, takeWorker, type RingData } from './worker-start.js';
+import {
+  INPUT_BYTES,
+  INPUT_MESSAGE,
+  RING_SLOTS,
+  SLOT_BYTES,
+  takeWorker,
+  type RingData,
+} from './worker-start.js';
 
 export { RING_SLOTS, SLOT_BYTES, type RingData } from './worker-start.js';
 
@@ -17,32 +24,42 @@ export type BatchSink = (batch: PreparedBatch) => Promise<void> | null;
 export interface PreparePipeline {
   /** `spillPath`: a scratch file for attachment bytes held too long or too many (null: keep them in memory). */
   begin(sink: BatchSink, spillPath: string | null): void;
-  /**
-   * Resolves when the pipeline can take more bytes. `transferable`: the caller never touches the chunk's
-   * buffer again, so the pipeline may take it instead of copying it.
-   */
-  push(chunk: Uint8Array, transferable: boolean): Promise<void>;
+  /** Resolves when the pipeline can take more bytes; the chunk is not used after that. */
+  push(chunk: Uint8Array): Promise<void>;
+  /** Read a whole file into the pipeline's own memory; `progress` gets the bytes read so far. */
+  pushFrom?(file: PlainReader, progress: (bytes: number) => void): Promise<number>;
   /** Resolves once every batch of the run has been handed to the sink (and its promise settled). */
   end(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Input bytes fed to the reader at a time; also the clock of the spill rules. */
+/** Sequential reads of a plain file (see SourceRun.openPlain). */
+export interface PlainReader {
+  read(buf: Uint8Array, offset: number, length: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Input bytes fed to the reader at a time. */
 const PIECE = 256 * 1024;
 /** Attachment bytes open tests may hold in memory before they are spilled. */
 const MAX_HELD = 16 * 1024 * 1024;
-/** Pieces (of PIECE bytes of input) bytes may stay held, pinning their input chunk, before they are spilled. */
-const MAX_AGE = 64;
-/** The age rule is checked every this many pieces. */
-const AGE_SCAN = 16;
+/**
+ * Bytes of input after which held attachment bytes (views into the input) are spilled: the input before
+ * that point is then free for reuse. More than a packet (4 MiB), so a packet read across chunks never is.
+ */
+const MAX_AGE = 8 * 1024 * 1024;
+/** The age rule is checked every this many bytes of input. */
+const AGE_SCAN = 1024 * 1024;
 
-/** When held attachment bytes go to the spill file (see TestAssembler.spill). */
+/** When held attachment bytes go to the spill file (see TestAssembler.spill); ages in bytes of input. */
 export interface SpillLimits {
   maxHeld: number;
   maxAge: number;
   ageScan: number;
 }
-const SPILL_LIMITS: SpillLimits = { maxHeld: MAX_HELD, maxAge: MAX_AGE, ageScan: AGE_SCAN };
+export const SPILL_LIMITS: SpillLimits = { maxHeld: MAX_HELD, maxAge: MAX_AGE, ageScan: AGE_SCAN };
+/** The longest packet v2 allows (a 22-bit length); one may be read in place across chunks of the ring. */
+const MAX_PACKET = 4 * 1024 * 1024;
 
 /** Reader, assembler and preparer of one run: the same work wherever it runs. */
 export class RunPreparer {
@@ -50,7 +67,11 @@ export class RunPreparer {
   private readonly assembler: TestAssembler;
   private readonly reader: StreamReader;
   private readonly spill: SpillFile | null;
-  private pieces = 0;
+  /** Bytes of the run pushed so far. */
+  private pos = 0;
+  private nextScan: number;
+  /** Offset before which no pushed byte is in use (all views into it were spilled); see `push`. */
+  private free = 0;
 
   /**
    * `emit` gets each batch as it fills up. `ownChunks`: the chunks pushed are this preparer's for good
@@ -70,6 +91,7 @@ export class RunPreparer {
     });
     this.reader = new AutoReader(this.assembler, { ownChunks });
     this.spill = spillPath === null ? null : new SpillFile(spillPath);
+    this.nextScan = limits.ageScan;
   }
 
   /** How many times held bytes went to the spill file. */
@@ -77,18 +99,33 @@ export class RunPreparer {
     return this.spill?.saves ?? 0;
   }
 
-  push(chunk: Uint8Array): void {
+  /**
+   * Read a chunk. Returns the run offset before which the bytes pushed are no longer used: nothing held
+   * points into them (views older than the age limit are spilled), nor does the reader still read them.
+   * Without a spill file nothing is ever spilled, and the answer stays 0.
+   */
+  push(chunk: Uint8Array): number {
+    const a = this.assembler;
+    const { maxHeld, maxAge, ageScan } = this.limits;
     // Large chunks are fed in pieces so batches go out (and memory is freed) while a chunk is read.
     for (let i = 0; i < chunk.length; i += PIECE) {
-      this.assembler.epoch = ++this.pieces;
-      this.reader.push(chunk.subarray(i, Math.min(chunk.length, i + PIECE)));
+      const piece = chunk.subarray(i, Math.min(chunk.length, i + PIECE));
+      // The clock of the age rule: where this piece's bytes start, or where a packet still being read
+      // started (bytes it hands out lie there).
+      a.epoch = Math.min(this.pos, this.reader.holdsFrom);
+      this.reader.push(piece);
+      this.pos += piece.length;
       if (this.preparer.ready) this.emit(this.preparer.take());
-      const a = this.assembler;
-      const { maxHeld, maxAge, ageScan } = this.limits;
-      if (this.spill !== null && (a.heldBytes > maxHeld || this.pieces % ageScan === 0)) {
+      if (this.spill !== null && (a.heldBytes > maxHeld || this.pos >= this.nextScan)) {
         a.spill(this.spill, maxHeld, maxAge);
+        if (this.pos >= this.nextScan) this.nextScan = this.pos + ageScan;
+        // Every view still held starts at or after epoch - maxAge (or none is left); a packet the reader is
+        // still reading becomes a held view once complete: nothing from its start on is ever free.
+        const unused = a.heldBytes === 0 ? this.pos : a.epoch - maxAge;
+        this.free = Math.max(this.free, Math.min(unused, this.reader.holdsFrom));
       }
     }
+    return Math.min(this.free, this.reader.holdsFrom);
   }
 
   /** End of the run: the last batch, with the run's stream output. */
@@ -137,17 +174,16 @@ export class InlinePipeline implements PreparePipeline {
 
 /** Messages between the pipeline and its worker (prepare-worker.ts). */
 export type ToWorker =
-  | { t: 'begin'; spillPath: string | null }
-  | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number }
+  | { t: 'begin'; spillPath: string | null; at: number; limits: SpillLimits }
+  /** Input bytes [at, at + length) in ring positions (never across the ring's end). */
+  | { t: 'chunk'; at: number; length: number }
   | { t: 'end' };
 export type FromWorker =
   | { t: 'batch'; batch: PreparedBatch }
-  | { t: 'consumed' }
+  /** The worker no longer uses input before ring position `free`. */
+  | { t: 'consumed'; free: number }
   | { t: 'ended' }
   | { t: 'error'; message: string; code?: string; syscall?: string };
-
-/** Chunks posted to the worker and not yet read by it. */
-const MAX_CHUNKS = 3;
 
 /**
  * Batch buffers in the slots of a shared ring, used in turn: batch n goes in slot n mod RING_SLOTS once the
@@ -184,17 +220,30 @@ export class WorkerPipeline implements PreparePipeline {
   private readonly ring: RingData;
   private sink: BatchSink = () => null;
   private chain: Promise<void> = Promise.resolve();
-  private chunks = 0;
+  private readonly input: Uint8Array;
+  private readonly limits: SpillLimits;
+  /** Input ring positions: bytes posted so far, and the start of those the worker may still use. */
+  private written = 0;
+  private free = 0;
   private wakeChunk: (() => void) | null = null;
   private ended: (() => void) | null = null;
   private failure: Error | null = null;
   private fail: ((e: Error) => void) | null = null;
 
-  /** `url`: the built prepare-worker.js; a worker prestarted for it (worker-start.ts) is taken. */
-  constructor(url: URL) {
-    const { worker, ring, early } = takeWorker(url);
+  /**
+   * `url`: the built prepare-worker.js; a worker prestarted for it (worker-start.ts) is taken. Tests may
+   * give a smaller input ring and spill limits; the ring must hold the age limit, a scan, the longest
+   * packet and a message, or the worker could wait for bytes the ring has no room for.
+   */
+  constructor(url: URL, config: { inputBytes: number; limits: SpillLimits } | null = null) {
+    const inputBytes = config?.inputBytes ?? INPUT_BYTES;
+    this.limits = config?.limits ?? SPILL_LIMITS;
+    if (inputBytes < this.limits.maxAge + this.limits.ageScan + MAX_PACKET + INPUT_MESSAGE)
+      throw new Error(`input ring of ${inputBytes} bytes is too small for its spill limits`);
+    const { worker, ring, early } = takeWorker(url, inputBytes);
     this.worker = worker;
     this.ring = ring;
+    this.input = new Uint8Array(ring.input);
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (e) => this.abort(e));
     this.worker.on('exit', (code) => this.exited(code));
@@ -229,11 +278,13 @@ export class WorkerPipeline implements PreparePipeline {
         }
       });
     } else if (m.t === 'consumed') {
-      this.chunks--;
+      this.free = Math.max(this.free, m.free);
       const wake = this.wakeChunk;
       this.wakeChunk = null;
       wake?.();
     } else if (m.t === 'ended') {
+      // The run is over: nothing of it is held any more.
+      this.free = this.written;
       void this.chain.then(() => this.ended?.());
     } else {
       // A file-system error (the spill file on a full disk) keeps its code, so it is reported as one.
@@ -250,22 +301,48 @@ export class WorkerPipeline implements PreparePipeline {
 
   begin(sink: BatchSink, spillPath: string | null): void {
     this.sink = sink;
-    this.post({ t: 'begin', spillPath });
+    this.post({ t: 'begin', spillPath, at: this.written, limits: this.limits });
   }
 
-  async push(chunk: Uint8Array, transferable: boolean): Promise<void> {
-    if (this.failure !== null) throw this.failure;
-    // Only a buffer the caller gave away, and that is wholly this chunk's, is moved; anything else is copied.
-    const own =
-      transferable &&
-      chunk.buffer instanceof ArrayBuffer &&
-      chunk.byteOffset === 0 &&
-      chunk.byteLength === chunk.buffer.byteLength;
-    const buffer = own ? (chunk.buffer as ArrayBuffer) : new Uint8Array(chunk).buffer;
-    this.chunks++;
-    this.post({ t: 'chunk', buffer, offset: 0, length: chunk.byteLength }, [buffer]);
-    while (this.chunks >= MAX_CHUNKS && this.failure === null) {
+  /**
+   * Copy the chunk into the input ring, in messages that never cross its end, each once the worker has
+   * freed room for it. The same memory over and over: no buffer per chunk, nothing to transfer or collect.
+   */
+  /** Room for `n` more bytes in the input ring (the worker frees what it no longer uses). */
+  private async room(n: number): Promise<void> {
+    while (this.written + n - this.free > this.input.length && this.failure === null) {
       await new Promise<void>((resolve) => (this.wakeChunk = resolve));
+    }
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** A file read straight into the input ring: no buffer per chunk, no copy. */
+  async pushFrom(file: PlainReader, progress: (bytes: number) => void): Promise<number> {
+    const size = this.input.length;
+    let total = 0;
+    for (;;) {
+      const at = this.written % size;
+      const n = Math.min(INPUT_MESSAGE, size - at);
+      await this.room(n);
+      const got = await file.read(this.input, at, n);
+      if (got === 0) return total;
+      this.post({ t: 'chunk', at: this.written, length: got });
+      this.written += got;
+      total += got;
+      progress(total);
+    }
+  }
+
+  async push(chunk: Uint8Array): Promise<void> {
+    const size = this.input.length;
+    for (let i = 0; i < chunk.length;) {
+      const at = this.written % size;
+      const n = Math.min(chunk.length - i, INPUT_MESSAGE, size - at);
+      await this.room(n);
+      this.input.set(chunk.subarray(i, i + n), at);
+      this.post({ t: 'chunk', at: this.written, length: n });
+      this.written += n;
+      i += n;
     }
     if (this.failure !== null) throw this.failure;
   }

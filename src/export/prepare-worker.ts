@@ -6,7 +6,9 @@ import type { PreparedBatch } from './prepare.js';
 
 const port = parentPort;
 if (port === null) throw new Error('prepare-worker.js runs only as a worker thread');
-const buffers = new RingBuffers(workerData as RingData);
+const rings = workerData as RingData;
+const buffers = new RingBuffers(rings);
+const input = new Uint8Array(rings.input);
 
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
@@ -18,14 +20,27 @@ function emit(batch: PreparedBatch): void {
 }
 
 let run: RunPreparer | null = null;
+/** Ring position of the run's first byte. */
+let base = 0;
+/** Views into the ring may be kept only while a spill file can take them before the ring comes round. */
+let views = false;
 
 port.on('message', (m: ToWorker) => {
   try {
     if (m.t === 'begin') {
-      run = new RunPreparer(emit, true, m.spillPath, undefined, buffers);
+      base = m.at;
+      views = m.spillPath !== null;
+      run = new RunPreparer(emit, views, m.spillPath, m.limits, buffers);
     } else if (m.t === 'chunk') {
-      (run as RunPreparer).push(new Uint8Array(m.buffer, m.offset, m.length));
-      send({ t: 'consumed' });
+      const at = m.at % input.length;
+      const bytes = input.subarray(at, at + m.length);
+      if (views) {
+        const free = (run as RunPreparer).push(bytes);
+        send({ t: 'consumed', free: base + free });
+      } else {
+        (run as RunPreparer).push(bytes.slice());
+        send({ t: 'consumed', free: m.at + m.length });
+      }
     } else {
       const r = run as RunPreparer;
       run = null;

@@ -1,9 +1,10 @@
 // Stream files and standard input as sources: one run (id 0), read in chunks, gunzipped when gzip.
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { describeFsError, InputError } from './errors.js';
 import { maybeGunzip } from './gzip.js';
-import type { Source, SourceRun } from './source.js';
+import type { PlainReader, Source, SourceRun } from './source.js';
 import { READ_CHUNK } from './source.js';
 
 /** Errors while reading (EIO, a file removed or made unreadable after validation) are InputErrors too. */
@@ -24,6 +25,30 @@ export function readFileChunks(path: string): AsyncIterable<Uint8Array> {
   return createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Uint8Array>;
 }
 
+/** A plain file's reader, or null when the file starts with the gzip magic (it is read through `open`). */
+export async function openPlainFile(path: string): Promise<PlainReader | null> {
+  const fail = (e: unknown): never => {
+    throw new InputError(path, `read error: ${describeFsError(e)}`);
+  };
+  const fh = await open(path, 'r').catch(fail);
+  try {
+    const head = new Uint8Array(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    if (bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      await fh.close();
+      return null;
+    }
+  } catch (e) {
+    await fh.close();
+    fail(e);
+  }
+  return {
+    // Position null: the file's own offset, from 0 on (the positional read above left it there).
+    read: async (buf, offset, length) => (await fh.read(buf, offset, length, null).catch(fail)).bytesRead,
+    close: () => fh.close(),
+  };
+}
+
 function singleRun(run: SourceRun): AsyncIterable<SourceRun> {
   return (async function* () {
     await Promise.resolve();
@@ -37,6 +62,7 @@ export function fileSource(path: string, sizeBytes: number | null): Source {
     runId: 0,
     sizeBytes,
     open: () => maybeGunzip(guardReads(readFileChunks(path), path), path),
+    openPlain: () => openPlainFile(path),
   };
   return { kind: 'file', label: basename(path), path, runs: () => singleRun(run) };
 }

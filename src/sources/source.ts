@@ -8,6 +8,18 @@ export interface SourceRun {
   readonly sizeBytes: number | null;
   /** The run's bytes, gunzipped when they start with the gzip magic; errors are InputErrors. */
   open(): AsyncIterable<Uint8Array>;
+  /**
+   * The same bytes read straight into a buffer of the caller's, when they are a plain file (null when it
+   * is gzipped): no buffer per chunk. Absent for stdin and repositories.
+   */
+  openPlain?(): Promise<PlainReader | null>;
+}
+
+/** Sequential reads of a plain file into the caller's memory; errors are InputErrors. */
+export interface PlainReader {
+  /** Up to `length` bytes into `buf` at `offset`; 0 at the end of the file. */
+  read(buf: Uint8Array, offset: number, length: number): Promise<number>;
+  close(): Promise<void>;
 }
 
 export interface Source {

@@ -159,6 +159,11 @@ export class AutoReader implements StreamReader {
     return this.inner === null ? 0 : this.inner.bytesRead;
   }
 
+  /** The first bytes are held in a buffer of its own until the version is known. */
+  get holdsFrom(): number {
+    return this.inner === null ? Infinity : this.inner.holdsFrom;
+  }
+
   push(chunk: Uint8Array): void {
     if (this.inner !== null) {
       this.inner.push(chunk);

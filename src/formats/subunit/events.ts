@@ -50,6 +50,11 @@ export interface StreamReader {
   end(): void;
   /** Bytes consumed so far (for progress and error offsets). */
   readonly bytesRead: number;
+  /**
+   * Stream offset of the first byte of an earlier chunk the reader still reads (Infinity: none). Bytes
+   * handed out in events are the caller's to track; with `ownChunks` they may be views.
+   */
+  readonly holdsFrom: number;
 }
 
 /** Make an event with every optional field empty; readers fill what they decoded. */

@@ -304,6 +304,11 @@ export class V1Reader implements StreamReader {
     return this.consumed;
   }
 
+  /** Everything kept between pushes is a copy. */
+  get holdsFrom(): number {
+    return Infinity;
+  }
+
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error('V1Reader: push() after end()');
     // A Buffer view (no copy) gives native line search and native small-range decoding.
@@ -316,7 +321,8 @@ export class V1Reader implements StreamReader {
       if (this.state === State.Multipart && this.part === Part.Body) {
         // Chunk bodies are raw bytes: take them directly, whatever lines they contain.
         const take = Math.min(this.bodyLeft, n - pos);
-        this.body.push(buf.slice(pos, pos + take));
+        // A copy: the caller may reuse its chunk once push returns.
+        this.body.push(Uint8Array.prototype.slice.call(buf, pos, pos + take));
         this.bodySize += take;
         this.bodyLeft -= take;
         pos += take;

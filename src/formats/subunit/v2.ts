@@ -21,6 +21,8 @@ export interface V2ReaderOptions {
   /**
    * The caller never reuses or changes a chunk after pushing it: attachment bytes may then be handed out as
    * views into the chunks instead of copies (no allocation per packet; a chunk lives as long as a view).
+   * A packet cut by a chunk's end is then kept as a view too while the next chunks follow it in the same
+   * buffer (a ring of input slots), and copied only when they do not (see `holdsFrom`).
    */
   ownChunks?: boolean;
 }
@@ -124,6 +126,8 @@ export class V2Reader implements StreamReader {
   private headerFill = 0;
   private packetStart = 0;
   private packet: Uint8Array | null = null;
+  /** With ownChunks: the packet read so far as one view, while the chunks arrive adjacent in one buffer. */
+  private span: Uint8Array | null = null;
   private packetFill = 0;
   private packetLength = 0;
   /** Header of a packet claiming 5 bytes, reported once we know whether the stream ends right after it. */
@@ -137,6 +141,14 @@ export class V2Reader implements StreamReader {
 
   get bytesRead(): number {
     return this.consumed;
+  }
+
+  /**
+   * Stream offset of the first byte still used from an earlier chunk (a packet being read as a view), or
+   * Infinity: bytes before it may be reused by the caller once no handed-out view points into them.
+   */
+  get holdsFrom(): number {
+    return this.span === null ? Infinity : this.packetStart;
   }
 
   push(chunk: Uint8Array): void {
@@ -161,6 +173,13 @@ export class V2Reader implements StreamReader {
             } else if (i + length <= n) {
               this.parsePacket(chunk, i, length, this.ownChunks);
               i += length;
+            } else if (this.ownChunks) {
+              // The rest of the chunk, as a view: the next chunk may follow it in the same buffer.
+              this.span = chunk.subarray(i, n);
+              this.packetFill = n - i;
+              this.packetLength = length;
+              this.mode = MODE_BODY;
+              i = n;
             } else {
               this.startBody(chunk.subarray(i, i + 6), length);
               i += 6;
@@ -185,6 +204,22 @@ export class V2Reader implements StreamReader {
           if (length >= 0) this.startBody(this.header, length);
         }
       } else {
+        const span = this.span;
+        if (span !== null) {
+          const take = Math.min(this.packetLength - this.packetFill, n - i);
+          if (chunk.buffer === span.buffer && chunk.byteOffset + i === span.byteOffset + span.length) {
+            this.span = new Uint8Array(span.buffer, span.byteOffset, span.length + take);
+            this.packetFill += take;
+            i += take;
+            if (this.packetFill === this.packetLength) this.finishBody();
+            continue;
+          }
+          // Not adjacent (the end of a ring, or separate buffers): the packet is copied from here on.
+          const packet = new Uint8Array(this.packetLength);
+          packet.set(span, 0);
+          this.packet = packet;
+          this.span = null;
+        }
         const packet = this.packet as Uint8Array;
         const take = Math.min(this.packetLength - this.packetFill, n - i);
         packet.set(chunk.subarray(i, i + take), this.packetFill);
@@ -210,12 +245,13 @@ export class V2Reader implements StreamReader {
         Uint8Array.of(SIGNATURE),
       );
     } else if (this.mode === MODE_BODY) {
-      const packet = this.packet as Uint8Array;
+      const packet = this.span ?? (this.packet as Uint8Array);
       this.parseError(
         `Short read - got ${this.packetFill - 6} bytes, wanted ${this.packetLength - 6} bytes`,
         copyOf(packet, 0, 6),
       );
       this.packet = null;
+      this.span = null;
     }
     this.mode = MODE_SCAN;
     this.flushText();
@@ -327,8 +363,9 @@ export class V2Reader implements StreamReader {
   }
 
   private finishBody(): void {
-    const packet = this.packet as Uint8Array;
+    const packet = this.span ?? (this.packet as Uint8Array);
     this.packet = null;
+    this.span = null;
     this.mode = MODE_SCAN;
     this.parsePacket(packet, 0, this.packetLength, true);
   }
