@@ -15,6 +15,7 @@ import {
   validateInputs,
 } from './index.js';
 import type { Source } from './index.js';
+import type { SourceRun } from './source.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const REPO = join(ROOT, 'examples/stestr-repo');
@@ -152,6 +153,45 @@ describe('file sources', () => {
     expect((await inputError(runsOf(src as Source))).message).toBe(
       `cannot read '${p}': read error: no such file`,
     );
+  });
+});
+
+describe("plain file readers (read straight into the caller's memory)", () => {
+  /** Everything a plain reader gives, read into one shared buffer in reads of `n` bytes. */
+  async function readPlain(p: string, n: number): Promise<Buffer | null> {
+    const [src] = await validateInputs([{ kind: 'file', path: p }]);
+    const runs: SourceRun[] = [];
+    for await (const r of (src as Source).runs()) runs.push(r);
+    const plain = await (runs[0] as Required<SourceRun>).openPlain();
+    if (plain === null) return null;
+    const into = new Uint8Array(new SharedArrayBuffer(n + 3));
+    const parts: Buffer[] = [];
+    try {
+      for (let got; (got = await plain.read(into, 3, n)) > 0;)
+        parts.push(Buffer.from(into.subarray(3, 3 + got)));
+    } finally {
+      await plain.close();
+    }
+    return Buffer.concat(parts);
+  }
+
+  it('read a plain file in order, and give way to `open` for a gzipped one', async () => {
+    const bytes = Buffer.from(Array.from({ length: 300_001 }, (_, i) => (i * 7) % 256));
+    expect((await readPlain(write('plain.bin', bytes), 65_536))?.equals(bytes)).toBe(true);
+    expect(await readPlain(write('plain.gz', gzipSync(bytes)), 65_536)).toBeNull();
+    expect((await readPlain(write('one.bin', Buffer.from([0x1f])), 10))?.equals(Buffer.from([0x1f]))).toBe(
+      true,
+    );
+  });
+
+  it('turn a file vanishing after the check into an InputError', async () => {
+    const p = write('gone-plain.subunit', 'abc');
+    const [src] = await validateInputs([{ kind: 'file', path: p }]);
+    rmSync(p);
+    for await (const r of (src as Source).runs())
+      expect((await inputError((r as Required<SourceRun>).openPlain())).message).toBe(
+        `cannot read '${p}': read error: no such file`,
+      );
   });
 });
 
