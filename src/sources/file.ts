@@ -1,6 +1,6 @@
 // Stream files and standard input as sources: one run (id 0), read in chunks, gunzipped when gzip.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { describeFsError, InputError } from './errors.js';
 import { maybeGunzip } from './gzip.js';
@@ -25,11 +25,16 @@ export function readFileChunks(path: string): AsyncIterable<Uint8Array> {
   return createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Uint8Array>;
 }
 
-/** A plain file's reader, or null when the file starts with the gzip magic (it is read through `open`). */
+/**
+ * A plain file's reader, or null when the file starts with the gzip magic or is not a regular file (a pipe
+ * such as `-f <(zcat …)` is never opened here: closing it would lose its writer's bytes); those are read
+ * through `open`.
+ */
 export async function openPlainFile(path: string): Promise<PlainReader | null> {
   const fail = (e: unknown): never => {
     throw new InputError(path, `read error: ${describeFsError(e)}`);
   };
+  if (!(await stat(path).catch(fail)).isFile()) return null;
   const fh = await open(path, 'r').catch(fail);
   try {
     const head = new Uint8Array(2);

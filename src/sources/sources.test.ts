@@ -1,4 +1,5 @@
 // Sources: files, stdin, repositories, gzip (single, multi-member, corrupt), and the up-front input checks.
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   describeFsError,
+  fileSource,
   InputError,
   openRepository,
   READ_CHUNK,
@@ -182,6 +184,19 @@ describe("plain file readers (read straight into the caller's memory)", () => {
     expect((await readPlain(write('one.bin', Buffer.from([0x1f])), 10))?.equals(Buffer.from([0x1f]))).toBe(
       true,
     );
+  });
+
+  it('leave a named pipe alone (read through `open`, its writer still connected)', async () => {
+    const fifo = join(tmp, 'pipe.subunit');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const runs: SourceRun[] = [];
+    for await (const r of fileSource(fifo, null).runs()) runs.push(r);
+    const run = runs[0] as Required<SourceRun>;
+    // Not even opened: opening a pipe waits for its writer, and closing it would lose the writer's bytes.
+    expect(await run.openPlain()).toBeNull();
+    const writer = spawn('sh', ['-c', `printf 'hello pipe' > '${fifo}'`]);
+    expect((await readAll(run.open())).bytes.toString()).toBe('hello pipe');
+    await new Promise((resolve) => writer.on('exit', resolve));
   });
 
   it('turn a file vanishing after the check into an InputError', async () => {
