@@ -195,8 +195,9 @@ describe("plain file readers (read straight into the caller's memory)", () => {
     // Not even opened: opening a pipe waits for its writer, and closing it would lose the writer's bytes.
     expect(await run.openPlain()).toBeNull();
     const writer = spawn('sh', ['-c', `printf 'hello pipe' > '${fifo}'`]);
+    const exited = new Promise((resolve) => writer.on('exit', resolve));
     expect((await readAll(run.open())).bytes.toString()).toBe('hello pipe');
-    await new Promise((resolve) => writer.on('exit', resolve));
+    expect(await exited).toBe(0);
   });
 
   it('turn a file vanishing after the check into an InputError', async () => {
