@@ -1,6 +1,8 @@
 // The packed hand-over between threads: every status, null and number survives preparedTest().
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EXPORT_STATUSES } from '../contract/export-format.js';
+import { cleanTestId } from '../model/names.js';
 import type { TestRecord } from '../model/test-record.js';
 import { BATCH_BYTES, blankPreparedTest, preparedTest, TestPreparer, type BatchBuffers } from './prepare.js';
 
@@ -66,5 +68,35 @@ describe('PreparedBatch', () => {
       expect(given.has(b.buffer)).toBe(true);
       expect(b.used).toBeLessThanOrEqual(slot);
     }
+  });
+
+  it('writes any id and route code as JSON.stringify does (quotes, controls, lone surrogates, any script)', () => {
+    const text = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom('"', '\\', '\n', '\u0000', '\ud800', '\udc00', '😀', 'é', '[', ',', ']', '.'),
+        fc.string({ maxLength: 1 }),
+      ),
+      maxLength: 30,
+    });
+    fc.assert(
+      fc.property(text, fc.option(text), (id, route) => {
+        const p = new TestPreparer(1024);
+        p.add({ ...record(3, 'success'), id, routeCode: route });
+        const b = p.take();
+        const t = preparedTest(b, 0, blankPreparedTest());
+        const entry = Buffer.from(b.buffer, 0, b.used)
+          .subarray(t.entryAt + 1, t.entryAt + t.entryLen)
+          .toString();
+        const { name, attributes } = cleanTestId(id);
+        expect(entry.startsWith(`{"name":${JSON.stringify(name)},`)).toBe(true);
+        expect(entry).toContain(
+          `"details":{},"id":${JSON.stringify(id)},"attributes":${JSON.stringify(attributes)},`,
+        );
+        expect(
+          entry.endsWith(route === null ? '"worker":0,' : `"route_code":${JSON.stringify(route)},`),
+        ).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
