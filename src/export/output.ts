@@ -1,7 +1,7 @@
 // DEST handling: every file goes to a temporary folder inside DEST and is renamed into place at commit,
 // config.json last, so a failed or killed export never leaves a half-written DEST.
 import { Buffer } from 'node:buffer';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, writeSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import { createGzip, constants as zc, type Gzip } from 'node:zlib';
@@ -144,6 +144,42 @@ export class OutFile {
   }
 }
 
+/** Where a file's bytes go: an OutFile, or a SyncFile for a file written in one go at the end. */
+export type ByteOut = Pick<OutFile, 'relPath' | 'writeBuffer' | 'full' | 'drained' | 'close'>;
+
+/**
+ * A plain file written straight from the caller's buffer with synchronous writes: no copy, no round trip
+ * per chunk. For files written in one go while nothing else is (the tree, at the end of a run).
+ */
+export class SyncFile implements ByteOut {
+  readonly relPath: string;
+  private fd: number | null;
+
+  constructor(absPath: string, relPath: string) {
+    this.relPath = relPath;
+    this.fd = openSync(absPath, 'w');
+  }
+
+  writeBuffer(buf: Buffer): void {
+    if (this.fd === null) throw new Error(`${this.relPath}: write after close`);
+    for (let at = 0; at < buf.length;) at += writeSync(this.fd, buf, at, buf.length - at);
+  }
+
+  get full(): boolean {
+    return false;
+  }
+
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    return Promise.resolve();
+  }
+}
+
 /** Paths of an earlier export, read from its config.json, so a re-export can remove exactly those. */
 function previousExportPaths(config: unknown): string[] {
   const out: string[] = [];
@@ -227,7 +263,7 @@ export class OutputDir {
   readonly dest: string;
   readonly gzip: boolean;
   private readonly tmp: string;
-  private readonly files: OutFile[] = [];
+  private readonly files: ByteOut[] = [];
   private readonly dirs = new Set<string>();
 
   /** The first folder this export created (DEST or a parent), removed again when the export fails. */
@@ -270,6 +306,14 @@ export class OutputDir {
       this.dirs.add(dir);
     }
     const f = new OutFile(join(this.tmp, relPath), relPath, gzip && !precompressed);
+    this.files.push(f);
+    return f;
+  }
+
+  /** Like `create`, for a file written in one go at the end of a run: a SyncFile unless gzipped. */
+  createWhole(rel: string): ByteOut {
+    if (this.gzip) return this.create(rel);
+    const f = new SyncFile(join(this.tmp, rel), rel);
     this.files.push(f);
     return f;
   }

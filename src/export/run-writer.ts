@@ -364,7 +364,8 @@ export class RunWriter {
     }
     await Promise.all([this.raw.close(), this.entries.close(), ...this.closing]);
 
-    const tree = this.out.create(`${this.prefix}_tree.json`);
+    // Nothing else is written now: the tree goes out with plain synchronous writes, chunk by chunk.
+    const tree = this.out.createWhole(`${this.prefix}_tree.json`);
     await this.trie.write(tree, this.entriesPath);
     await tree.close();
 

@@ -2,7 +2,7 @@
 // raw entries read back from disk, so memory never holds every entry.
 import { Buffer } from 'node:buffer';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import type { OutFile } from './output.js';
+import type { ByteOut } from './output.js';
 
 const INITIAL_NODES = 1024;
 const NO_NODE = 0;
@@ -284,7 +284,7 @@ export class NameTrie {
    * as big as the raw entries, and written in one go it would sit whole in the file stream's buffer.
    * The walk follows sibling and parent links, so no stack grows with a name's depth.
    */
-  async write(out: OutFile, entriesPath: string, bucketBytes = BUCKET_BYTES): Promise<void> {
+  async write(out: ByteOut, entriesPath: string, bucketBytes = BUCKET_BYTES): Promise<void> {
     const leaves = new LeafStore(entriesPath, this.treeOrder(), this, bucketBytes);
     const enc = new ChunkWriter(out);
     try {
@@ -357,13 +357,13 @@ const CHUNK_BYTES = 1024 * 1024;
  * so a leaf costs a few copies instead of string concatenations and several `write` calls.
  */
 class ChunkWriter {
-  private readonly out: OutFile;
+  private readonly out: ByteOut;
   private buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private pos = 0;
   /** True once a chunk went out while the file's buffer is full: the caller awaits `drained()`. */
   wait = false;
 
-  constructor(out: OutFile) {
+  constructor(out: ByteOut) {
     this.out = out;
   }
 
