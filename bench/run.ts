@@ -21,6 +21,15 @@ import type { GenerateOptions } from './generate.js';
 /** The original Python exporter on the 206 MB, 80,000-test stream, as measured in the issue. */
 const ORIGINAL = { wallS: 14.4, rssMB: 377, streamMB: 206, tests: 80_000 };
 
+/**
+ * The original exporter, run side by side when STACKVIZ_ORIGINAL names a checkout of openstack/stackviz:
+ * `python3 -m stackviz.export` with that checkout (and STACKVIZ_ORIGINAL_PYTHONPATH, e.g. where stestr is)
+ * on the path. STACKVIZ_ORIGINAL_PYTHON is the interpreter (default python3); it needs python-subunit and
+ * testtools. Nothing of it is in this repository.
+ */
+const ORIGINAL_CHECKOUT = process.env['STACKVIZ_ORIGINAL'] ?? null;
+const ORIGINAL_TOOL = 'original (python)';
+
 interface Size {
   name: string;
   opts: GenerateOptions;
@@ -197,6 +206,23 @@ async function runSize(
       exporter: true,
     },
   ];
+  if (ORIGINAL_CHECKOUT !== null) {
+    const pythonPath = [ORIGINAL_CHECKOUT, process.env['STACKVIZ_ORIGINAL_PYTHONPATH']].filter(Boolean);
+    tools.push({
+      tool: ORIGINAL_TOOL,
+      cmd: 'env',
+      args: (d) => [
+        `PYTHONPATH=${pythonPath.join(':')}`,
+        process.env['STACKVIZ_ORIGINAL_PYTHON'] ?? 'python3',
+        '-m',
+        'stackviz.export',
+        '-f',
+        file,
+        d,
+      ],
+      exporter: false,
+    });
+  }
   // Runs go round the tools (cat, gzip, export, export -z, then again), so a change in the machine's load
   // during the benchmark touches every tool alike rather than whichever ran last.
   const measured = new Map<string, Measure[]>(tools.map((t) => [t.tool, []]));
@@ -330,6 +356,12 @@ async function main(): Promise<void> {
     const z = large.rows.find((r) => r.tool === 'stackviz-export -z');
     original['speedup'] =
       plain !== undefined && Number.isFinite(plain.wallS) ? ORIGINAL.wallS / plain.wallS : null;
+    const measured = large.rows.find((r) => r.tool === ORIGINAL_TOOL);
+    original['measuredWallS'] = measured !== undefined && measured.error === null ? measured.wallS : null;
+    original['measuredSpeedup'] =
+      original['measuredWallS'] != null && plain !== undefined
+        ? original['measuredWallS'] / plain.wallS
+        : null;
     original['speedupCpu'] = plain?.cpuS != null && plain.cpuS > 0 ? ORIGINAL.wallS / plain.cpuS : null;
     original['memoryRatio'] = plain?.rssMB != null ? plain.rssMB / ORIGINAL.rssMB : null;
     original['gzipRatio'] = z?.xGzip ?? null;
@@ -342,6 +374,11 @@ async function main(): Promise<void> {
         `counting our CPU seconds against its wall time, for a busy machine), ${fmt(plain?.rssMB ?? null, 0)} MB peak RSS ` +
         `(${fmt((original['memoryRatio'] ?? NaN) * 100, 0)}% of the original)`,
     );
+    if (original['measuredSpeedup'] != null)
+      lines.push(
+        `vs the original measured in this run (${fmt(original['measuredWallS'] ?? null)} s, median): ` +
+          `${fmt(original['measuredSpeedup'] ?? null, 1)}× faster by wall time (target ≥ 10×)`,
+      );
     lines.push(
       `-z takes ${fmt(original['gzipRatio'] ?? null)}× gzip -1's wall time (target ≤ 2×); ` +
         `${fmt(original['gzipRatioCpu'] ?? null)}× its CPU time (both threads counted)`,
