@@ -3,9 +3,11 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { generateStream } from '../../bench/generate.js';
 import type { ConfigFile, RawEntry } from '../../src/contract/export-format.js';
+import { exportBytes, readTree } from '../export-helpers.js';
 import { compareWithOriginal, readExport } from '../golden/golden-helpers.js';
 
 const BIN = join(process.cwd(), 'bin', 'stackviz-export.js');
@@ -82,6 +84,52 @@ describe('stackviz-export options', () => {
     expect(ex.run.name).toBe('Subunit Stream (stdin)');
     expect(ex.raw).toHaveLength(63);
   });
+
+  it('a stream bigger than the input ring exports the same from a file, a gzipped file, stdin and one thread', async () => {
+    // ~40 MB with 4 MiB packets: the 16 MiB ring comes round, packets are cut by its end and by reads.
+    const packets: Uint8Array[] = [];
+    generateStream(
+      {
+        tests: 4000,
+        bytes: 40_000_000,
+        seed: 11,
+        maxPacketBytes: 4 * 1024 * 1024 - 1,
+        hugeAttachments: true,
+      },
+      (p) => packets.push(p),
+    );
+    const bytes = Buffer.concat(packets);
+    const dir = tmp();
+    writeFileSync(join(dir, 'big.subunit'), bytes);
+    writeFileSync(join(dir, 'big.subunit.gz'), gzipSync(bytes, { level: 1 }));
+    /** The run's data files, by what follows `tempest_<source>_0` in their names. */
+    const filesOf = (args: string[], input?: Buffer): Map<string, Buffer> => {
+      const dest = join(tmp(), 'out');
+      const r = run(['-q', ...args, dest], input === undefined ? {} : { input });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const out = new Map<string, Buffer>();
+      for (const f of readdirSync(dest)) {
+        const m = /^tempest_.+_0(_[a-z]+\.json)$/.exec(f);
+        if (m !== null) out.set(m[1] as string, readFileSync(join(dest, f)));
+      }
+      return out;
+    };
+    const file = filesOf(['-f', join(dir, 'big.subunit')]);
+    expect([...file.keys()].sort()).toEqual(['_details.json', '_raw.json', '_stats.json', '_tree.json']);
+    expect((JSON.parse((file.get('_raw.json') as Buffer).toString()) as RawEntry[]).length).toBeGreaterThan(
+      3000,
+    );
+    // The same bytes prepared on one thread, with no ring: what the worker's reuse of the ring must not change.
+    const reference = new Map<string, Buffer>();
+    for (const [p, b] of readTree(await exportBytes(bytes, { chunk: 1 << 20, source: 'big' }))) {
+      const m = /^tempest_big_0(_[a-z]+\.json)$/.exec(p);
+      if (m !== null) reference.set(m[1] as string, b);
+    }
+    for (const other of [reference, filesOf(['-f', join(dir, 'big.subunit.gz')]), filesOf(['-i'], bytes)]) {
+      for (const [k, b] of file) expect((other.get(k) as Buffer).equals(b), k).toBe(true);
+    }
+  }, 120_000);
 
   it('-r exports every stored run, each matching the original export of that run', () => {
     const dest = join(tmp(), 'out');
