@@ -94,7 +94,8 @@ async function exportRun(
   await pipe.end();
   if (bytes === 0) o.onEmptyRun?.(r.naming);
   else if (w.testCount === 0) o.onNoTests?.(r.naming, bytes);
-  return w.finish();
+  // The tree phase may use the pipeline's idle memory instead of its own (large runs).
+  return w.finish(pipe.idleMemory?.() ?? null);
 }
 
 /**

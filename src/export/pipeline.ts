@@ -30,6 +30,8 @@ export interface PreparePipeline {
   pushFrom?(file: PlainReader, progress: (bytes: number) => void): Promise<number>;
   /** Resolves once every batch of the run has been handed to the sink (and its promise settled). */
   end(): Promise<void>;
+  /** After `end` and until the next `begin`: memory of the pipeline's nobody uses (the input ring), or null. */
+  idleMemory?(): Uint8Array;
   close(): Promise<void>;
 }
 
@@ -314,6 +316,11 @@ export class WorkerPipeline implements PreparePipeline {
       await new Promise<void>((resolve) => (this.wakeChunk = resolve));
     }
     if (this.failure !== null) throw this.failure;
+  }
+
+  /** The input ring: between runs the worker reads nothing from it, and this thread writes nothing to it. */
+  idleMemory(): Uint8Array {
+    return this.input;
   }
 
   /** A file read straight into the input ring: no buffer per chunk, no copy. */

@@ -332,8 +332,11 @@ export class RunWriter {
     shard.write('{');
   }
 
-  /** Close every file, write the tree and the stats; the run's part of config.json. */
-  async finish(): Promise<RunResult> {
+  /**
+   * Close every file, write the tree and the stats; the run's part of config.json. `scratch`: memory the
+   * tree phase may use as it likes until this returns (the pipeline's idle input ring).
+   */
+  async finish(scratch: Uint8Array | null = null): Promise<RunResult> {
     if (this.local !== null) {
       this.local.finishRun();
       this.onBatch(this.local.take());
@@ -366,7 +369,7 @@ export class RunWriter {
 
     // Nothing else is written now: the tree goes out with plain synchronous writes, chunk by chunk.
     const tree = this.out.createWhole(`${this.prefix}_tree.json`);
-    await this.trie.write(tree, this.entriesPath);
+    await this.trie.write(tree, this.entriesPath, undefined, scratch);
     await tree.close();
 
     const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_shard: streamShard };

@@ -34,11 +34,16 @@ function indexed(names: string[], body = (i: number): string => `"status":"s${i}
 const scratch = (): string => mkdtempSync(join(tmpdir(), 'stackviz-tree-'));
 
 /** The tree file's text for `trie` over the entries file at `entries`, with the given bucket size. */
-async function treeOf(trie: NameTrie, entries: string, bucketBytes?: number): Promise<string> {
+async function treeOf(
+  trie: NameTrie,
+  entries: string,
+  bucketBytes?: number,
+  memory: Uint8Array | null = null,
+): Promise<string> {
   const dir = scratch();
   const out = await OutputDir.open(join(dir, 'dest'), false);
   const f = out.create('tree.json');
-  await trie.write(f, entries, bucketBytes);
+  await trie.write(f, entries, bucketBytes, memory);
   await f.close();
   await out.commit({ deployer: false, datasets: [] }, ['tree.json']);
   const text = readFileSync(join(dir, 'dest', 'tree.json'), 'utf8');
@@ -47,11 +52,16 @@ async function treeOf(trie: NameTrie, entries: string, bucketBytes?: number): Pr
 }
 
 /** The tree file's text for `trie` over the entries `file` (written to a temporary file). */
-async function treeText(trie: NameTrie, file: string, bucketBytes?: number): Promise<string> {
+async function treeText(
+  trie: NameTrie,
+  file: string,
+  bucketBytes?: number,
+  memory: Uint8Array | null = null,
+): Promise<string> {
   const dir = scratch();
   const path = join(dir, 'entries');
   writeFileSync(path, file);
-  const text = await treeOf(trie, path, bucketBytes);
+  const text = await treeOf(trie, path, bucketBytes, memory);
   rmSync(dir, { recursive: true, force: true });
   return text;
 }
@@ -202,6 +212,24 @@ describe('NameTrie', () => {
     for (const bucket of [1, 700, 4096, 64 * 1024, 2 * 1024 * 1024]) {
       expect(await treeText(trie, file, bucket)).toBe(want);
     }
+  });
+  it('lays big trees out in the memory it is given (the idle input ring), writing the same bytes', async () => {
+    const names = Array.from({ length: 2000 }, (_, i) => `pkg.mod${i % 7}.Class${i % 13}.test_${i}`);
+    const body = (i: number): string => `"status":"s${i}","pad":"${'y'.repeat(3000 + ((i * 977) % 4000))}"}`;
+    const [trie, file] = indexed(names, body);
+    expect(file.length).toBeGreaterThan(10_000_000);
+    const want = await treeText(trie, file, 1024 * 1024);
+    const memory = new Uint8Array(new SharedArrayBuffer(6 * 1024 * 1024)).fill(0xee);
+    expect(await treeText(trie, file, 1024 * 1024, memory)).toBe(want);
+    // It was used: its buckets (more than one) overwrote the marker bytes.
+    expect(memory.indexOf(0xee)).toBeGreaterThan(4 * 1024 * 1024);
+    // Memory too small for a worthwhile layout, or a tree small enough for two buckets: not used.
+    const small = new Uint8Array(2 * 1024 * 1024).fill(0xee);
+    expect(await treeText(trie, file, 1024 * 1024, small)).toBe(want);
+    expect(small.every((b) => b === 0xee)).toBe(true);
+    const unused = new Uint8Array(6 * 1024 * 1024).fill(0xee);
+    expect(await treeText(trie, file, 8 * 1024 * 1024, unused)).toBe(want);
+    expect(unused.every((b) => b === 0xee)).toBe(true);
   });
   it('reads entries stored past 4 GB of a (sparse) entries file, through buckets', async () => {
     const names = ['z.c.t1', 'z.b.t2', 'z.c.t3', 'z.a.t4'];

@@ -284,8 +284,13 @@ export class NameTrie {
    * as big as the raw entries, and written in one go it would sit whole in the file stream's buffer.
    * The walk follows sibling and parent links, so no stack grows with a name's depth.
    */
-  async write(out: ByteOut, entriesPath: string, bucketBytes = BUCKET_BYTES): Promise<void> {
-    const leaves = new LeafStore(entriesPath, this.treeOrder(), this, bucketBytes);
+  async write(
+    out: ByteOut,
+    entriesPath: string,
+    bucketBytes = BUCKET_BYTES,
+    scratch: Uint8Array | null = null,
+  ): Promise<void> {
+    const leaves = new LeafStore(entriesPath, this.treeOrder(), this, bucketBytes, scratch);
     const enc = new ChunkWriter(out);
     try {
       const top = this.first(NO_NODE);
@@ -423,6 +428,8 @@ class ChunkWriter {
 
 /** Entries are regrouped in buckets of about this many bytes; one bucket is in memory at a time. */
 const BUCKET_BYTES = 24 * 1024 * 1024;
+/** Smallest bucket worth laying out in a scratch buffer (smaller ones mean many bucket files). */
+const MIN_SCRATCH_BUCKET = 4 * 1024 * 1024;
 /** Bytes of the entries file read at a time. */
 const READ_CHUNK = 1024 * 1024;
 /** Bytes gathered per bucket file before a write. */
@@ -448,7 +455,7 @@ class LeafStore {
   /** Leaf of each rank (tree position). */
   private readonly ranks: Int32Array;
   /** First rank of each bucket, plus the total at the end. */
-  private readonly bucketStart: number[] = [0];
+  private readonly bucketStart: number[];
   /** Ranks grouped by bucket, each bucket's in file order (as its bodies are stored). */
   private readonly byBucket: Int32Array;
   private readonly bucketFiles: string[] = [];
@@ -459,27 +466,63 @@ class LeafStore {
   /** Offset in `data` of each rank of the loaded bucket. */
   private at = new Float64Array(0);
 
-  constructor(path: string, ranks: Int32Array, trie: NameTrie, bucketBytes: number) {
+  /**
+   * `scratch`: memory free for the tree phase (the pipeline's idle input ring). A tree that needs more than
+   * two buckets anyway is laid out to fit in it, with smaller buckets, so the phase allocates nothing.
+   */
+  constructor(
+    path: string,
+    ranks: Int32Array,
+    trie: NameTrie,
+    bucketBytes: number,
+    scratch: Uint8Array | null,
+  ) {
     this.path = path;
     this.trie = trie;
     this.ranks = ranks;
+    let total = 0;
+    for (let r = 0; r < ranks.length; r++) total += (trie.len[ranks[r] as number] as number) + BODY_EXTRA;
+    let layout = this.layout(bucketBytes);
+    let data: Buffer | null = null;
+    if (scratch !== null && total > 2 * bucketBytes) {
+      // Buckets as big as the scratch allows once the read chunk and the staging areas are in it too.
+      let b = scratch.length - READ_CHUNK;
+      for (let i = 0; i < 4 && b > 0; i++)
+        b = scratch.length - READ_CHUNK - Math.ceil(total / b) * STAGE_BYTES;
+      if (b >= MIN_SCRATCH_BUCKET) {
+        const fit = this.layout(b);
+        if (fit.bytes <= scratch.length) {
+          layout = fit;
+          data = Buffer.from(scratch.buffer, scratch.byteOffset, fit.bytes);
+        }
+      }
+    }
+    this.bucketStart = layout.starts;
+    const none = ranks.length === 0;
+    this.data = data ?? Buffer.allocUnsafe(none ? 0 : layout.bytes);
+    this.byBucket = none ? new Int32Array(0) : this.split(layout.maxBucket);
+  }
+
+  /**
+   * Buckets of at most `bucketBytes` (or one body): their first ranks plus the total, the biggest bucket,
+   * and the memory they need: [bucket | read chunk | one staging area per later bucket].
+   */
+  private layout(bucketBytes: number): { starts: number[]; maxBucket: number; bytes: number } {
+    const { ranks, trie } = this;
+    const starts = [0];
     let bytes = 0;
     let maxBucket = 0;
     for (let r = 0; r < ranks.length; r++) {
       const len = (trie.len[ranks[r] as number] as number) + BODY_EXTRA;
       if (bytes + len > bucketBytes && bytes > 0) {
-        this.bucketStart.push(r);
+        starts.push(r);
         bytes = 0;
       }
       bytes += len;
       maxBucket = Math.max(maxBucket, bytes);
     }
-    this.bucketStart.push(ranks.length);
-    const nb = this.bucketStart.length - 1;
-    // [bucket | read chunk | one staging area per later bucket]; nothing (not even the file) without entries.
-    const none = ranks.length === 0;
-    this.data = Buffer.allocUnsafe(none ? 0 : maxBucket + READ_CHUNK + (nb - 1) * STAGE_BYTES);
-    this.byBucket = none ? new Int32Array(0) : this.split(maxBucket);
+    starts.push(ranks.length);
+    return { starts, maxBucket, bytes: maxBucket + READ_CHUNK + (starts.length - 2) * STAGE_BYTES };
   }
 
   /**
