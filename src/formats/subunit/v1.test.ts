@@ -44,6 +44,11 @@ const CASES: Record<string, string> = {
     'time: 2026-11-28T14:36:23.1234567+02:30\ntest: b\ntime: 2026-11-28 14:36:23.9999999-01:00\nsuccess: b\n' +
     'time: 2026-11-28 14:36:24.5 trailing junk\ntest: c\ntime: 2026-02-28 00:00:00.000001Z\nsuccess: c\n',
   'no time lines at all': 'test: a\nsuccess: a\ntest: b\nfailure: b [\nx\n]\n',
+  // python-subunit tests `cmd in b'skip'`: any part of the word (even none, a bare `:`) is a skip.
+  'parts of the word skip are skips':
+    T0 +
+    'test: a\nski: a [\nreason\n]\ntest: b\nk: b\ntest: c\n: c\ntest: d\nt: d\nsuccess: d\n' +
+    'test: e\nskipp: e\nsuccess: e\ntest: f\nip:: f\n',
   'truncated inside a test': T0 + 'tags: w\ntest: a\nsuccess: a\ntest: b\n',
   'truncated inside simple details': T0 + 'test: a\nfailure: a [\nhalf a traceback\n',
   'truncated inside a multipart body':

@@ -18,6 +18,8 @@ export interface V1ReaderOptions {
  * - every event carries the latest `time:` value (python uses the wall clock before the first `time:`; we use
  *   no timestamp: a deterministic, honest choice);
  * - `tags:` outside a test change the global set; inside a test they change the test's own copy;
+ * - any part of the word `skip` (`ski:`, `k:`, even a bare `:`) is a skip directive, as python-subunit's
+ *   `cmd in b'skip'` has it;
  * - the stream ending inside a test gives a `fail` with a `traceback` naming the lost connection.
  * Where python-subunit raises (undecodable UTF-8, a malformed `time:`/`progress:` value, a malformed multipart
  * header) it stops the whole run; we go on instead: names are decoded with replacement characters, an unusable
@@ -83,6 +85,8 @@ const KW_TEST = 0;
 const KW_TAGS = 2;
 const KW_TIME = 3;
 const KW_PROGRESS = 4;
+const KW_SKIP = 9;
+const SKIP_WORD = KEYWORDS[KW_SKIP] as Uint8Array;
 /** Outcome by keyword code (codes 5..11). */
 const OUTCOME_BY_KW: readonly (Outcome | undefined)[] = [
   undefined,
@@ -99,7 +103,11 @@ const OUTCOME_BY_KW: readonly (Outcome | undefined)[] = [
   UXSUCCESS,
 ];
 
-/** The keyword code of bytes s..w, -1 when it is none ('testing' reports as 'test'). */
+/**
+ * The keyword code of bytes s..w, -1 when it is none ('testing' reports as 'test'). python-subunit keeps its
+ * skip word as bytes where the others are tuples, so `cmd in b'skip'` is a substring test: any part of
+ * `skip` (`s`, `ki`, `ski`... and an empty word, from a line that starts with `:`) is a skip directive.
+ */
 function keyword(b: Uint8Array, s: number, w: number): number {
   const len = w - s;
   for (let k = 0; k < KEYWORDS.length; k++) {
@@ -108,6 +116,11 @@ function keyword(b: Uint8Array, s: number, w: number): number {
     let j = 1;
     while (j < len && kw[j] === b[s + j]) j++;
     if (j === len) return k === 1 ? KW_TEST : k;
+  }
+  for (let at = 0; at + len <= SKIP_WORD.length; at++) {
+    let j = 0;
+    while (j < len && SKIP_WORD[at + j] === b[s + j]) j++;
+    if (j === len) return KW_SKIP;
   }
   return -1;
 }
