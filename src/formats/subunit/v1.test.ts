@@ -44,6 +44,9 @@ const CASES: Record<string, string> = {
     'time: 2026-11-28T14:36:23.1234567+02:30\ntest: b\ntime: 2026-11-28 14:36:23.9999999-01:00\nsuccess: b\n' +
     'time: 2026-11-28 14:36:24.5 trailing junk\ntest: c\ntime: 2026-02-28 00:00:00.000001Z\nsuccess: c\n',
   'no time lines at all': 'test: a\nsuccess: a\ntest: b\nfailure: b [\nx\n]\n',
+  // python-subunit parses a zone offset of a day or more; only an event stamped with it would make it raise.
+  'a time with an offset of days, replaced before any event':
+    'time: 2026-11-28 10:00:51.58202658+81:00\ntime: 2026-11-28 10:00:49.16840036Z\ntest: a\nsuccess: a\n',
   // python-subunit tests `cmd in b'skip'`: any part of the word (even none, a bare `:`) is a skip.
   'parts of the word skip are skips':
     T0 +
@@ -227,6 +230,9 @@ describe('parseV1Time', () => {
     expect(t('1970-01-01 01:00:00+01:00')).toBe(0);
     expect(t('1970-01-01 00:00:01')).toBe(1e6);
     expect(t('1970-01-01T00:00:00-00:30')).toBe(1800e6);
+    // A day or more: python parses it (and raises only when it stamps an event); the instant it names.
+    expect(t('1970-01-04 09:00:00+81:00')).toBe(0);
+    expect(t('1970-01-01 00:00:00-99:99')).toBe((99 * 60 + 99) * 60e6);
   });
   it('refuses what python-subunit cannot parse', () => {
     for (const bad of [

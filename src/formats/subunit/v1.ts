@@ -244,6 +244,8 @@ function parseTimeBytes(b: Uint8Array, s: number, e: number): number | null {
 /**
  * Parses a `time:` value as subunit's iso8601 module and `datetime` do; null where they would raise.
  * The fraction is `int(float("0." + digits) * 1e6)`: truncated through a double, exactly as python computes it.
+ * A zone offset of a day or more parses too: python only raises once such a time stamps an event (which
+ * stops its run), so a later `time:` line can replace it harmlessly; we go on with the instant it names.
  */
 export function parseV1Time(value: Uint8Array): number | null {
   const m = ISO8601.exec(latin1(value));
@@ -261,8 +263,6 @@ export function parseV1Time(value: Uint8Array): number | null {
   if (m[14] !== undefined && m[14] !== 'Z') {
     const sign = m[16] === '-' ? -1 : 1;
     offsetMinutes = sign * (Number(m[17]) * 60 + Number(m[18]));
-    // datetime refuses a UTC offset of a day or more.
-    if (Math.abs(offsetMinutes) >= 24 * 60) return null;
   }
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
