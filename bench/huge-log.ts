@@ -66,13 +66,9 @@ if (!existsSync(stream)) {
 const dest = mkdtempSync(join(tmpdir(), 'stackviz-huge-log-'));
 try {
   const bin = join(ROOT, 'bin', 'stackviz-export.js');
-  const r = spawnSync(
-    '/usr/bin/time',
-    ['-f', '%e %M', process.execPath, bin, '-q', '-f', stream, join(dest, 'out')],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', bin, '-q', '-f', stream, join(dest, 'out')], {
+    encoding: 'utf8',
+  });
   const [wall, kb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ');
   const details = statSync(join(dest, 'out', 'tempest_huge-log-' + MB + 'MB_0_details.json')).size;
   process.stdout.write(

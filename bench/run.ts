@@ -195,14 +195,14 @@ async function runSize(
     { tool: 'gzip -1', cmd: 'gzip', args: () => ['-1', '-c', file], exporter: false },
     {
       tool: 'stackviz-export',
-      cmd: process.execPath,
-      args: (d) => [EXPORT_BIN, '-q', '-f', file, d],
+      cmd: EXPORT_BIN,
+      args: (d) => ['-q', '-f', file, d],
       exporter: true,
     },
     {
       tool: 'stackviz-export -z',
-      cmd: process.execPath,
-      args: (d) => [EXPORT_BIN, '-q', '-z', '-f', file, d],
+      cmd: EXPORT_BIN,
+      args: (d) => ['-q', '-z', '-f', file, d],
       exporter: true,
     },
   ];

@@ -57,6 +57,17 @@ function expectOneLineError(r: SpawnSyncReturns<string>, code: number, mention: 
 }
 
 describe('stackviz-export options', () => {
+  it('runs as an installed command, through its shebang (env -S with a V8 flag)', () => {
+    const dest = join(tmp(), 'out');
+    const r = spawnSync(BIN, ['-q', '-f', FAILURE, dest], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(config(dest).tempest).toHaveLength(1);
+    const serve = spawnSync(join(process.cwd(), 'bin', 'stackviz.js'), ['--version'], { encoding: 'utf8' });
+    expect(serve.status).toBe(0);
+    expect(serve.stdout).toMatch(/\d+\.\d+\.\d+/);
+  });
+
   it('-f twice with the same base name gives two distinct runs', () => {
     const a = tmp();
     const b = tmp();
