@@ -19,6 +19,8 @@ export interface ExportBytesOptions {
   /** The run's title and the generator named in config.json. */
   title?: string;
   generator?: string;
+  /** Why the bytes broke off (`ExportRun.damage`), if they did. */
+  damage?: string;
 }
 
 /** Export `bytes` as one run into a fresh DEST; returns DEST. */
@@ -39,6 +41,7 @@ export async function exportBytes(bytes: Uint8Array, o: ExportBytesOptions): Pro
         async *open() {
           for (let i = 0; i < bytes.length; i += o.chunk) yield bytes.subarray(i, i + o.chunk);
         },
+        damage: () => o.damage ?? null,
       },
     ],
   });

@@ -1,7 +1,7 @@
 // The CLI's inputs: -f files, -r repositories, -i stdin, validated up front by the sources layer and named.
 import { basename } from 'node:path';
 import type { ExportRun } from '../export/export.js';
-import { validateInputs, type InputSpec, type Source } from '../sources/index.js';
+import { DamagedInputError, validateInputs, type InputSpec, type Source } from '../sources/index.js';
 import { baseSourceName, NameAllocator } from './source-names.js';
 
 export { describeFsError, InputError } from '../sources/index.js';
@@ -16,6 +16,19 @@ function title(s: Source): string {
   if (s.kind === 'stdin') return 'Subunit Stream (stdin)';
   if (s.kind === 'file') return `Subunit File: ${s.label}`;
   return `Repository: ${s.label}`;
+}
+
+/** The chunks until a DamagedInputError, which ends them (and goes to `onDamage`) instead of failing the run. */
+async function* endOnDamage(
+  chunks: AsyncIterable<Uint8Array>,
+  onDamage: (e: DamagedInputError) => void,
+): AsyncIterable<Uint8Array> {
+  try {
+    yield* chunks;
+  } catch (e) {
+    if (!(e instanceof DamagedInputError)) throw e;
+    onDamage(e);
+  }
 }
 
 /**
@@ -45,6 +58,7 @@ export async function resolveInputs(
         const repo = s.kind === 'repository';
         // Plain files are read straight into the pipeline's input ring.
         const openPlain = run.openPlain?.bind(run);
+        let damage: string | null = null;
         yield {
           naming: {
             source,
@@ -53,7 +67,8 @@ export async function resolveInputs(
             title: repo ? `${title(s)} (run ${run.runId})` : title(s),
           },
           sizeBytes: run.sizeBytes,
-          open: () => run.open(),
+          open: () => endOnDamage(run.open(), (e) => (damage = e.message)),
+          damage: () => damage,
           ...(openPlain === undefined ? {} : { openPlain }),
         };
       }

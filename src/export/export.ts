@@ -14,6 +14,12 @@ export interface ExportRun {
   open(): AsyncIterable<Uint8Array>;
   /** The same bytes as a plain file to read into the pipeline's memory, or null (then `open` is used). */
   openPlain?(): Promise<PlainReader | null>;
+  /**
+   * After `open`'s bytes have ended: why they ended early, when the input broke off (a corrupt or truncated
+   * gzip stream after some bytes), else null. The run keeps what was read, and the reason as a failing
+   * `subunit.parser` test.
+   */
+  damage?(): string | null;
 }
 
 export interface ExportOptions {
@@ -34,6 +40,8 @@ export interface ExportOptions {
   progress?: (p: ExportProgress) => void;
   /** Called for each run that turned out to be empty. */
   onEmptyRun?: (naming: RunNaming) => void;
+  /** Called for each run whose bytes broke off early (`ExportRun.damage`). */
+  onDamagedRun?: (naming: RunNaming, damage: string) => void;
   /** Called for each run that had bytes but not one test in them (the wrong kind of file, most likely). */
   onNoTests?: (naming: RunNaming, bytes: number) => void;
   /** Turns a file-system error on DEST into the error to throw (the CLI's one-line message). */
@@ -91,8 +99,10 @@ async function exportRun(
       progress(bytes);
     }
   }
-  await pipe.end();
-  if (bytes === 0) o.onEmptyRun?.(r.naming);
+  const damage = r.damage?.() ?? null;
+  await pipe.end(damage);
+  if (damage !== null) o.onDamagedRun?.(r.naming, damage);
+  else if (bytes === 0) o.onEmptyRun?.(r.naming);
   else if (w.testCount === 0) o.onNoTests?.(r.naming, bytes);
   // The tree phase may use the pipeline's idle memory instead of its own (large runs).
   return w.finish(pipe.idleMemory?.() ?? null);

@@ -9,6 +9,7 @@ import { encodePacket } from '../formats/subunit/v2-encode.js';
 import { AutoReader } from '../formats/subunit/detect.js';
 import { TestAssembler } from '../model/assemble.js';
 import { BUILT_WORKER, exportBytes, readTree } from '../../test/export-helpers.js';
+import { readExport } from '../../test/golden/golden-helpers.js';
 import { OutputDir } from './output.js';
 import { RING_SLOTS, RunPreparer, WorkerPipeline, type SpillLimits } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
@@ -199,6 +200,30 @@ describe('WorkerPipeline', () => {
     expect(first.worker).toBe(early);
     expect(second.worker).not.toBe(early);
     await Promise.all([first.worker.terminate(), second.worker.terminate()]);
+  });
+});
+
+describe('a run whose input broke off', () => {
+  it('gets the damage as one more failing subunit.parser test, on one thread and in the worker alike', async () => {
+    // Cut inside a packet: the decoder's own short read comes first, then the input's damage.
+    const bytes = Buffer.concat([start('a', 1), stop('a', 2), start('b', 3), stop('b', 4, 'fail')]);
+    const cut = bytes.subarray(0, bytes.length - 5);
+    const why = "'x.gz': corrupt gzip data (unexpected end of file) after 99 bytes";
+    const inline = await exportBytes(cut, { chunk: 7, damage: why });
+    expect(readTree(await exportBytes(cut, { chunk: 7, damage: why, worker: true }))).toEqual(
+      readTree(inline),
+    );
+    const ex = readExport(inline, 0);
+    expect(ex.raw.map((t) => [t.name, t.status])).toEqual([
+      ['a', 'success'],
+      ['subunit.parser', 'fail'],
+      ['subunit.parser', 'fail'],
+      ['b', 'inprogress'],
+    ]);
+    expect(ex.details['subunit.parser']?.['ParserError']).toMatch(/^Short read/);
+    expect(ex.details['subunit.parser#2']).toEqual({ ParserError: why });
+    expect(ex.stats.failures).toHaveLength(2);
+    expect(ex.stats.parser_errors).toBe(2);
   });
 });
 

@@ -2,6 +2,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
+import { inputDamageEvent } from '../formats/subunit/v2.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
@@ -28,8 +29,11 @@ export interface PreparePipeline {
   push(chunk: Uint8Array): Promise<void>;
   /** Read a whole file into the pipeline's own memory; `progress` gets the bytes read so far. */
   pushFrom?(file: PlainReader, progress: (bytes: number) => void): Promise<number>;
-  /** Resolves once every batch of the run has been handed to the sink (and its promise settled). */
-  end(): Promise<void>;
+  /**
+   * Resolves once every batch of the run has been handed to the sink (and its promise settled). `damage`:
+   * why the run's bytes broke off early (a corrupt gzip stream), recorded as a failing `subunit.parser` test.
+   */
+  end(damage?: string | null): Promise<void>;
   /** After `end` and until the next `begin`: memory of the pipeline's nobody uses (the input ring), or null. */
   idleMemory?(): Uint8Array;
   close(): Promise<void>;
@@ -130,9 +134,10 @@ export class RunPreparer {
     return Math.min(this.free, this.reader.holdsFrom);
   }
 
-  /** End of the run: the last batch, with the run's stream output. */
-  end(): void {
+  /** End of the run: the last batch, with the run's stream output (and `damage` as a parser failure). */
+  end(damage: string | null = null): void {
     this.reader.end();
+    if (damage !== null) this.assembler.event(inputDamageEvent(damage));
     this.assembler.finish();
     this.preparer.finishRun();
     this.emit(this.preparer.take());
@@ -163,8 +168,8 @@ export class InlinePipeline implements PreparePipeline {
     await this.deliver();
   }
 
-  async end(): Promise<void> {
-    (this.run as RunPreparer).end();
+  async end(damage: string | null = null): Promise<void> {
+    (this.run as RunPreparer).end(damage);
     this.run = null;
     await this.deliver();
   }
@@ -179,7 +184,7 @@ export type ToWorker =
   | { t: 'begin'; spillPath: string | null; at: number; limits: SpillLimits }
   /** Input bytes [at, at + length) in ring positions (never across the ring's end). */
   | { t: 'chunk'; at: number; length: number }
-  | { t: 'end' };
+  | { t: 'end'; damage: string | null };
 export type FromWorker =
   | { t: 'batch'; batch: PreparedBatch }
   /** The worker no longer uses input before ring position `free`. */
@@ -354,7 +359,7 @@ export class WorkerPipeline implements PreparePipeline {
     if (this.failure !== null) throw this.failure;
   }
 
-  end(): Promise<void> {
+  end(damage: string | null = null): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
       this.ended = () => {
@@ -364,7 +369,7 @@ export class WorkerPipeline implements PreparePipeline {
         else resolve();
       };
       this.fail = reject;
-      this.post({ t: 'end' });
+      this.post({ t: 'end', damage });
     });
   }
 

@@ -44,7 +44,7 @@ port.on('message', (m: ToWorker) => {
     } else {
       const r = run as RunPreparer;
       run = null;
-      r.end();
+      r.end(m.damage);
       send({ t: 'ended' });
     }
   } catch (e) {

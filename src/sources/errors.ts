@@ -15,6 +15,21 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * An input that broke off after some of its bytes had been read (a gzip stream corrupt or cut short after
+ * `bytesRead` inflated bytes): what was read is still a run, with this damage recorded.
+ */
+export class DamagedInputError extends InputError {
+  constructor(
+    path: string,
+    problem: string,
+    readonly bytesRead: number,
+  ) {
+    super(path, problem, `'${path}': ${problem} after ${bytesRead} bytes`);
+    this.name = 'DamagedInputError';
+  }
+}
+
 /** A file-system error code in plain words (no errno noise, no stack). */
 export function describeFsError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | null)?.code;

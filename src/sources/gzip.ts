@@ -1,7 +1,8 @@
-// Gzip recognised by its magic bytes and inflated as a stream (multi-member too); corrupt data is an InputError.
+// Gzip recognised by its magic bytes and inflated as a stream (multi-member too); corrupt data is an InputError
+// (a DamagedInputError once some bytes were inflated).
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { describeFsError, InputError } from './errors.js';
+import { DamagedInputError, describeFsError, InputError } from './errors.js';
 
 /** The two gzip magic bytes (RFC 1952). */
 export function isGzip(head: Uint8Array): boolean {
@@ -37,19 +38,25 @@ export async function* maybeGunzip(
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   // pipeline (not pipe) so that a read error on the source reaches the loop below instead of hanging it.
   pipeline(Readable.from(all(), { objectMode: false }), gunzip, () => undefined);
+  let inflated = 0;
   try {
-    for await (const chunk of gunzip) yield chunk as Uint8Array;
+    for await (const chunk of gunzip) {
+      inflated += (chunk as Uint8Array).length;
+      yield chunk as Uint8Array;
+    }
   } catch (e) {
-    throw gzipError(e, label);
+    throw gzipError(e, label, inflated);
   }
 }
 
-function gzipError(e: unknown, label: string): InputError {
+/** Corrupt data after some inflated bytes is damage (a DamagedInputError); before any, the input is unusable. */
+function gzipError(e: unknown, label: string, inflated: number): InputError {
   if (e instanceof InputError) return e;
   const code = (e as NodeJS.ErrnoException | null)?.code;
   // zlib's own errors carry Z_* codes (Z_DATA_ERROR, Z_BUF_ERROR for a truncated member).
   if (typeof code === 'string' && code.startsWith('Z_')) {
     const why = e instanceof Error ? e.message : String(e);
+    if (inflated > 0) return new DamagedInputError(label, `corrupt gzip data (${why})`, inflated);
     return new InputError(label, `corrupt gzip data (${why})`);
   }
   return new InputError(label, `read error: ${describeFsError(e)}`);

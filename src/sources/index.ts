@@ -1,5 +1,5 @@
 // The sources layer's public face: where streams come from and how input mistakes are reported.
-export { describeFsError, InputError } from './errors.js';
+export { DamagedInputError, describeFsError, InputError } from './errors.js';
 export { fileSource, stdinSource } from './file.js';
 export { isGzip, maybeGunzip } from './gzip.js';
 export { openRepository, repositorySource, REPOSITORY_DIRS } from './repository.js';

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  DamagedInputError,
   describeFsError,
   fileSource,
   InputError,
@@ -87,23 +88,47 @@ describe('file sources', () => {
     expect((await runsOf(s2 as Source))[0]?.bytes.equals(Buffer.concat([a, b]))).toBe(true);
   });
 
-  it('turn corrupt or truncated gzip into an InputError while reading', async () => {
+  it('turn gzip that is corrupt before any inflated byte into an InputError while reading', async () => {
     const gz = gzipSync(Buffer.from('x'.repeat(100000)));
     const bad = Buffer.from(gz);
-    bad.fill(0x55, 20, 60);
-    const cases = [
-      write('bad.gz', bad),
-      write('short.gz', gz.subarray(0, gz.length - 30)),
-      write('magic.gz', Uint8Array.of(0x1f, 0x8b, 1, 2, 3)),
-    ];
+    bad.fill(0x55, 10, 60);
+    const cases = [write('bad.gz', bad), write('magic.gz', Uint8Array.of(0x1f, 0x8b, 1, 2, 3))];
     for (const p of cases) {
       const [src] = await validateInputs([{ kind: 'file', path: p }]);
       const e = await inputError(runsOf(src as Source));
+      expect(e).not.toBeInstanceOf(DamagedInputError);
       expect(e.message).toMatch(
         new RegExp(`^cannot read '${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}': corrupt gzip data`),
       );
       expect(e.message).not.toContain('\n');
     }
+  });
+
+  it('give the inflated bytes of a gzip stream cut short, then a DamagedInputError saying how many', async () => {
+    const text = Buffer.from(Array.from({ length: 200000 }, (_, i) => `line ${i * 7919}\n`).join(''));
+    const gz = gzipSync(text);
+    const p = write('short.gz', gz.subarray(0, gz.length >> 1));
+    const [src] = await validateInputs([{ kind: 'file', path: p }]);
+    const [run] = await (async () => {
+      const all: SourceRun[] = [];
+      for await (const r of (src as Source).runs()) all.push(r);
+      return all;
+    })();
+    const got: Buffer[] = [];
+    let err: unknown = null;
+    try {
+      for await (const c of (run as SourceRun).open()) got.push(Buffer.from(c));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DamagedInputError);
+    const read = Buffer.concat(got);
+    expect(read.length).toBeGreaterThan(100000);
+    expect(read.equals(text.subarray(0, read.length))).toBe(true);
+    expect((err as DamagedInputError).bytesRead).toBe(read.length);
+    expect((err as DamagedInputError).message).toBe(
+      `'${p}': corrupt gzip data (unexpected end of file) after ${read.length} bytes`,
+    );
   });
 
   it('report a missing file, a directory and an unreadable path before reading', async () => {

@@ -280,6 +280,40 @@ describe('stackviz-export options', () => {
     expect(ex.raw).toEqual([]);
     expect(ex.stats.stream_output_key).toBe('<stream output>');
   });
+
+  it('a gzipped stream cut short keeps every test read before the cut, and shows the damage', () => {
+    const packets: Uint8Array[] = [];
+    generateStream({ tests: 300, bytes: 2_000_000, seed: 5 }, (p) => packets.push(p));
+    const gz = gzipSync(Buffer.concat(packets));
+    const cut = join(tmp(), 'cut.subunit.gz');
+    writeFileSync(cut, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const dest = join(tmp(), 'out');
+    const r = run(['-f', cut, dest]);
+    expect(r.status).toBe(0);
+    const warning =
+      /^stackviz-export: warning: '(.*)': corrupt gzip data \(unexpected end of file\) after (\d+) bytes; /m.exec(
+        r.stderr,
+      );
+    expect(warning?.[1]).toBe(cut);
+    // The same tests as the bytes inflated before the cut read as a plain file, and one parser failure more
+    // (after the tests that ended, before those left in progress at the end of the stream).
+    const inflated = gunzipSync(gz).subarray(0, Number(warning?.[2]));
+    const plainFile = join(tmp(), 'inflated.subunit');
+    writeFileSync(plainFile, inflated);
+    const plainDest = join(tmp(), 'plain');
+    expect(run(['-q', '-f', plainFile, plainDest]).status).toBe(0);
+    const plain = readExport(plainDest, 0);
+    const damaged = readExport(dest, 0);
+    expect(plain.raw.length).toBeGreaterThan(50);
+    const why = `'${cut}': corrupt gzip data (unexpected end of file) after ${inflated.length} bytes`;
+    const at = damaged.raw.findIndex((t) => damaged.details[t.details_key ?? '']?.['ParserError'] === why);
+    expect(damaged.raw[at]?.name).toBe('subunit.parser');
+    expect(damaged.raw[at]?.status).toBe('fail');
+    expect(damaged.raw.filter((_, k) => k !== at).map((t) => [t.name, t.status])).toEqual(
+      plain.raw.map((t) => [t.name, t.status]),
+    );
+    expect(plain.raw.some((t) => t.status === 'inprogress')).toBe(true);
+  });
 });
 
 describe('stackviz-export errors', () => {

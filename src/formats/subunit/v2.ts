@@ -91,6 +91,25 @@ export class PyUtf8Tracker {
   }
 }
 
+/**
+ * The event that records input damage found outside the subunit bytes (a gzip stream that breaks off): a
+ * failing `subunit.parser` test whose `Parser Error` says what happened, as the decoder's own reports do.
+ */
+export function inputDamageEvent(reason: string): SubunitEvent {
+  return {
+    testId: PARSER_TEST_ID,
+    routeCode: null,
+    timestampUs: null,
+    tags: null,
+    runnable: true,
+    eof: true,
+    status: 'fail',
+    mimeType: 'text/plain;charset=utf8',
+    fileName: 'Parser Error',
+    fileBytes: encoder.encode(reason),
+  };
+}
+
 /** Thrown inside packet parsing only; turned into the two `subunit.parser` events. */
 class PacketError extends Error {}
 
