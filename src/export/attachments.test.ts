@@ -22,7 +22,36 @@ describe('parseMime', () => {
   });
 });
 
+/** The chunks as spilled bytes come back (each time iterated): every piece in one buffer, overwritten by the next. */
+function reused(chunks: Uint8Array[]): Iterable<Uint8Array> {
+  const buf = new Uint8Array(Math.max(1, ...chunks.map((c) => c.length)));
+  return {
+    *[Symbol.iterator]() {
+      for (const c of chunks) {
+        buf.set(c);
+        yield buf.subarray(0, c.length);
+      }
+    },
+  };
+}
+
 describe('attachmentText', () => {
+  it('gives the same text when each chunk is overwritten by the next (spilled bytes read back)', () => {
+    const cases: [string | null, Uint8Array][] = [
+      ['text/plain', b(0x41, 0xe9, 0x42, 0xff, 0x43, 0x44)],
+      ['text/plain;charset=utf8', utf8('héllo ✓ wörld, again and again')],
+      ['text/plain;charset=utf8', b(0x61, 0xc3, 0x28, 0x62, 0x63, 0x64)],
+      [null, utf8('x-python-traceback ✓ in pieces')],
+      ['application/octet-stream', b(0x80, 0x81, 0x82, 0x83)],
+    ];
+    for (const [mime, bytes] of cases) {
+      const pieces = [bytes.subarray(0, 3), bytes.subarray(3, 5), bytes.subarray(5)];
+      const want = attachmentText(mime, [bytes], bytes.length);
+      expect(attachmentText(mime, reused(pieces), bytes.length), String(mime)).toBe(want);
+      expect(chunksAreUtf8(reused(pieces))).toBe(isUtf8(bytes));
+    }
+  });
+
   it('decodes text with its charset, joining chunks split inside a character', () => {
     const e = utf8('héllo ✓');
     expect(text('text/plain;charset=utf8', e.subarray(0, 2), e.subarray(2, 9), e.subarray(9))).toBe(

@@ -116,6 +116,21 @@ function isValidUtf8(chunks: Iterable<Uint8Array>): boolean {
   }
 }
 
+/** The chunks of an array as one buffer (the chunk itself when there is one). */
+const joined = (all: readonly Uint8Array[], size: number): Uint8Array =>
+  all.length === 1 ? (all[0] as Uint8Array) : Buffer.concat(all, size);
+
+/** The chunks copied into one buffer as they come: an iterable's chunk may be reused by the next. */
+function copied(chunks: Iterable<Uint8Array>, size: number): Uint8Array {
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out.subarray(0, at);
+}
+
 /**
  * Decode an attachment into text pieces, calling `emit` for each (never one huge string for a huge
  * attachment). `text/*` uses its charset (ISO-8859-1 when none); anything else is kept as UTF-8 when
@@ -143,8 +158,7 @@ export function decodeAttachment(
   }
   if (dec.whole !== undefined && size <= WHOLE_LIMIT) {
     // Small attachments (nearly all): one conversion of the joined bytes, no decoder object.
-    const all = Array.isArray(chunks) ? (chunks as readonly Uint8Array[]) : Array.from(chunks);
-    const buf = all.length === 1 ? (all[0] as Uint8Array) : Buffer.concat(all, size);
+    const buf = Array.isArray(chunks) ? joined(chunks as readonly Uint8Array[], size) : copied(chunks, size);
     const s = dec.whole(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
     if (s !== '') emit(s);
     return;

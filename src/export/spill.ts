@@ -14,6 +14,11 @@ export class SpillFile implements SpillStore {
   private end = 0;
   /** Number of `save` calls, for tests and diagnostics. */
   saves = 0;
+  /**
+   * The one buffer pieces are read into. A fresh buffer per piece was garbage until the worker's next GC:
+   * a 1 GB stream read back 268 MB of spilled bytes in 1 MiB buffers, and peak RSS swung by ~30 MB.
+   */
+  private piece: Buffer | null = null;
 
   constructor(private readonly path: string) {}
 
@@ -42,11 +47,14 @@ export class SpillFile implements SpillStore {
     return { size, pieces: () => this.read(at, size) };
   }
 
-  /** The bytes [at, at + size) in fresh buffers of up to READ_PIECE bytes (callers may keep them). */
+  /**
+   * The bytes [at, at + size) in pieces of up to READ_PIECE bytes, all in one buffer: a piece is valid only
+   * until the next is asked for (or another read starts).
+   */
   private *read(at: number, size: number): Generator<Uint8Array> {
     for (let p = 0; p < size;) {
       const n = Math.min(READ_PIECE, size - p);
-      const buf = Buffer.allocUnsafe(n);
+      const buf = (this.piece ??= Buffer.allocUnsafe(READ_PIECE)).subarray(0, n);
       for (let got = 0; got < n;) {
         const r = readSync(this.fd as number, buf, got, n - got, at + p + got);
         if (r === 0) throw new Error(`${this.path}: spill file ended early`);

@@ -3,7 +3,8 @@ import type { TestStatus } from '../formats/subunit/events.js';
 
 /**
  * Attachment bytes moved out of memory while their test was open (see `TestAssembler.spill`); they come
- * before the attachment's `chunks`. `pieces()` reads them back, in order, each time it is called.
+ * before the attachment's `chunks`. `pieces()` reads them back, in order, each time it is called; a piece
+ * may be overwritten by the next one (copy what must outlive the loop's step).
  */
 export interface SpilledBytes {
   readonly size: number;
@@ -25,7 +26,10 @@ export interface HeldBytes {
   heldSince?: number;
 }
 
-/** Every byte of an attachment, in order, as chunks (a plain array when nothing was spilled). */
+/**
+ * Every byte of an attachment, in order, as chunks (a plain array when nothing was spilled). Unless it is an
+ * array, a chunk is valid only until the next one is taken (`SpilledBytes.pieces`).
+ */
 export function attachmentBytes(a: HeldBytes): Iterable<Uint8Array> {
   const spilled = a.spilled;
   if (spilled === undefined || spilled.length === 0) return a.chunks;
