@@ -3,13 +3,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { environmentParams } from '../export/config.js';
 import { runExport } from '../export/export.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
-import { describeFsError, InputError, resolveInputs } from './inputs.js';
+import { describeFsError, InputError, isGzip, resolveInputs } from './inputs.js';
 import { Logger } from './logger.js';
 
 const PROG = 'stackviz-export';
@@ -82,8 +83,12 @@ function program(): Command {
     .showSuggestionAfterError(false);
 }
 
-/** Read the first bytes of the dstat file and check it really is a dstat CSV; returns the whole file. */
-async function readDstat(path: string): Promise<Uint8Array> {
+/**
+ * Read the dstat file (gunzipped when it starts with the gzip magic: CI log servers keep logs as `.gz`) and
+ * check it really is a dstat CSV; returns the whole CSV. Gzip cut short gives the rows inflated before the
+ * cut, with a warning (as a plain log cut short gives its rows).
+ */
+async function readDstat(path: string, warn: (message: string) => void): Promise<Uint8Array> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -94,11 +99,29 @@ async function readDstat(path: string): Promise<Uint8Array> {
     const st = await fh.stat();
     if (st.isDirectory())
       throw new InputError(path, 'is a directory', `'${path}' is a directory, not a dstat CSV`);
-    const head = Buffer.alloc(8192);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const check = checkDstatHeader(head.subarray(0, bytesRead).toString('utf8'));
+    let csv: Uint8Array = await fh.readFile();
+    if (isGzip(csv)) {
+      try {
+        csv = gunzipSync(csv);
+      } catch (e) {
+        const problem = `corrupt gzip data (${e instanceof Error ? e.message : String(e)})`;
+        // What inflates before the damage (a sync flush gives it instead of failing at the end).
+        let partial: Uint8Array = new Uint8Array(0);
+        try {
+          partial = gunzipSync(csv, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+        } catch {
+          // Corrupt before the end: nothing usable.
+        }
+        if (partial.length === 0) throw new InputError(path, problem);
+        warn(`'${path}': ${problem} after ${partial.length} bytes; using the rows before it`);
+        csv = partial;
+      }
+    }
+    const check = checkDstatHeader(
+      Buffer.from(csv.buffer, csv.byteOffset, Math.min(csv.length, 8192)).toString(),
+    );
     if ('error' in check) throw new InputError(path, check.error, `'${path}': ${check.error}`);
-    return await fh.readFile();
+    return csv;
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(path, describeFsError(e));
@@ -141,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
       { files: o.streamFile, repositories: o.repository, stdin: o.stdin },
       process.stdin as AsyncIterable<Uint8Array>,
     );
-    const dstat = o.dstat === undefined ? null : await readDstat(o.dstat);
+    const dstat = o.dstat === undefined ? null : await readDstat(o.dstat, (m) => logger.warn(m));
     const destPath = dest;
     let current = '';
     const summary = await runExport({

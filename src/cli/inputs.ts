@@ -4,7 +4,7 @@ import type { ExportRun } from '../export/export.js';
 import { DamagedInputError, validateInputs, type InputSpec, type Source } from '../sources/index.js';
 import { baseSourceName, NameAllocator } from './source-names.js';
 
-export { describeFsError, InputError } from '../sources/index.js';
+export { describeFsError, InputError, isGzip } from '../sources/index.js';
 
 export interface InputOptions {
   files: string[];

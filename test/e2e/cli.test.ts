@@ -169,6 +169,37 @@ describe('stackviz-export options', () => {
     expect(c.datasets[0]?.artifacts.find((a) => a.artifact_type === 'dstat')?.path).toBe('dstat_log.csv');
   });
 
+  it('--dstat reads a gzipped log, and one cut short up to the cut, with a warning', () => {
+    const csv = readFileSync(DSTAT);
+    const gz = gzipSync(csv);
+    const whole = join(tmp(), 'dstat.csv.gz');
+    writeFileSync(whole, gz);
+    const dest = join(tmp(), 'out');
+    const r = run(['-f', FAILURE, '--dstat', whole, dest]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    expect(readFileSync(join(dest, 'dstat_log.csv'))).toEqual(csv);
+
+    const cut = join(tmp(), 'cut.csv.gz');
+    writeFileSync(cut, gz.subarray(0, gz.length >> 1));
+    const cutDest = join(tmp(), 'out');
+    const c = run(['-f', FAILURE, '--dstat', cut, cutDest]);
+    expect(c.status).toBe(0);
+    const m =
+      /^stackviz-export: warning: '(.*)': corrupt gzip data \(unexpected end of file\) after (\d+) bytes; using the rows before it$/m.exec(
+        c.stderr,
+      );
+    expect(m?.[1]).toBe(cut);
+    const kept = readFileSync(join(cutDest, 'dstat_log.csv'));
+    expect(kept.length).toBe(Number(m?.[2]));
+    expect(kept.length).toBeGreaterThan(csv.length / 10);
+    expect(kept.equals(csv.subarray(0, kept.length))).toBe(true);
+
+    const broken = join(tmp(), 'broken.csv.gz');
+    writeFileSync(broken, gz.subarray(0, 12));
+    expectOneLineError(run(['-f', FAILURE, '--dstat', broken, join(tmp(), 'x')]), 1, 'corrupt gzip data');
+  });
+
   it('-z gzips every data file but config.json', () => {
     const dest = join(tmp(), 'out');
     expect(run(['-z', '-f', FAILURE, '--dstat', DSTAT, dest]).status).toBe(0);
