@@ -66,7 +66,9 @@ export async function openRepository(given: string): Promise<Repository> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const problem = 'no .stestr or .testrepository folder in it';
+      // A .stestr folder without its `format` file (an interrupted `stestr init`, a partial copy) says so.
+      const problem =
+        dir === given ? 'no .stestr or .testrepository folder in it' : `'${dir}' has no format file`;
       throw new InputError(given, problem, `'${given}' is not a repository: ${problem}`);
     }
     throw new InputError(join(dir, 'format'), describeFsError(e));

@@ -298,6 +298,11 @@ describe('repositories', () => {
     expect((await inputError(openRepository(empty))).message).toBe(
       `'${empty}' is not a repository: no .stestr or .testrepository folder in it`,
     );
+    const noFormat = join(tmp, 'no-format');
+    mkdirSync(join(noFormat, '.stestr'), { recursive: true });
+    expect((await inputError(openRepository(noFormat))).message).toBe(
+      `'${noFormat}' is not a repository: '${join(noFormat, '.stestr')}' has no format file`,
+    );
     const file = write('a-file', 'x');
     expect((await inputError(openRepository(file))).message).toBe(
       `'${file}' is not a repository: not a directory`,
