@@ -18,6 +18,15 @@ const STR_BATCH = 64 * 1024;
  */
 const GZIP_LEVEL = 1;
 
+/**
+ * `p`, marked as handled: for a promise kept to be awaited later (a shard's close, awaited when the run
+ * finishes), whose rejection (ENOSPC, say) would otherwise be an unhandled rejection that kills the process.
+ */
+export function awaitedLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 /** Gathering buffers not in use: reused, so a long export does not map and fault in fresh memory per write. */
 const gatherPool: Buffer[] = [];
 const GATHER_POOL_MAX = 8;
@@ -51,6 +60,9 @@ export class OutFile {
         strategy: zc.Z_DEFAULT_STRATEGY,
       });
       gz.on('error', (e) => this.stream.destroy(e));
+      // A failing file (ENOSPC) stops the compressor too: else its buffer fills, never drains, and the
+      // producer waiting in drained() waits forever.
+      this.stream.on('error', (e) => gz.destroy(e));
       gz.pipe(this.stream);
       this.head = gz;
     } else {

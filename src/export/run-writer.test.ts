@@ -1,5 +1,5 @@
 // Unit tests for the run writer on hand-made TestRecords: duplicate names, run output, shards, hostile names.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -168,4 +168,29 @@ describe('damaged packets in the stats', () => {
     expect(stats.parser_errors).toBe(1);
     expect(stats.failures.map((f) => f.details)).toEqual([[reason], null]);
   });
+});
+
+describe('a full disk', () => {
+  // /dev/full answers every write with ENOSPC: a shard file that is a link to it fails like a full disk.
+  for (const gzip of [false, true]) {
+    it(`fails the run with ENOSPC when a shard cannot be written${gzip ? ' (-z)' : ''}, and nothing else`, async () => {
+      const dest = mkdtempSync(join(tmpdir(), 'stackviz-full-'));
+      const out = await OutputDir.open(dest, gzip);
+      const shards = out.scratchPath('tempest_s_0_details');
+      mkdirSync(shards);
+      symlinkSync('/dev/full', join(shards, gzip ? '0.json.gz' : '0.json'));
+      const w = RunWriter.create(out, { source: 's', runId: 0, key: 's', title: 't' });
+      // A few MiB of details: the first shard is closed (and fails) long before the run ends.
+      const log = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 60; i++) {
+        w.onTest(rec(`t.T.test_${i}`, 'success', [['log', log]]));
+        // Tests arrive between I/O events, as batches from the worker do: the failed write is seen meanwhile.
+        if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Before the fix the shard's failed close was an unhandled rejection, which kills the process.
+      await expect(w.finish()).rejects.toMatchObject({ code: 'ENOSPC' });
+      await out.abort();
+      expect(readdirSync(dest)).toEqual([]);
+    });
+  }
 });

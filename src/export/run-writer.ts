@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.js';
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
-import type { OutFile, OutputDir } from './output.js';
+import { awaitedLater, type OutFile, type OutputDir } from './output.js';
 import {
   blankPreparedTest,
   preparedTest,
@@ -324,7 +324,7 @@ export class RunWriter {
     }
     if (this.shard !== null) {
       this.shard.write('}');
-      this.closing.push(this.shard.close());
+      this.closing.push(awaitedLater(this.shard.close()));
     }
     const shard = this.out.create(rel);
     this.shard = shard;

@@ -2,7 +2,7 @@
 // and the whole `_details.json.gz` (raw deflate segments ending in a full flush can be concatenated).
 import { Buffer } from 'node:buffer';
 import { constants as zc, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
-import type { OutFile, OutputDir } from './output.js';
+import { awaitedLater, type OutFile, type OutputDir } from './output.js';
 
 /** zlib level: `gzip -1`, as for the other files. */
 const LEVEL = 1;
@@ -142,7 +142,7 @@ export class SharedGzipDetails {
       this.pending--;
       const shardCrc = crc32Combine(crc32Combine(CRC_OPEN, bodyCrc, size), CRC_CLOSE, 1);
       for (const b of [HEADER, OPEN, seg, CLOSE, trailer(shardCrc, size + 2)]) shard.writeBuffer(b);
-      this.closing.push(shard.close());
+      this.closing.push(awaitedLater(shard.close()));
       if (!first) {
         this.details.writeBuffer(COMMA);
         this.detailsCrc = crc32Combine(this.detailsCrc, CRC_COMMA, 1);

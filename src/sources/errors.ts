@@ -49,6 +49,17 @@ export function describeFsError(e: unknown): string {
       return 'name too long';
     case 'EIO':
       return 'input/output error';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EFBIG':
+      return 'file too large';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
     default:
       return code ?? (e instanceof Error ? e.message : String(e));
   }
