@@ -1,12 +1,13 @@
 // The `stackviz-export` command: the original's options plus -q, --html and --single-file; errors as one line.
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { environmentParams } from '../export/config.js';
 import { runExport } from '../export/export.js';
+import { removeUnfinishedExports } from '../export/output.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
@@ -147,6 +148,18 @@ async function main(argv: string[]): Promise<number> {
   const logger = new Logger({ quiet: o.quiet, stream: process.stderr, prog: PROG });
   const started = performance.now();
   let tmpDest: string | null = null;
+  // Ctrl-C, a CI job's timeout (SIGTERM), a closed terminal: remove what this export wrote so far (DEST keeps
+  // its previous export, as after any failure) instead of leaving a hidden half-written folder in it.
+  const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+  for (const [sig, no] of Object.entries(signals)) {
+    process.once(sig, () => {
+      removeUnfinishedExports();
+      if (tmpDest !== null) rmSync(tmpDest, { recursive: true, force: true });
+      logger.clearBar();
+      log.error(`interrupted (${sig}); nothing was written`);
+      process.exit(128 + no);
+    });
+  }
   try {
     let dest = cmd.args[0];
     if (cmd.args.length > 1) throw new UsageError(`one DEST only (got ${cmd.args.length})`);

@@ -1,7 +1,15 @@
 // DEST handling: every file goes to a temporary folder inside DEST and is renamed into place at commit,
 // config.json last, so a failed or killed export never leaves a half-written DEST.
 import { Buffer } from 'node:buffer';
-import { closeSync, createWriteStream, mkdirSync, openSync, writeSync, type WriteStream } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeSync,
+  type WriteStream,
+} from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import { createGzip, constants as zc, type Gzip } from 'node:zlib';
@@ -270,6 +278,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Folders of exports not yet committed or aborted (temporary folders, and a DEST this export created). */
+const unfinished = new Set<string>();
+
+/**
+ * Remove, synchronously, what unfinished exports have written: for a signal handler (Ctrl-C), after which
+ * the process exits. DEST keeps its previous export, as after any failed export.
+ */
+export function removeUnfinishedExports(): void {
+  for (const dir of unfinished) rmSync(dir, { recursive: true, force: true });
+  unfinished.clear();
+}
+
 /** The export being written: a temporary folder in DEST, committed at the end or removed. */
 export class OutputDir {
   readonly dest: string;
@@ -303,6 +323,7 @@ export class OutputDir {
       if (created !== undefined) await rm(created, { recursive: true, force: true });
       throw e;
     }
+    unfinished.add(created ?? tmp);
     return new OutputDir(dest, gzip, tmp, created);
   }
 
@@ -379,6 +400,7 @@ export class OutputDir {
       if (p.includes('/')) oldDirs.add(posix.dirname(p));
     }
     for (const d of oldDirs) await rmdir(join(this.dest, ...d.split('/'))).catch(() => undefined);
+    unfinished.delete(this.created ?? this.tmp);
     await rm(this.tmp, { recursive: true, force: true });
   }
 
@@ -388,5 +410,6 @@ export class OutputDir {
     await rm(this.tmp, { recursive: true, force: true });
     // DEST did not exist before: leave no trace of the failed export.
     if (this.created !== undefined) await rm(this.created, { recursive: true, force: true });
+    unfinished.delete(this.created ?? this.tmp);
   }
 }

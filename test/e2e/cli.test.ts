@@ -431,6 +431,36 @@ describe('stackviz-export DEST handling', () => {
     ]);
   });
 
+  it('an interrupted export (SIGTERM, Ctrl-C) removes what it wrote: DEST as it was, or gone if it was new', async () => {
+    const interrupt = async (dest: string, sig: 'SIGTERM' | 'SIGINT'): Promise<[number | null, string]> => {
+      const child = spawn(process.execPath, [BIN, '-i', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin.write(readFileSync(FAILURE));
+      for (let k = 0; k < 100; k++) {
+        if (existsSync(dest) && readdirSync(dest).some((f) => f.startsWith('.stackviz-export-'))) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(readdirSync(dest).some((f) => f.startsWith('.stackviz-export-'))).toBe(true);
+      child.kill(sig);
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      return [code, stderr];
+    };
+    const dest = join(tmp(), 'out');
+    expect(run(['-f', FAILURE, dest]).status).toBe(0);
+    const before = snapshot(dest);
+    const [code, stderr] = await interrupt(dest, 'SIGTERM');
+    expect(code).toBe(143);
+    expect(stderr).toBe('stackviz-export: interrupted (SIGTERM); nothing was written\n');
+    expect(snapshot(dest)).toEqual(before);
+    expect(readdirSync(dest).some((f) => f.startsWith('.stackviz-export-'))).toBe(false);
+
+    const fresh = join(tmp(), 'new', 'out');
+    const [c2, e2] = await interrupt(fresh, 'SIGINT');
+    expect([c2, e2]).toEqual([130, 'stackviz-export: interrupted (SIGINT); nothing was written\n']);
+    expect(existsSync(join(fresh, '..'))).toBe(false);
+  });
+
   it('a killed export leaves the previous export loadable and unchanged', async () => {
     const dest = join(tmp(), 'out');
     expect(run(['-f', FAILURE, dest]).status).toBe(0);
