@@ -96,7 +96,7 @@ describe('stackviz-export options', () => {
     expect(ex.raw).toHaveLength(63);
   });
 
-  it('a stream bigger than the input ring exports the same from a file, a gzipped file, stdin and one thread', async () => {
+  it('a stream bigger than the input ring exports the same from a file, a gzipped file, stdin and one thread, damaged too', async () => {
     // ~40 MB with 4 MiB packets: the 16 MiB ring comes round, packets are cut by its end and by reads.
     const packets: Uint8Array[] = [];
     generateStream(
@@ -140,6 +140,38 @@ describe('stackviz-export options', () => {
     for (const other of [reference, filesOf(['-f', join(dir, 'big.subunit.gz')]), filesOf(['-i'], bytes)]) {
       for (const [k, b] of file) expect((other.get(k) as Buffer).equals(b), k).toBe(true);
     }
+
+    // Damaged near the ring's turns and elsewhere (a flipped bit, junk, a lost range, a lone 0xB3 that seems to
+    // start a packet): the decoder resynchronises across reads and turns of the ring as it does on one thread.
+    const MIB = 1 << 20;
+    const edits: [number, 'flip' | 'junk' | 'lose' | 'b3'][] = [
+      [3 * MIB + 17, 'flip'],
+      [16 * MIB - 3, 'junk'],
+      [16 * MIB + 2, 'lose'],
+      [21 * MIB + 999, 'b3'],
+      [32 * MIB - 1, 'flip'],
+      [35 * MIB + 5, 'lose'],
+    ];
+    const pieces: Buffer[] = [];
+    let from = 0;
+    for (const [at, kind] of edits) {
+      pieces.push(bytes.subarray(from, at));
+      from = at;
+      if (kind === 'flip') {
+        pieces.push(Buffer.from([(bytes[at] as number) ^ 0x10]));
+        from = at + 1;
+      } else if (kind === 'junk') pieces.push(Buffer.from('runner says hello\n'));
+      else if (kind === 'lose') from = at + 3000;
+      else pieces.push(Buffer.from([0xb3, 0x20, 0x01, 0x40]));
+    }
+    pieces.push(bytes.subarray(from, bytes.length - 100));
+    const damaged = Buffer.concat(pieces);
+    writeFileSync(join(dir, 'damaged.subunit'), damaged);
+    const hurt = filesOf(['-f', join(dir, 'damaged.subunit')]);
+    const hurtRaw = JSON.parse((hurt.get('_raw.json') as Buffer).toString()) as RawEntry[];
+    expect(hurtRaw.filter((t) => t.name === 'subunit.parser').length).toBeGreaterThanOrEqual(edits.length);
+    const hurtRef = readTree(await exportBytes(damaged, { chunk: 1 << 20, source: 'damaged' }));
+    for (const [k, b] of hurt) expect(hurtRef.get(`tempest_damaged_0${k}`)?.equals(b), k).toBe(true);
   }, 120_000);
 
   it('-r exports every stored run, each matching the original export of that run', () => {
