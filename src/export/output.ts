@@ -10,10 +10,11 @@ import {
   writeSync,
   type WriteStream,
 } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import { createGzip, constants as zc, type Gzip } from 'node:zlib';
 import type { ConfigFile } from '../contract/export-format.js';
+import { jsonPieces } from './json-pieces.js';
 
 const TMP_PREFIX = '.stackviz-export-';
 /** Bytes gathered before a write is handed to the stream (fewer, larger writes). */
@@ -197,6 +198,24 @@ export class SyncFile implements ByteOut {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     return Promise.resolve();
+  }
+}
+
+/** A JSON file written from `jsonPieces` in ~64K-character writes: never the whole text as one string. */
+async function writeJson(path: string, value: unknown): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    let text = '';
+    for (const piece of jsonPieces(value)) {
+      text += piece;
+      if (text.length >= STR_BATCH) {
+        await fh.writeFile(text);
+        text = '';
+      }
+    }
+    await fh.writeFile(text);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -388,7 +407,7 @@ export class OutputDir {
       }
       await rename(join(this.tmp, top), target);
     }
-    await writeFile(join(this.tmp, 'config.json'), JSON.stringify(config));
+    await writeJson(join(this.tmp, 'config.json'), config);
     await rename(join(this.tmp, 'config.json'), join(this.dest, 'config.json'));
     const written = new Set(files);
     const oldDirs = new Set<string>();

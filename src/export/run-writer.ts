@@ -4,6 +4,7 @@ import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
 import { awaitedLater, type OutFile, type OutputDir } from './output.js';
+import { jsonPieces } from './json-pieces.js';
 import {
   blankPreparedTest,
   preparedTest,
@@ -374,7 +375,8 @@ export class RunWriter {
 
     const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_shard: streamShard };
     const statsFile = this.out.create(`${this.prefix}_stats.json`);
-    statsFile.write(json(stats));
+    // In pieces: the failures and skips of a big run make megabytes of JSON.
+    for (const piece of jsonPieces(stats)) statsFile.write(piece);
     await statsFile.close();
 
     const { key } = this.naming;

@@ -1,0 +1,31 @@
+// jsonPieces against JSON.stringify on any JSON value (and the undefined that plain objects may carry).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { jsonPieces } from './json-pieces.js';
+
+describe('jsonPieces', () => {
+  it('joins to exactly JSON.stringify, however deep', () => {
+    const value = fc.letrec((tie) => ({
+      any: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.array(tie('any'), { maxLength: 5 }),
+        fc.dictionary(fc.string(), fc.oneof(tie('any'), fc.constant(undefined)), { maxKeys: 5 }),
+      ),
+    })).any;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect([...jsonPieces(v)].join('')).toBe(JSON.stringify(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps pieces small for a config with a big stats object', () => {
+    const failures = Array.from({ length: 5000 }, (_, i) => ({ name: `t.T.test_${i}`, details: ['x'] }));
+    const config = { tempest: [{ stats: { count: 5000, failures, skips: [] } }], datasets: [] };
+    const pieces = [...jsonPieces(config)];
+    expect(pieces.join('')).toBe(JSON.stringify(config));
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(200);
+  });
+});
