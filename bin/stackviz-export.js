@@ -1,7 +1,11 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=2
-// Set where node starts, by `env -S` (GNU coreutils, BSD and macOS env), since neither works once it runs:
-// - --max-semi-space-size: the main thread's young generation stays at 2 MB semi-spaces instead of growing
-//   to 16 MB ones under the stream's allocation rate (1 GB stream: ~30 MB less peak RSS, no slower);
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=1 --heap-growing-percent=50
+// Set where node starts, by `env -S` (GNU coreutils, BSD and macOS env), since none works once it runs:
+// - --max-semi-space-size: the main thread's young generation stays at 1 MB semi-spaces instead of growing
+//   to 16 MB ones under the stream's allocation rate (1 GB stream: 235 -> 201 MB peak RSS at 2 MB; 1 MB
+//   then took 147-149 to 143-147 MB in three pairs; no slower);
+// - --heap-growing-percent: an old generation may grow to 1.5 times what survived the last full GC before
+//   the next, where V8 lets a small heap grow to several times (with the input ring cut from 16 to 14 MiB:
+//   156-162 -> 147-149 MB in three pairs; no slower);
 // - MALLOC_MMAP_THRESHOLD_ (glibc; others ignore it): blocks of 256 KiB and more are mapped on their own and
 //   returned when freed. glibc's default threshold grows with the largest block freed, up to 32 MiB, after
 //   which freed buffers stay in the threads' arenas (1 GB stream: 178 -> 157-160 MB peak RSS, no slower).

@@ -97,7 +97,7 @@ describe('stackviz-export options', () => {
   });
 
   it('a stream bigger than the input ring exports the same from a file, a gzipped file, stdin and one thread, damaged too', async () => {
-    // ~40 MB with 4 MiB packets: the 16 MiB ring comes round, packets are cut by its end and by reads.
+    // ~40 MB with 4 MiB packets: the 14 MiB ring comes round, packets are cut by its end and by reads.
     const packets: Uint8Array[] = [];
     generateStream(
       {
