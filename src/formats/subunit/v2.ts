@@ -96,6 +96,11 @@ export class PyUtf8Tracker {
  * failing `subunit.parser` test whose `Parser Error` says what happened, as the decoder's own reports do.
  */
 export function inputDamageEvent(reason: string): SubunitEvent {
+  return parserErrorEvent(reason);
+}
+
+/** The failing `subunit.parser` event whose `Parser Error` attachment is `reason`. */
+function parserErrorEvent(reason: string): SubunitEvent {
   return {
     testId: PARSER_TEST_ID,
     routeCode: null,
@@ -565,28 +570,15 @@ export class V2Reader implements StreamReader {
 
   /** The two events python-subunit emits for a packet it cannot parse, with the packet's stream offset added. */
   private parseError(reason: string, packetData: Uint8Array): void {
-    const base = {
-      testId: PARSER_TEST_ID,
-      routeCode: null,
-      timestampUs: null,
-      tags: null,
-      runnable: true,
-      eof: true,
-    };
+    const failure = parserErrorEvent(`${reason} at byte ${this.packetStart}`);
     this.sink.event({
-      ...base,
+      ...failure,
       status: null,
       mimeType: 'application/octet-stream',
       fileName: 'Packet data',
       fileBytes: packetData,
     });
-    this.sink.event({
-      ...base,
-      status: 'fail',
-      mimeType: 'text/plain;charset=utf8',
-      fileName: 'Parser Error',
-      fileBytes: encoder.encode(`${reason} at byte ${this.packetStart}`),
-    });
+    this.sink.event(failure);
   }
 }
 
