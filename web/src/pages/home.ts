@@ -172,7 +172,15 @@ function runCard(
     h('dd', null, formatDuration(stats.total_duration)),
   );
   if (stats.parser_errors)
-    facts.append(h('dt', null, 'damaged packets'), h('dd', null, String(stats.parser_errors)));
+    // subunit.parser failures: damaged packets, or an input that broke off (a gzip stream cut short).
+    facts.append(
+      h(
+        'dt',
+        { title: 'subunit.parser failures: damaged packets, or an input that broke off' },
+        'parser errors',
+      ),
+      h('dd', null, String(stats.parser_errors)),
+    );
   card.append(header, facts, countsSlot);
 
   const first = single ? 200 : FIRST_ROWS;
