@@ -1,5 +1,7 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=1 --heap-growing-percent=50
-// Set where node starts, by `env -S` (GNU coreutils, BSD and macOS env), since none works once it runs:
+#!/bin/sh
+// 2>/dev/null; exec env MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=1 --heap-growing-percent=50 "$0" "$@"
+// Line 2 is a comment to node and, to sh, a failing command (quiet) and then the node it should run: these
+// settings work only when node starts, and `#!/usr/bin/env -S` is missing from busybox (Alpine). So:
 // - --max-semi-space-size: the main thread's young generation stays at 1 MB semi-spaces instead of growing
 //   to 16 MB ones under the stream's allocation rate (1 GB stream: 235 -> 201 MB peak RSS at 2 MB; 1 MB
 //   then took 147-149 to 143-147 MB in three pairs; no slower);
@@ -9,6 +11,7 @@
 // - MALLOC_MMAP_THRESHOLD_ (glibc; others ignore it): blocks of 256 KiB and more are mapped on their own and
 //   returned when freed. glibc's default threshold grows with the largest block freed, up to 32 MiB, after
 //   which freed buffers stay in the threads' arenas (1 GB stream: 178 -> 157-160 MB peak RSS, no slower).
+// `node bin/stackviz-export.js` runs without them (same output).
 import { prestartWorker } from '../dist/src/export/worker-start.js';
 
 // The preparing worker boots while the CLI loads and checks its inputs (~40 ms earlier); not for help.

@@ -57,7 +57,7 @@ function expectOneLineError(r: SpawnSyncReturns<string>, code: number, mention: 
 }
 
 describe('stackviz-export options', () => {
-  it('runs as an installed command, through its shebang (env -S with a V8 flag)', () => {
+  it('runs as an installed command, through sh, which starts node with its settings', () => {
     const dest = join(tmp(), 'out');
     const r = spawnSync(BIN, ['-q', '-f', FAILURE, dest], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
