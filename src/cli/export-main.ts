@@ -193,7 +193,8 @@ async function main(argv: string[]): Promise<number> {
         current = p.run.key;
         logger.progress(current, p.runBytes, p.runSize, p.tests);
       },
-      onDamagedRun: (n, damage) =>
+      // The damage names the file already.
+      onDamagedRun: (_run, damage) =>
         logger.warn(`${damage}; exported what was read, with the damage as a failing subunit.parser test`),
       onEmptyRun: (n) => logger.warn(`${n.title}: empty stream, exported as a run with no tests`),
       // The bytes are kept (as python-subunit keeps non-subunit output), but a user most likely named the wrong file.

@@ -67,15 +67,15 @@ export interface ExportSummary {
 }
 
 /**
- * Read one run into a RunWriter, pausing when an output stream is full (flat memory under -z). `read` is
- * called once the run's bytes are all prepared, before the run's files are finished.
+ * Read one run into a RunWriter, pausing when an output stream is full (flat memory under -z). `afterBytes`
+ * is called once the run's bytes are all prepared, before the run's files are finished.
  */
 async function exportRun(
   out: OutputDir,
   r: ExportRun,
   o: ExportOptions,
   pipe: PreparePipeline,
-  read: () => Promise<void>,
+  afterBytes: () => Promise<void>,
 ): Promise<Awaited<ReturnType<RunWriter['finish']>>> {
   const w = RunWriter.create(out, r.naming);
   pipe.begin(
@@ -108,7 +108,7 @@ async function exportRun(
   if (damage !== null) o.onDamagedRun?.(r.naming, damage);
   else if (bytes === 0) o.onEmptyRun?.(r.naming);
   else if (w.testCount === 0) o.onNoTests?.(r.naming, bytes);
-  await read();
+  await afterBytes();
   // The tree phase may use the pipeline's idle memory instead of its own (large runs).
   return w.finish(pipe.idleMemory?.() ?? null);
 }

@@ -2,7 +2,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
-import { inputDamageEvent } from '../formats/subunit/v2.js';
+import { parserErrorEvent } from '../formats/subunit/v2.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
@@ -137,7 +137,7 @@ export class RunPreparer {
   /** End of the run: the last batch, with the run's stream output (and `damage` as a parser failure). */
   end(damage: string | null = null): void {
     this.reader.end();
-    if (damage !== null) this.assembler.event(inputDamageEvent(damage));
+    if (damage !== null) this.assembler.event(parserErrorEvent(damage));
     this.assembler.finish();
     this.preparer.finishRun();
     this.emit(this.preparer.take());
@@ -312,15 +312,23 @@ export class WorkerPipeline implements PreparePipeline {
   }
 
   /**
-   * Copy the chunk into the input ring, in messages that never cross its end, each once the worker has
-   * freed room for it. The same memory over and over: no buffer per chunk, nothing to transfer or collect.
+   * Where the next message of at most `max` bytes goes in the input ring (it never crosses the ring's end),
+   * and its size, once the worker has freed room for it.
    */
-  /** Room for `n` more bytes in the input ring (the worker frees what it no longer uses). */
-  private async room(n: number): Promise<void> {
+  private async nextSlot(max: number): Promise<{ at: number; n: number }> {
+    const at = this.written % this.input.length;
+    const n = Math.min(max, INPUT_MESSAGE, this.input.length - at);
     while (this.written + n - this.free > this.input.length && this.failure === null) {
       await new Promise<void>((resolve) => (this.wakeChunk = resolve));
     }
     if (this.failure !== null) throw this.failure;
+    return { at, n };
+  }
+
+  /** Hand the `length` bytes just put at the ring's write position to the worker. */
+  private sent(length: number): void {
+    this.post({ t: 'chunk', at: this.written, length });
+    this.written += length;
   }
 
   /** The input ring: between runs the worker reads nothing from it, and this thread writes nothing to it. */
@@ -330,30 +338,26 @@ export class WorkerPipeline implements PreparePipeline {
 
   /** A file read straight into the input ring: no buffer per chunk, no copy. */
   async pushFrom(file: PlainReader, progress: (bytes: number) => void): Promise<number> {
-    const size = this.input.length;
     let total = 0;
     for (;;) {
-      const at = this.written % size;
-      const n = Math.min(INPUT_MESSAGE, size - at);
-      await this.room(n);
+      const { at, n } = await this.nextSlot(INPUT_MESSAGE);
       const got = await file.read(this.input, at, n);
       if (got === 0) return total;
-      this.post({ t: 'chunk', at: this.written, length: got });
-      this.written += got;
+      this.sent(got);
       total += got;
       progress(total);
     }
   }
 
+  /**
+   * Copy the chunk into the input ring, in messages that never cross its end, each once the worker has
+   * freed room for it. The same memory over and over: no buffer per chunk, nothing to transfer or collect.
+   */
   async push(chunk: Uint8Array): Promise<void> {
-    const size = this.input.length;
     for (let i = 0; i < chunk.length;) {
-      const at = this.written % size;
-      const n = Math.min(chunk.length - i, INPUT_MESSAGE, size - at);
-      await this.room(n);
+      const { at, n } = await this.nextSlot(chunk.length - i);
       this.input.set(chunk.subarray(i, i + n), at);
-      this.post({ t: 'chunk', at: this.written, length: n });
-      this.written += n;
+      this.sent(n);
       i += n;
     }
     if (this.failure !== null) throw this.failure;

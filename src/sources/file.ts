@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { describeFsError, InputError } from './errors.js';
-import { maybeGunzip } from './gzip.js';
+import { isGzip, maybeGunzip } from './gzip.js';
 import type { PlainReader, Source, SourceRun } from './source.js';
 import { READ_CHUNK } from './source.js';
 
@@ -39,7 +39,7 @@ export async function openPlainFile(path: string): Promise<PlainReader | null> {
   try {
     const head = new Uint8Array(2);
     const { bytesRead } = await fh.read(head, 0, 2, 0);
-    if (bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    if (isGzip(head.subarray(0, bytesRead))) {
       await fh.close();
       return null;
     }

@@ -92,15 +92,10 @@ export class PyUtf8Tracker {
 }
 
 /**
- * The event that records input damage found outside the subunit bytes (a gzip stream that breaks off): a
- * failing `subunit.parser` test whose `Parser Error` says what happened, as the decoder's own reports do.
+ * The failing `subunit.parser` event whose `Parser Error` attachment is `reason`: the decoder's report of a
+ * damaged packet, and the record of damage found outside the subunit bytes (a gzip stream that breaks off).
  */
-export function inputDamageEvent(reason: string): SubunitEvent {
-  return parserErrorEvent(reason);
-}
-
-/** The failing `subunit.parser` event whose `Parser Error` attachment is `reason`. */
-function parserErrorEvent(reason: string): SubunitEvent {
+export function parserErrorEvent(reason: string): SubunitEvent {
   return {
     testId: PARSER_TEST_ID,
     routeCode: null,
