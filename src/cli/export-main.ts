@@ -69,7 +69,7 @@ function program(): Command {
       collect,
       [],
     )
-    .option('--dstat <FILE>', 'the dstat log file (CSV) to include')
+    .option('--dstat <FILE>', 'the dstat log file (CSV, gzipped or not) to include')
     .option('-z, --gzip', 'gzip the data files (not config.json)', false)
     .option('-e, --env', 'include Zuul metadata from environment variables', false)
     .option('-q, --quiet', 'print nothing but errors', false)
