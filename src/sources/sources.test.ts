@@ -9,7 +9,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   DamagedInputError,
   describeFsError,
-  fileSource,
   InputError,
   openRepository,
   READ_CHUNK,
@@ -214,8 +213,11 @@ describe("plain file readers (read straight into the caller's memory)", () => {
   it('leave a named pipe alone (read through `open`, its writer still connected)', async () => {
     const fifo = join(tmp, 'pipe.subunit');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // The check does not open it either (that would wait for a writer): it returns at once, with no size.
+    const [checked] = await validateInputs([{ kind: 'file', path: fifo }]);
     const runs: SourceRun[] = [];
-    for await (const r of fileSource(fifo, null).runs()) runs.push(r);
+    for await (const r of (checked as Source).runs()) runs.push(r);
+    expect(runs[0]?.sizeBytes).toBeNull();
     const run = runs[0] as Required<SourceRun>;
     // Not even opened: opening a pipe waits for its writer, and closing it would lose the writer's bytes.
     expect(await run.openPlain()).toBeNull();

@@ -1,5 +1,6 @@
 // Up-front check of every input the user named, so one bad input fails the export before anything is written.
-import { open, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, stat } from 'node:fs/promises';
 import { describeFsError, InputError } from './errors.js';
 import { fileSource, stdinSource } from './file.js';
 import { openRepository, repositorySource } from './repository.js';
@@ -10,8 +11,13 @@ export type InputSpec =
   | { kind: 'repository'; path: string }
   | { kind: 'stdin'; stream?: AsyncIterable<Uint8Array> };
 
-/** Checks a stream file exists, is a file and can be opened; returns its size. */
-export async function checkStreamFile(path: string): Promise<number> {
+/**
+ * Checks a stream file exists, is not a folder and can be read; returns its size. A regular file is opened;
+ * anything else (a named pipe, `-f <(zcat …)`, a device) only has its permission checked: opening a pipe waits
+ * for a writer, and closing it again would lose the writer's bytes or, when the writer has come and gone,
+ * leave the real read waiting for ever. The size is null for those (a pipe's is not what it will give).
+ */
+export async function checkStreamFile(path: string): Promise<number | null> {
   let st;
   try {
     st = await stat(path);
@@ -23,12 +29,12 @@ export async function checkStreamFile(path: string): Promise<number> {
     throw new InputError(path, problem, `'${path}' ${problem}`);
   }
   try {
-    const fh = await open(path, 'r');
-    await fh.close();
+    if (st.isFile()) await (await open(path, 'r')).close();
+    else await access(path, constants.R_OK);
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }
-  return st.size;
+  return st.isFile() ? st.size : null;
 }
 
 /**

@@ -96,6 +96,35 @@ describe('stackviz-export options', () => {
     expect(ex.raw).toHaveLength(63);
   });
 
+  it('-f reads a named pipe once: its writer loses nothing, and one that leaves empty ends the run', async () => {
+    const dir = tmp();
+    const exportFrom = async (writerScript: string): Promise<{ code: number | null; stderr: string }> => {
+      const fifo = join(dir, `pipe-${Math.random().toString(36).slice(2)}`);
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      // The writer opens the pipe once, as a producer does (`mkfifo p; producer > p & stackviz-export -f p`).
+      const writer = spawn('sh', ['-c', writerScript.replace('PIPE', `'${fifo}'`)], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [BIN, '-f', fifo, join(dir, `out-${fifo.slice(-6)}`)], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // Before the fix the export opened the pipe twice and waited for ever on the second open.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      writer.kill();
+      return { code, stderr };
+    };
+    const full = await exportFrom(`cat '${FAILURE}' > PIPE`);
+    expect(full.code).toBe(0);
+    const outs = readdirSync(dir).filter((n) => n.startsWith('out-'));
+    expect(outs).toHaveLength(1);
+    expect(readExport(join(dir, outs[0] as string), 0).raw).toHaveLength(63);
+    const empty = await exportFrom(': > PIPE');
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toContain('empty stream');
+  });
+
   it('a stream bigger than the input ring exports the same from a file, a gzipped file, stdin and one thread, damaged too', async () => {
     // ~40 MB with 4 MiB packets: the 14 MiB ring comes round, packets are cut by its end and by reads.
     const packets: Uint8Array[] = [];
