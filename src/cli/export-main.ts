@@ -198,9 +198,13 @@ async function main(argv: string[]): Promise<number> {
         logger.warn(`${damage}; exported what was read, with the damage as a failing subunit.parser test`),
       onEmptyRun: (n) => logger.warn(`${n.title}: empty stream, exported as a run with no tests`),
       // The bytes are kept (as python-subunit keeps non-subunit output), but a user most likely named the wrong file.
-      onNoTests: (n, bytes) =>
+      onNoTests: (n, bytes, damaged) =>
         logger.warn(
-          `${n.title}: no subunit test in ${bytes} bytes (kept as the run's output); is it a subunit stream?`,
+          `${n.title}: no subunit test in ${bytes} bytes (kept as the run's output` +
+            (damaged === 0
+              ? ''
+              : `; ${damaged} damaged packet${damaged === 1 ? '' : 's'} as subunit.parser tests`) +
+            '); is it a subunit stream?',
         ),
       onDestError: (e) => new DestError(`${destPath}: cannot write the export: ${describeFsError(e)}`),
     });

@@ -42,8 +42,11 @@ export interface ExportOptions {
   onEmptyRun?: (naming: RunNaming) => void;
   /** Called for each run whose bytes broke off early (`ExportRun.damage`). */
   onDamagedRun?: (naming: RunNaming, damage: string) => void;
-  /** Called for each run that had bytes but not one test in them (the wrong kind of file, most likely). */
-  onNoTests?: (naming: RunNaming, bytes: number) => void;
+  /**
+   * Called for each run that had bytes but not one test in them, at most `subunit.parser` entries for
+   * damaged packets (the wrong kind of file, most likely: any 0xB3 byte starts a packet).
+   */
+  onNoTests?: (naming: RunNaming, bytes: number, parserErrors: number) => void;
   /** Turns a file-system error on DEST into the error to throw (the CLI's one-line message). */
   onDestError?: (e: NodeJS.ErrnoException) => Error;
 }
@@ -107,7 +110,7 @@ async function exportRun(
   await pipe.end(damage);
   if (damage !== null) o.onDamagedRun?.(r.naming, damage);
   else if (bytes === 0) o.onEmptyRun?.(r.naming);
-  else if (w.testCount === 0) o.onNoTests?.(r.naming, bytes);
+  else if (w.testCount === w.parserErrorCount) o.onNoTests?.(r.naming, bytes, w.parserErrorCount);
   await afterBytes();
   // The tree phase may use the pipeline's idle memory instead of its own (large runs).
   return w.finish(pipe.idleMemory?.() ?? null);

@@ -122,6 +122,11 @@ export class RunWriter {
     return this.count;
   }
 
+  /** How many of those are `subunit.parser` entries for damaged packets. */
+  get parserErrorCount(): number {
+    return this.stats.parserErrorCount;
+  }
+
   /** True when an output stream is full and the producer should wait on `drained()`. */
   get full(): boolean {
     return (

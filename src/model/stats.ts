@@ -75,6 +75,11 @@ export class StatsAccumulator {
     return this.count;
   }
 
+  /** Entries that stand for damaged packets (`subunit.parser`), not tests of the suite. */
+  get parserErrorCount(): number {
+    return this.parserErrors;
+  }
+
   get failureCount(): number {
     return this.failures.length;
   }

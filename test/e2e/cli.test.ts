@@ -371,6 +371,20 @@ describe('stackviz-export options', () => {
     const ex = readExport(dest, 0);
     expect(ex.raw).toEqual([]);
     expect(ex.stats.stream_output_key).toBe('<stream output>');
+    // A binary file: each 0xB3 byte in it starts a packet that fails to parse, as python-subunit reads it.
+    const binary = join(tmp(), 'tool.bin');
+    const junk = Buffer.from('ELF\xb3\x00\x01\x02 then \xb3\xb3\x10\x07 text', 'latin1');
+    writeFileSync(binary, junk);
+    const destB = join(tmp(), 'out');
+    const b = run(['-f', binary, destB]);
+    expect(b.status).toBe(0);
+    const damaged = readExport(destB, 0);
+    expect(damaged.raw.length).toBeGreaterThan(0);
+    expect(damaged.raw.every((t) => t.name === 'subunit.parser')).toBe(true);
+    expect(b.stderr).toContain(
+      `warning: Subunit File: tool.bin: no subunit test in ${junk.length} bytes (kept as the run's output; ` +
+        `${damaged.raw.length} damaged packets as subunit.parser tests); is it a subunit stream?`,
+    );
   });
 
   it('a gzipped stream cut short keeps every test read before the cut, and shows the damage', () => {
