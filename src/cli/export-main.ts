@@ -166,6 +166,13 @@ async function main(argv: string[]): Promise<number> {
     if (o.streamFile.length === 0 && o.repository.length === 0 && !o.stdin) {
       throw new UsageError('no input: give at least one of -f FILE, -i/--stdin, -r DIR');
     }
+    // A subunit stream is binary: standard input at a terminal means the redirection was forgotten, and
+    // waiting for keystrokes would look like a hang.
+    if (o.stdin && process.stdin.isTTY === true) {
+      throw new UsageError(
+        '--stdin: standard input is a terminal, not a stream; redirect one in: --stdin DEST < results.subunit',
+      );
+    }
     if (dest === undefined) {
       if (o.singleFile === undefined) throw new UsageError('missing DEST (the output directory)');
       if (o.html) throw new UsageError('--html needs DEST');

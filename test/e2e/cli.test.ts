@@ -437,6 +437,18 @@ describe('stackviz-export errors', () => {
     expect(snapshot(dest)).toEqual(before);
   });
 
+  it('--stdin at a terminal: usage error at once, exit 2, instead of waiting for keystrokes', () => {
+    const dest = join(tmp(), 'out');
+    // util-linux `script` runs the command on a pseudo-terminal (stdin included).
+    const r = spawnSync('script', ['-qec', `'${process.execPath}' '${BIN}' --stdin '${dest}'`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('stackviz-export: --stdin: standard input is a terminal, not a stream');
+    expect(existsSync(dest)).toBe(false);
+  });
+
   it('an unknown option: usage error, exit 2', () => {
     expectOneLineError(run(['--bogus', '-f', FAILURE, join(tmp(), 'x')]), 2, '--bogus');
   });
