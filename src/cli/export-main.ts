@@ -7,7 +7,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { environmentParams } from '../export/config.js';
 import { runExport } from '../export/export.js';
-import { removeUnfinishedExports } from '../export/output.js';
+import { stopExports } from '../export/output.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
@@ -153,11 +153,16 @@ async function main(argv: string[]): Promise<number> {
   const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
   for (const [sig, no] of Object.entries(signals)) {
     process.once(sig, () => {
-      removeUnfinishedExports();
-      if (tmpDest !== null) rmSync(tmpDest, { recursive: true, force: true });
-      logger.clearBar();
-      log.error(`interrupted (${sig}); nothing was written`);
-      process.exit(128 + no);
+      // A commit under way is let finish (a few renames): DEST never holds two exports mixed.
+      void stopExports().then((what) => {
+        if (tmpDest !== null) rmSync(tmpDest, { recursive: true, force: true });
+        logger.clearBar();
+        const committed = what === 'committed' && tmpDest === null;
+        log.error(
+          `interrupted (${sig}); ${committed ? `the export had been written and is whole in ${cmd.args[0] ?? 'DEST'}` : 'nothing was written'}`,
+        );
+        process.exit(128 + no);
+      });
     });
   }
   try {

@@ -300,6 +300,9 @@ function isAlive(pid: number): boolean {
 /** Folders of exports not yet committed or aborted (temporary folders, and a DEST this export created). */
 const unfinished = new Set<string>();
 
+/** Commits under way: once one has begun to move files into DEST, stopping it would leave two exports mixed. */
+const committing = new Set<Promise<void>>();
+
 /**
  * Remove, synchronously, what unfinished exports have written: for a signal handler (Ctrl-C), after which
  * the process exits. DEST keeps its previous export, as after any failed export.
@@ -307,6 +310,20 @@ const unfinished = new Set<string>();
 export function removeUnfinishedExports(): void {
   for (const dir of unfinished) rmSync(dir, { recursive: true, force: true });
   unfinished.clear();
+}
+
+/**
+ * What a signal handler does before the process exits: when a commit is under way, let it finish (a few
+ * renames; DEST then holds the whole new export: 'committed'); otherwise remove what unfinished exports have
+ * written ('removed'; DEST keeps its previous export). A commit that fails meanwhile is cleaned up as any.
+ */
+export async function stopExports(): Promise<'committed' | 'removed'> {
+  if (committing.size > 0) {
+    const results = await Promise.allSettled([...committing]);
+    if (results.every((r) => r.status === 'fulfilled') && unfinished.size === 0) return 'committed';
+  }
+  removeUnfinishedExports();
+  return 'removed';
 }
 
 /** The export being written: a temporary folder in DEST, committed at the end or removed. */
@@ -387,7 +404,18 @@ export class OutputDir {
    * Move everything into DEST: data files first (top-level files and whole shard folders), then
    * config.json, then remove what the previous export listed and this one did not write.
    */
-  async commit(config: ConfigFile, files: readonly string[]): Promise<void> {
+  commit(config: ConfigFile, files: readonly string[]): Promise<void> {
+    // Registered before its first step, so a signal from now on waits for the commit (see stopExports).
+    const moving = this.moveIn(config, files);
+    committing.add(moving);
+    const forget = (): void => void committing.delete(moving);
+    moving.then(forget, forget);
+    return moving;
+  }
+
+  private async moveIn(config: ConfigFile, files: readonly string[]): Promise<void> {
+    // config.json is written before anything moves: the moves are then only renames.
+    await writeJson(join(this.tmp, 'config.json'), config);
     let previous: string[] = [];
     try {
       previous = previousExportPaths(JSON.parse(await readFile(join(this.dest, 'config.json'), 'utf8')));
@@ -407,7 +435,6 @@ export class OutputDir {
       }
       await rename(join(this.tmp, top), target);
     }
-    await writeJson(join(this.tmp, 'config.json'), config);
     await rename(join(this.tmp, 'config.json'), join(this.dest, 'config.json'));
     const written = new Set(files);
     const oldDirs = new Set<string>();

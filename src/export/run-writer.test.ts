@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RawEntry, StatsFile } from '../contract/export-format.js';
 import type { TestRecord } from '../model/test-record.js';
-import { OutputDir } from './output.js';
+import { OutputDir, stopExports } from './output.js';
 import { RunWriter } from './run-writer.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -193,4 +193,52 @@ describe('a full disk', () => {
       expect(readdirSync(dest)).toEqual([]);
     });
   }
+});
+
+describe('a signal (stopExports)', () => {
+  /** An export of `names` into `dest`, up to (not including) its commit. */
+  async function prepared(
+    dest: string,
+    names: string[],
+  ): Promise<{ out: OutputDir; commit: () => Promise<void> }> {
+    const out = await OutputDir.open(dest, false);
+    const w = RunWriter.create(out, { source: 's', runId: 0, key: 's', title: 't' });
+    for (const n of names) w.onTest(rec(n, 'success', [['log', `log of ${n}`]]));
+    const res = await w.finish();
+    return {
+      out,
+      commit: () => out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files),
+    };
+  }
+  /** Every file under DEST with its bytes. */
+  const snapshot = (dest: string): string[] =>
+    readdirSync(dest, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .sort()
+      .map((p) => `${p}:${readFileSync(p).toString('base64')}`);
+
+  it('during a commit, lets it finish: DEST holds the whole new export, never two mixed', async () => {
+    const dest = mkdtempSync(join(tmpdir(), 'stackviz-sig-'));
+    await (await prepared(dest, ['a.A.old'])).commit();
+    const next = await prepared(dest, ['a.A.new1', 'a.A.new2']);
+    const committing = next.commit();
+    // The signal arrives while the commit has not finished: it waits for it.
+    const stopped = stopExports();
+    await committing;
+    expect(await stopped).toBe('committed');
+    const raw = JSON.parse(readFileSync(join(dest, 'tempest_s_0_raw.json'), 'utf8')) as RawEntry[];
+    expect(raw.map((t) => t.name)).toEqual(['a.A.new1', 'a.A.new2']);
+    expect(readdirSync(dest).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('before the commit, removes what the export wrote: DEST keeps its previous export unchanged', async () => {
+    const dest = mkdtempSync(join(tmpdir(), 'stackviz-sig-'));
+    await (await prepared(dest, ['a.A.old'])).commit();
+    const before = snapshot(dest);
+    await prepared(dest, ['a.A.new1']);
+    expect(readdirSync(dest).some((n) => n.startsWith('.stackviz-export-'))).toBe(true);
+    expect(await stopExports()).toBe('removed');
+    expect(snapshot(dest)).toEqual(before);
+  });
 });
