@@ -148,6 +148,8 @@ async function main(argv: string[]): Promise<number> {
   const logger = new Logger({ quiet: o.quiet, stream: process.stderr, prog: PROG });
   const started = performance.now();
   let tmpDest: string | null = null;
+  /** Set once the data files are committed to DEST (the viewer or single file may follow). */
+  let exported = false;
   // Ctrl-C, a CI job's timeout (SIGTERM), a closed terminal: remove what this export wrote so far (DEST keeps
   // its previous export, as after any failure) instead of leaving a hidden half-written folder in it.
   const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
@@ -157,9 +159,14 @@ async function main(argv: string[]): Promise<number> {
       void stopExports().then((what) => {
         if (tmpDest !== null) rmSync(tmpDest, { recursive: true, force: true });
         logger.clearBar();
-        const committed = what === 'committed' && tmpDest === null;
+        const whole = (what === 'committed' || exported) && tmpDest === null;
+        const extras =
+          exported && (o.html || o.singleFile !== undefined) ? ' (the viewer files were not)' : '';
         log.error(
-          `interrupted (${sig}); ${committed ? `the export had been written and is whole in ${cmd.args[0] ?? 'DEST'}` : 'nothing was written'}`,
+          `interrupted (${sig}); ` +
+            (whole
+              ? `the export had been written and is whole in ${cmd.args[0] ?? 'DEST'}${extras}`
+              : 'nothing was written'),
         );
         process.exit(128 + no);
       });
@@ -220,6 +227,7 @@ async function main(argv: string[]): Promise<number> {
         ),
       onDestError: (e) => new DestError(`${destPath}: cannot write the export: ${describeFsError(e)}`),
     });
+    exported = true;
     logger.clearBar();
     if (o.html) await writeHtmlSite(destPath);
     if (o.singleFile !== undefined) await writeSingleFile(o.singleFile, destPath);

@@ -300,6 +300,15 @@ function isAlive(pid: number): boolean {
 /** Folders of exports not yet committed or aborted (temporary folders, and a DEST this export created). */
 const unfinished = new Set<string>();
 
+/**
+ * Track a file or folder that a signal should remove (a temporary name not yet renamed into place); returns
+ * the function that stops tracking it.
+ */
+export function removedOnSignal(path: string): () => void {
+  unfinished.add(path);
+  return () => void unfinished.delete(path);
+}
+
 /** Commits under way: once one has begun to move files into DEST, stopping it would leave two exports mixed. */
 const committing = new Set<Promise<void>>();
 

@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGunzip, createGzip, type ZlibOptions } from 'node:zlib';
 import { listFiles, tempNameFor, viewerDir, type ViewerLocation } from './site.js';
+import { removedOnSignal } from './output.js';
 
 /**
  * Largest single-file report we write: 256 MiB. The browser holds the whole page text in memory and each
@@ -269,7 +270,11 @@ export async function writeSingleFile(
 
   await mkdir(dirname(resolve(outFile)), { recursive: true });
   const tmp = tempNameFor(resolve(outFile));
-  const fh = await open(tmp, 'w');
+  const untrack = removedOnSignal(tmp);
+  const fh = await open(tmp, 'w').catch((e: unknown) => {
+    untrack();
+    throw e;
+  });
   let ok = false;
   try {
     const out = new LimitedWriter(fh, maxBytes);
@@ -287,6 +292,7 @@ export async function writeSingleFile(
   } finally {
     await fh.close();
     if (!ok) await rm(tmp, { force: true });
+    if (!ok) untrack();
   }
-  await rename(tmp, outFile);
+  await rename(tmp, outFile).finally(untrack);
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removedOnSignal } from './output.js';
 
 /** The built viewer is missing or is the unbuilt source page. */
 export class ViewerNotBuiltError extends Error {
@@ -83,12 +84,15 @@ export async function writeHtmlSite(dest: string, opts: ViewerLocation = {}): Pr
     if (relative(dest, target).split(sep).includes('..')) continue;
     await mkdir(dirname(target), { recursive: true });
     const tmp = tempNameFor(target);
+    const untrack = removedOnSignal(tmp);
     try {
       await copyFile(join(src, ...rel.split('/')), tmp);
       await rename(tmp, target);
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
+    } finally {
+      untrack();
     }
   }
   await removeStaleBundles(join(dest, 'assets'), new Set(files));

@@ -548,6 +548,35 @@ describe('stackviz-export DEST handling', () => {
     expect(existsSync(join(fresh, '..'))).toBe(false);
   });
 
+  it('interrupted while writing the single file: the export stays whole in DEST, no temporary file is left', async () => {
+    const dir = tmp();
+    const dest = join(dir, 'out');
+    const page = join(dir, 'report.html');
+    const packets: Uint8Array[] = [];
+    // ~30 MB: the single file then takes a good part of a second to write, time enough to interrupt it.
+    generateStream({ tests: 3000, bytes: 30_000_000, seed: 9 }, (p) => packets.push(p));
+    const stream = Buffer.concat(packets);
+    const child = spawn(process.execPath, [BIN, '-i', '--single-file', page, dest], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end(stream);
+    const pageTemp = (): boolean => readdirSync(dir).some((f) => f.endsWith('.stackviz-tmp'));
+    for (let k = 0; k < 3000 && !pageTemp() && child.exitCode === null; k++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(pageTemp()).toBe(true);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(stderr).toBe(
+      `stackviz-export: interrupted (SIGINT); the export had been written and is whole in ${dest} (the viewer files were not)\n`,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['out']);
+    expect(readExport(dest, 0).raw).toHaveLength(3000);
+  });
+
   it('a killed export leaves the previous export loadable and unchanged', async () => {
     const dest = join(tmp(), 'out');
     expect(run(['-f', FAILURE, dest]).status).toBe(0);
