@@ -10,7 +10,7 @@ import {
   writeSync,
   type WriteStream,
 } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import { createGzip, constants as zc, type Gzip } from 'node:zlib';
 import type { ConfigFile } from '../contract/export-format.js';
@@ -220,6 +220,21 @@ async function writeJson(path: string, value: unknown): Promise<void> {
 }
 
 /** Paths of an earlier export, read from its config.json, so a re-export can remove exactly those. */
+/**
+ * True when every folder between DEST and `parts`' last element is a real folder: a path listed by an old
+ * config.json must not lead out of DEST through a symbolic link (a link as the last element is removed itself,
+ * never followed).
+ */
+async function underDest(dest: string, parts: readonly string[]): Promise<boolean> {
+  let dir = dest;
+  for (const part of parts.slice(0, -1)) {
+    dir = join(dir, part);
+    const st = await lstat(dir).catch(() => null);
+    if (st === null || !st.isDirectory()) return false;
+  }
+  return true;
+}
+
 function previousExportPaths(config: unknown): string[] {
   const out: string[] = [];
   const add = (p: unknown): void => {
@@ -451,10 +466,17 @@ export class OutputDir {
       if (written.has(p) || tops.has(p) || p === 'config.json') continue;
       const top = p.split('/')[0] as string;
       if (tops.has(top)) continue;
-      await rm(join(this.dest, ...p.split('/')), { force: true }).catch(() => undefined);
+      const parts = p.split('/');
+      if (!(await underDest(this.dest, parts))) continue;
+      await rm(join(this.dest, ...parts), { force: true }).catch(() => undefined);
       if (p.includes('/')) oldDirs.add(posix.dirname(p));
     }
-    for (const d of oldDirs) await rmdir(join(this.dest, ...d.split('/'))).catch(() => undefined);
+    for (const d of oldDirs) {
+      const parts = d.split('/');
+      // The folder itself too: rmdir of a link to an empty folder elsewhere would fail, but check anyway.
+      if (await underDest(this.dest, [...parts, '']))
+        await rmdir(join(this.dest, ...parts)).catch(() => undefined);
+    }
     unfinished.delete(this.created ?? this.tmp);
     await rm(this.tmp, { recursive: true, force: true });
   }

@@ -1,6 +1,15 @@
 // Black-box tests of the built stackviz-export CLI: every option, every user error, atomic DEST handling.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -516,6 +525,33 @@ describe('stackviz-export DEST handling', () => {
       'tempest_tempest_0_stats.json',
       'tempest_tempest_0_tree.json',
     ]);
+  });
+
+  it('removing the previous export never follows a symbolic link out of DEST', () => {
+    const root = tmp();
+    const dest = join(root, 'out');
+    const victims = join(root, 'victims');
+    mkdirSync(join(victims, 'sub'), { recursive: true });
+    for (const f of ['keep.txt', 'sub/keep.txt']) writeFileSync(join(victims, f), 'not ours');
+    mkdirSync(dest);
+    symlinkSync('../victims', join(dest, 'rel'));
+    symlinkSync(victims, join(dest, 'abs'));
+    symlinkSync(join(victims, 'keep.txt'), join(dest, 'link.txt'));
+    // A config.json (hand-made, or an old export's edited) whose paths lead out through the links.
+    const paths = ['rel/keep.txt', 'abs/keep.txt', 'abs/sub/keep.txt', 'link.txt'];
+    writeFileSync(
+      join(dest, 'config.json'),
+      JSON.stringify({
+        tempest: [{ raw: paths[0], details: paths[1], details_shards: [paths[2]] }],
+        datasets: [{ artifacts: [{ path: paths[3] }] }],
+      }),
+    );
+    expect(run(['-f', FAILURE, dest]).status).toBe(0);
+    for (const f of ['keep.txt', 'sub/keep.txt'])
+      expect(readFileSync(join(victims, f), 'utf8')).toBe('not ours');
+    // A listed link is the old export's own entry: the link itself goes, never what it points to.
+    expect(existsSync(join(dest, 'link.txt'))).toBe(false);
+    expect(readdirSync(dest)).toContain('rel');
   });
 
   it('an interrupted export (SIGTERM, Ctrl-C) removes what it wrote: DEST as it was, or gone if it was new', async () => {
