@@ -1,10 +1,10 @@
 // The `stackviz-export` command: the original's options plus -q, --html and --single-file; errors as one line.
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { constants as fsConstants, readFileSync, rmSync } from 'node:fs';
+import { access, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { environmentParams } from '../export/config.js';
 import { runExport } from '../export/export.js';
 import { stopExports } from '../export/output.js';
@@ -25,6 +25,42 @@ class UsageError extends Error {}
 
 /** A DEST problem: one line naming DEST, exit 1. */
 class DestError extends Error {}
+
+const errnoOf = (e: unknown): string | undefined =>
+  e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+
+/**
+ * Before anything is written: --single-file must name a file we may create or replace. A folder, a device or a
+ * pipe there is refused (renaming over a device replaced it with our page), and the nearest folder of the path
+ * that exists must be a folder we can write in (missing ones are created when the page is written).
+ */
+async function checkSingleFileTarget(path: string): Promise<void> {
+  const fail = (problem: string): never => {
+    throw new DestError(`${path}: cannot write the single file there: ${problem}`);
+  };
+  const st = await stat(path).catch((e: unknown) => {
+    if (errnoOf(e) === 'ENOENT') return null;
+    if (errnoOf(e) === 'ENOTDIR') return fail('a part of the path is not a folder');
+    return fail(describeFsError(e));
+  });
+  if (st !== null && st.isDirectory()) fail('it is a folder (give a file name, e.g. report.html)');
+  if (st !== null && !st.isFile()) fail('it is not a regular file (a device or a pipe)');
+  for (let dir = dirname(resolve(path)); ;) {
+    const d = await stat(dir).catch((e: unknown) =>
+      errnoOf(e) === 'ENOENT'
+        ? null
+        : fail(errnoOf(e) === 'ENOTDIR' ? 'a part of the path is not a folder' : describeFsError(e)),
+    );
+    if (d !== null) {
+      if (!d.isDirectory()) fail('a part of the path is not a folder');
+      await access(dir, fsConstants.W_OK).catch((e: unknown) => fail(describeFsError(e)));
+      return;
+    }
+    const up = dirname(dir);
+    if (up === dir) return;
+    dir = up;
+  }
+}
 
 function version(): string {
   try {
@@ -192,6 +228,7 @@ async function main(argv: string[]): Promise<number> {
       dest = tmpDest;
     }
     // Everything is checked before anything is written.
+    if (o.singleFile !== undefined) await checkSingleFileTarget(o.singleFile);
     const runs = await resolveInputs(
       { files: o.streamFile, repositories: o.repository, stdin: o.stdin },
       process.stdin as AsyncIterable<Uint8Array>,
@@ -230,7 +267,14 @@ async function main(argv: string[]): Promise<number> {
     exported = true;
     logger.clearBar();
     if (o.html) await writeHtmlSite(destPath);
-    if (o.singleFile !== undefined) await writeSingleFile(o.singleFile, destPath);
+    if (o.singleFile !== undefined) {
+      const page = o.singleFile;
+      await writeSingleFile(page, destPath).catch((e: unknown) => {
+        if (errnoOf(e) === undefined) throw e;
+        const kept = tmpDest === null ? ` (the export in ${destPath} is complete)` : '';
+        throw new DestError(`${page}: cannot write the single file: ${describeFsError(e)}${kept}`);
+      });
+    }
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
     // Name every output, then how to look at it: a newcomer should not have to read the README to open a report.

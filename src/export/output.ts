@@ -276,7 +276,7 @@ function previousExportPaths(config: unknown): string[] {
  * `mkdir -p` one level at a time. Node's recursive mkdir can spin forever on some paths (e.g. under /proc,
  * where mkdir answers ENOENT); this fails with the real error instead. Returns the first folder created.
  */
-async function makeDirs(dir: string): Promise<string | undefined> {
+export async function makeDirs(dir: string): Promise<string | undefined> {
   const missing: string[] = [];
   let p = resolve(dir);
   for (;;) {

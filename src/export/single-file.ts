@@ -1,12 +1,12 @@
 // Packs the built viewer and every data file of an export folder into one HTML file that opens from file://.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGunzip, createGzip, type ZlibOptions } from 'node:zlib';
 import { listFiles, tempNameFor, viewerDir, type ViewerLocation } from './site.js';
-import { removedOnSignal } from './output.js';
+import { makeDirs, removedOnSignal } from './output.js';
 
 /**
  * Largest single-file report we write: 256 MiB. The browser holds the whole page text in memory and each
@@ -268,7 +268,7 @@ export async function writeSingleFile(
     if (f.endsWith('.gz')) knownBytes += Math.ceil(((await stat(join(exportDir, f))).size * 2) / 3);
   if (knownBytes > maxBytes) throw tooLarge(maxBytes);
 
-  await mkdir(dirname(resolve(outFile)), { recursive: true });
+  await makeDirs(dirname(resolve(outFile)));
   const tmp = tempNameFor(resolve(outFile));
   const untrack = removedOnSignal(tmp);
   const fh = await open(tmp, 'w').catch((e: unknown) => {
@@ -294,5 +294,10 @@ export async function writeSingleFile(
     if (!ok) await rm(tmp, { force: true });
     if (!ok) untrack();
   }
-  await rename(tmp, outFile).finally(untrack);
+  await rename(tmp, outFile)
+    .catch(async (e: unknown) => {
+      await rm(tmp, { force: true });
+      throw e;
+    })
+    .finally(untrack);
 }

@@ -502,6 +502,29 @@ describe('stackviz-export errors', () => {
     expectOneLineError(run(['-f', FAILURE, join(file, 'out')]), 1, join(file, 'out'));
     expect(readFileSync(file, 'utf8')).toBe('x');
   });
+
+  it('a --single-file path that is a folder, a pipe or under a file: exit 1 before anything is written', () => {
+    const dir = tmp();
+    const dest = join(dir, 'out');
+    expect(run(['-f', FAILURE, dest]).status).toBe(0);
+    const before = snapshot(dest);
+    mkdirSync(join(dir, 'a-folder'));
+    writeFileSync(join(dir, 'a-file'), 'x');
+    expect(spawnSync('mkfifo', [join(dir, 'a-pipe')]).status).toBe(0);
+    const cases: [string, string][] = [
+      [join(dir, 'a-folder'), 'it is a folder'],
+      // Renaming the page over it replaced a device or a pipe with a regular file.
+      [join(dir, 'a-pipe'), 'it is not a regular file'],
+      [join(dir, 'a-file', 'report.html'), 'a part of the path is not a folder'],
+    ];
+    for (const [page, problem] of cases) {
+      const r = run(['-f', join(STREAMS, 'tempest.subunit'), '--single-file', page, dest]);
+      expectOneLineError(r, 1, `${page}: cannot write the single file there: ${problem}`);
+      expect(snapshot(dest)).toEqual(before);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['a-file', 'a-folder', 'a-pipe', 'out']);
+    expect(readdirSync(join(dir, 'a-folder'))).toEqual([]);
+  });
 });
 
 describe('stackviz-export DEST handling', () => {
