@@ -204,7 +204,10 @@ async function main(argv: string[]): Promise<number> {
               ? `the export had been written and is whole in ${cmd.args[0] ?? 'DEST'}${extras}`
               : 'nothing was written'),
         );
-        process.exit(128 + no);
+        // Die of the same signal (the parent sees it, a shell shows 128 + n). process.exit could wait for ever:
+        // at exit libuv joins its threads, and one may be blocked opening a named pipe that has no writer.
+        process.kill(process.pid, sig);
+        process.exit(128 + no); // The signal was ignored when we started (a background job's SIGINT).
       });
     });
   }

@@ -1,5 +1,5 @@
 // Black-box tests of the built stackviz-export CLI: every option, every user error, atomic DEST handling.
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -10,7 +10,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,16 @@ function snapshot(dir: string): Map<string, string> {
   };
   walk(dir, '');
   return out;
+}
+
+/**
+ * The exit status a shell would show: the code, or 128 + n for a process that ended by signal n (the export
+ * dies of the signal it was interrupted by, after cleaning up).
+ */
+function shellStatus(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal === null ? code : 128 + constants.signals[signal])),
+  );
 }
 
 function expectOneLineError(r: SpawnSyncReturns<string>, code: number, mention: string): void {
@@ -589,7 +599,7 @@ describe('stackviz-export DEST handling', () => {
       }
       expect(readdirSync(dest).some((f) => f.startsWith('.stackviz-export-'))).toBe(true);
       child.kill(sig);
-      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      const code = await shellStatus(child);
       return [code, stderr];
     };
     const dest = join(tmp(), 'out');
@@ -627,13 +637,33 @@ describe('stackviz-export DEST handling', () => {
     }
     expect(pageTemp()).toBe(true);
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const code = await shellStatus(child);
     expect(code).toBe(130);
     expect(stderr).toBe(
       `stackviz-export: interrupted (SIGINT); the export had been written and is whole in ${dest} (the viewer files were not)\n`,
     );
     expect(readdirSync(dir).sort()).toEqual(['out']);
     expect(readExport(dest, 0).raw).toHaveLength(3000);
+  });
+
+  it('Ctrl-C while a named pipe waits for its writer ends the export at once', async () => {
+    const dir = tmp();
+    const fifo = join(dir, 'nobody-writes');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const child = spawn(process.execPath, [BIN, '-f', fifo, join(dir, 'out')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill('SIGINT');
+    // Before the fix the message came, but process.exit then waited for ever on libuv's thread stuck in open().
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const status = await shellStatus(child);
+    clearTimeout(timer);
+    expect(status).toBe(130);
+    expect(stderr).toBe('stackviz-export: interrupted (SIGINT); nothing was written\n');
+    expect(readdirSync(dir)).toEqual(['nobody-writes']);
   });
 
   it('a killed export leaves the previous export loadable and unchanged', async () => {
