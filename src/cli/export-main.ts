@@ -1,6 +1,6 @@
 // The `stackviz-export` command: the original's options plus -q, --html and --single-file; errors as one line.
 import { Command, CommanderError, Option } from 'commander';
-import { constants as fsConstants, readFileSync, rmSync } from 'node:fs';
+import { constants as fsConstants, fstatSync, readFileSync, rmSync } from 'node:fs';
 import { access, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
@@ -219,6 +219,10 @@ async function main(argv: string[]): Promise<number> {
     }
     // A subunit stream is binary: standard input at a terminal means the redirection was forgotten, and
     // waiting for keystrokes would look like a hang.
+    // A folder redirected in (`< dir`) reads as nothing at all: say so rather than export an empty run.
+    if (o.stdin && fstatSync(0).isDirectory()) {
+      throw new InputError('stdin', 'is a folder', 'standard input is a folder, not a subunit stream');
+    }
     if (o.stdin && process.stdin.isTTY === true) {
       throw new UsageError(
         '--stdin: standard input is a terminal, not a stream; redirect one in: --stdin DEST < results.subunit',

@@ -1,10 +1,12 @@
 // Black-box tests of the built stackviz-export CLI: every option, every user error, atomic DEST handling.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import {
+  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   readdirSync,
   symlinkSync,
@@ -466,6 +468,19 @@ describe('stackviz-export errors', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('stackviz-export: --stdin: standard input is a terminal, not a stream');
     expect(existsSync(dest)).toBe(false);
+  });
+
+  it('--stdin from a folder (`< dir`): one line, exit 1, not an empty run', () => {
+    const dir = tmp();
+    const fd = openSync(dir, 'r');
+    const r = spawnSync(process.execPath, [BIN, '--stdin', join(dir, 'out')], {
+      encoding: 'utf8',
+      stdio: [fd, 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+    closeSync(fd);
+    expectOneLineError(r, 1, 'standard input is a folder, not a subunit stream');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('an unknown option: usage error, exit 2', () => {
