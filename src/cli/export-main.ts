@@ -228,6 +228,13 @@ async function main(argv: string[]): Promise<number> {
         '--stdin: standard input is a terminal, not a stream; redirect one in: --stdin DEST < results.subunit',
       );
     }
+    if (dest === '') throw new UsageError('DEST is empty');
+    if (dest !== undefined) {
+      const given = dest;
+      const st = await stat(given).catch(() => null);
+      if (st !== null && !st.isDirectory())
+        throw new DestError(`${given}: cannot write the export: it is a file, not a folder`);
+    }
     if (dest === undefined) {
       if (o.singleFile === undefined) throw new UsageError('missing DEST (the output directory)');
       if (o.html) throw new UsageError('--html needs DEST');

@@ -526,6 +526,13 @@ describe('stackviz-export errors', () => {
     writeFileSync(file, 'x');
     expectOneLineError(run(['-f', FAILURE, join(file, 'out')]), 1, join(file, 'out'));
     expect(readFileSync(file, 'utf8')).toBe('x');
+    expectOneLineError(
+      run(['-f', FAILURE, file]),
+      1,
+      `${file}: cannot write the export: it is a file, not a folder`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('x');
+    expectOneLineError(run(['-f', FAILURE, '']), 2, 'DEST is empty');
   });
 
   it('a --single-file path that is a folder, a pipe or under a file: exit 1 before anything is written', () => {
