@@ -62,6 +62,29 @@ async function checkSingleFileTarget(path: string): Promise<void> {
   }
 }
 
+/** --stdin: a stream must be redirected in. */
+function checkStdin(): void {
+  // A folder redirected in (`< dir`) reads as nothing at all: say so rather than export an empty run.
+  if (fstatSync(0).isDirectory()) {
+    throw new InputError('stdin', 'is a folder', 'standard input is a folder, not a subunit stream');
+  }
+  // A subunit stream is binary: a terminal means the redirection was forgotten, and waiting for keystrokes
+  // would look like a hang.
+  if (process.stdin.isTTY === true) {
+    throw new UsageError(
+      '--stdin: standard input is a terminal, not a stream; redirect one in: --stdin DEST < results.subunit',
+    );
+  }
+}
+
+/** DEST, when given, must be a folder or nothing yet (what else is wrong shows when it is created). */
+async function checkDest(dest: string): Promise<void> {
+  if (dest === '') throw new UsageError('DEST is empty');
+  const st = await stat(dest).catch(() => null);
+  if (st !== null && !st.isDirectory())
+    throw new DestError(`${dest}: cannot write the export: it is a file, not a folder`);
+}
+
 function version(): string {
   try {
     const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
@@ -217,24 +240,8 @@ async function main(argv: string[]): Promise<number> {
     if (o.streamFile.length === 0 && o.repository.length === 0 && !o.stdin) {
       throw new UsageError('no input: give at least one of -f FILE, -i/--stdin, -r DIR');
     }
-    // A subunit stream is binary: standard input at a terminal means the redirection was forgotten, and
-    // waiting for keystrokes would look like a hang.
-    // A folder redirected in (`< dir`) reads as nothing at all: say so rather than export an empty run.
-    if (o.stdin && fstatSync(0).isDirectory()) {
-      throw new InputError('stdin', 'is a folder', 'standard input is a folder, not a subunit stream');
-    }
-    if (o.stdin && process.stdin.isTTY === true) {
-      throw new UsageError(
-        '--stdin: standard input is a terminal, not a stream; redirect one in: --stdin DEST < results.subunit',
-      );
-    }
-    if (dest === '') throw new UsageError('DEST is empty');
-    if (dest !== undefined) {
-      const given = dest;
-      const st = await stat(given).catch(() => null);
-      if (st !== null && !st.isDirectory())
-        throw new DestError(`${given}: cannot write the export: it is a file, not a folder`);
-    }
+    if (o.stdin) checkStdin();
+    if (dest !== undefined) await checkDest(dest);
     if (dest === undefined) {
       if (o.singleFile === undefined) throw new UsageError('missing DEST (the output directory)');
       if (o.html) throw new UsageError('--html needs DEST');
