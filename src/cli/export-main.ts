@@ -287,7 +287,14 @@ async function main(argv: string[]): Promise<number> {
     });
     exported = true;
     logger.clearBar();
-    if (o.html) await writeHtmlSite(destPath);
+    if (o.html) {
+      await writeHtmlSite(destPath).catch((e: unknown) => {
+        if (errnoOf(e) === undefined) throw e;
+        throw new DestError(
+          `${destPath}: cannot write the viewer: ${describeFsError(e)} (the export's data files are complete)`,
+        );
+      });
+    }
     if (o.singleFile !== undefined) {
       const page = o.singleFile;
       await writeSingleFile(page, destPath).catch((e: unknown) => {

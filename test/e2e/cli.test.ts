@@ -483,6 +483,17 @@ describe('stackviz-export errors', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('--html when the viewer cannot be written: one line, exit 1, the data files in place', () => {
+    const dest = join(tmp(), 'out');
+    mkdirSync(dest);
+    // A file where the viewer's assets/ folder goes.
+    writeFileSync(join(dest, 'assets'), 'in the way');
+    const r = run(['-f', FAILURE, '--html', dest]);
+    expectOneLineError(r, 1, `${dest}: cannot write the viewer: `);
+    expect(r.stderr).toContain("(the export's data files are complete)");
+    expect(readExport(dest, 0).raw).toHaveLength(63);
+  });
+
   it('an unknown option: usage error, exit 2', () => {
     expectOneLineError(run(['--bogus', '-f', FAILURE, join(tmp(), 'x')]), 2, '--bogus');
   });
