@@ -7,7 +7,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { environmentParams } from '../export/config.js';
 import { runExport } from '../export/export.js';
-import { stopExports } from '../export/output.js';
+import { DestBusyError, stopExports } from '../export/output.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
@@ -327,7 +327,7 @@ async function main(argv: string[]): Promise<number> {
       log.error(`${e.message} (see --help)`);
       return EXIT_USAGE;
     }
-    if (e instanceof InputError || e instanceof DestError) {
+    if (e instanceof InputError || e instanceof DestError || e instanceof DestBusyError) {
       log.error(e.message);
       return EXIT_INPUT;
     }

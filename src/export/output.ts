@@ -6,6 +6,7 @@ import {
   createWriteStream,
   mkdirSync,
   openSync,
+  readFileSync,
   rmSync,
   writeSync,
   type WriteStream,
@@ -303,6 +304,30 @@ export async function makeDirs(dir: string): Promise<string | undefined> {
   return missing[missing.length - 1];
 }
 
+/**
+ * Whether process `pid` is alive and, where /proc tells, a stackviz command: the folder of an export killed
+ * long ago must not block DEST for ever because its process number was given to another program since.
+ */
+function isExportProcess(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('stackviz');
+  } catch {
+    return true; // No /proc (not Linux): alive is all we know.
+  }
+}
+
+/** DEST is being written by another live export (process `pid`). */
+export class DestBusyError extends Error {
+  override name = 'DestBusyError';
+  constructor(
+    readonly dest: string,
+    readonly pid: number,
+  ) {
+    super(`${dest}: another stackviz-export (process ${pid}) is writing there; wait for it to finish`);
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -376,10 +401,20 @@ export class OutputDir {
       const m = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/.exec(name);
       if (m && !isAlive(Number(m[1]))) await rm(join(dest, name), { recursive: true, force: true });
     }
-    const tmp = join(dest, `${TMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+    const name = `${TMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
+    const tmp = join(dest, name);
     try {
       await mkdir(tmp);
+      // Another export into the same DEST, alive: two commits would mix their files. Looked for after our own
+      // folder exists, so of two that start together at least one sees the other (both may give way).
+      for (const other of await readdir(dest)) {
+        const m = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/.exec(other);
+        const pid = Number(m?.[1]);
+        if (m && other !== name && pid !== process.pid && isExportProcess(pid))
+          throw new DestBusyError(dest, pid);
+      }
     } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
       if (created !== undefined) await rm(created, { recursive: true, force: true });
       throw e;
     }

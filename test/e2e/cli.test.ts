@@ -699,6 +699,25 @@ describe('stackviz-export DEST handling', () => {
     expect(readdirSync(dir)).toEqual(['nobody-writes']);
   });
 
+  it('a second export into a DEST another export is writing gives way at once; the first completes', async () => {
+    const dest = join(tmp(), 'out');
+    // The first export reads stdin, held open: it is under way until the stream ends.
+    const first = spawn(process.execPath, [BIN, '-i', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
+    first.stdin.write(readFileSync(FAILURE));
+    for (
+      let k = 0;
+      k < 200 && !(existsSync(dest) && readdirSync(dest).some((f) => f.startsWith('.stackviz-')));
+      k++
+    )
+      await new Promise((r) => setTimeout(r, 25));
+    const second = run(['-f', join(STREAMS, 'tempest.subunit'), dest]);
+    expectOneLineError(second, 1, `${dest}: another stackviz-export (process ${first.pid}) is writing there`);
+    first.stdin.end();
+    expect(await shellStatus(first)).toBe(0);
+    expect(readExport(dest, 0).raw).toHaveLength(63);
+    expect(readdirSync(dest).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
   it('a killed export leaves the previous export loadable and unchanged', async () => {
     const dest = join(tmp(), 'out');
     expect(run(['-f', FAILURE, dest]).status).toBe(0);
