@@ -1,5 +1,6 @@
 // Unit tests for attachment decoding: charsets, Latin-1 default, non-text, invalid UTF-8, split chunks.
 import { isUtf8 } from 'node:buffer';
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attachmentText, chunksAreUtf8, parseMime } from './attachments.js';
@@ -113,5 +114,48 @@ describe('chunksAreUtf8', () => {
     expect(chunksAreUtf8([euro.subarray(0, 2), euro.subarray(2, 3), euro.subarray(3)])).toBe(true);
     expect(chunksAreUtf8([euro.subarray(0, 3)])).toBe(false);
     expect(chunksAreUtf8([Buffer.from([0xed, 0xa0]), Buffer.from([0x80])])).toBe(false);
+  });
+});
+
+describe('charsets as testtools and Python read them', () => {
+  // [MIME type, bytes]: what python-subunit's consumers do with them (testtools cuts a charset at a comma;
+  // Python's codec names and aliases; BOM rules per codec), decoded with errors='replace' as we document.
+  const cases: [string, number[]][] = [
+    ['text/x-traceback;charset=utf8,language=python', [...utf8('bad byte '), 0xff, 0x0a]],
+    ['text/plain;charset=latin-1,foo', [0x63, 0x61, 0x66, 0xe9]],
+    ['text/plain;charset=utf-16', [0xfe, 0xff, 0, 0x62, 0, 0x65, 0x27, 0x13]],
+    ['text/plain;charset=utf-16', [0xff, 0xfe, 0x62, 0, 0x65, 0, 0x13, 0x27]],
+    ['text/plain;charset=UTF-16LE', [0xff, 0xfe, 0x41, 0, 0x42, 0]],
+    ['text/plain;charset=utf-16-be', [0xfe, 0xff, 0, 0x41]],
+    ['text/plain;charset=utf-8-sig', [0xef, 0xbb, 0xbf, 0x41]],
+    ['text/plain;charset=U8', [0xc3, 0xa9, 0xff]],
+    ['text/plain;charset=ANSI_X3.4-1968', [...utf8('ascii? '), 0x80, 0xe9]],
+    ['text/plain;charset=csisolatin1', [0x80, 0x9f]],
+    ['text/plain;charset=IBM819', [0x80, 0xff]],
+    ['text/plain;charset=iso_8859-1:1987', [0x41, 0x9f]],
+  ];
+
+  it('gives the text Python gives, whole and a byte at a time', () => {
+    const script =
+      'import json,sys\n' +
+      'out=[]\n' +
+      'for cs,data in json.load(sys.stdin):\n' +
+      '    out.append(bytes(data).decode(cs,"replace"))\n' +
+      'print(json.dumps(out))';
+    const charsets = cases.map(([mime, data]) => {
+      const cs = /charset=([^;]*)/.exec(mime)?.[1] ?? '';
+      return [cs.split(',')[0], data];
+    });
+    const py = spawnSync('/usr/bin/python3', ['-c', script], {
+      input: JSON.stringify(charsets),
+      encoding: 'utf8',
+    });
+    expect(py.status, py.stderr).toBe(0);
+    const want = JSON.parse(py.stdout) as string[];
+    cases.forEach(([mime, data], k) => {
+      const bytes = Uint8Array.from(data);
+      expect(text(mime, bytes), mime).toBe(want[k]);
+      expect(text(mime, ...Array.from(bytes, (x) => b(x))), `${mime} in 1-byte chunks`).toBe(want[k]);
+    });
   });
 });

@@ -1,22 +1,56 @@
 // Attachment bytes → the text written in `_details.json`, per the spec's decoding rules, in pieces.
 import { Buffer, isUtf8 } from 'node:buffer';
 
-/** Charset names Python maps to ISO-8859-1, which is byte = code point (WHATWG's "latin1" is cp1252). */
+/**
+ * A charset name as Python's codec lookup sees it (`encodings.normalize_encoding` after lower-casing): every
+ * run of characters other than letters, digits and dots becomes one `_`, and none is kept at either end.
+ */
+export function pyCodecName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** Python's names (normalised, aliases included) for ISO-8859-1, which is byte = code point (WHATWG's "latin1" is cp1252). */
 const LATIN1 = new Set([
-  'latin1',
-  'latin-1',
   'latin_1',
-  'iso-8859-1',
-  'iso8859-1',
-  'iso_8859_1',
-  'iso8859_1',
-  'l1',
-  'cp819',
-  'iso-ir-100',
   '8859',
+  'cp819',
+  'csisolatin1',
+  'ibm819',
+  'iso8859',
+  'iso8859_1',
+  'iso_8859_1',
+  'iso_8859_1_1987',
+  'iso_ir_100',
+  'l1',
   'latin',
+  'latin1',
 ]);
-const ASCII = new Set(['ascii', 'us-ascii', 'us_ascii', '646', 'us']);
+/** ... for ASCII (`ANSI_X3.4-1968` is what Python calls it in the C locale). */
+const ASCII = new Set([
+  'ascii',
+  '646',
+  'ansi_x3.4_1968',
+  'ansi_x3_4_1968',
+  'ansi_x3.4_1986',
+  'cp367',
+  'csascii',
+  'ibm367',
+  'iso646_us',
+  'iso_646.irv_1991',
+  'iso_ir_6',
+  'us',
+  'us_ascii',
+]);
+/** ... for UTF-8; and UTF-8 whose leading BOM is dropped. */
+const UTF8 = new Set(['utf_8', 'u8', 'utf', 'utf8', 'utf8_ucs2', 'utf8_ucs4', 'cp65001']);
+const UTF8_SIG = new Set(['utf_8_sig']);
+/** ... for UTF-16 that reads its byte order from a BOM; and with the byte order given (a BOM is then text). */
+const UTF16 = new Set(['utf_16', 'u16', 'utf16']);
+const UTF16LE = new Set(['utf_16_le', 'utf_16le', 'unicodelittleunmarked']);
+const UTF16BE = new Set(['utf_16_be', 'utf_16be', 'unicodebigunmarked']);
 
 export interface MimeType {
   /** `type/subtype`, lower case. */
@@ -34,7 +68,10 @@ export function parseMime(mime: string | null): MimeType {
     if (eq < 0) continue;
     let v = p.slice(eq + 1).trim();
     if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
-    params.set(p.slice(0, eq).trim().toLowerCase(), v);
+    const name = p.slice(0, eq).trim().toLowerCase();
+    // testtools keeps a charset only up to a comma: its own tracebacks say `charset=utf8,language=python`.
+    if (name === 'charset' && v.includes(',')) v = v.slice(0, v.indexOf(','));
+    params.set(name, v);
   }
   return { type: (parts[0] as string).trim().toLowerCase(), params };
 }
@@ -68,18 +105,21 @@ function asciiDecoder(): PieceDecoder {
   };
 }
 
-function whatwgDecoder(label: string, fatal: boolean): PieceDecoder {
+/**
+ * A WHATWG decoder. `keepBom`: a leading BOM stays as U+FEFF (Python's utf-8, utf-16-le and utf-16-be codecs
+ * keep it; utf-8-sig and utf-16 drop it); by default only UTF-8 keeps it.
+ */
+function whatwgDecoder(label: string, fatal: boolean, keepBom?: boolean): PieceDecoder {
   const isUtf8 = label.replace(/[-_]/g, '').toLowerCase() === 'utf8';
-  // ignoreBOM: Python's utf-8 codec keeps a leading BOM as U+FEFF; so do we.
+  const ignoreBOM = keepBom ?? isUtf8;
   // Made on first use: most attachments are decoded whole and never need it. Throws now on an unknown label.
   let d: InstanceType<typeof TextDecoder> | null = isUtf8
     ? null
-    : new TextDecoder(label, { fatal, ignoreBOM: false });
-  const get = (): InstanceType<typeof TextDecoder> =>
-    (d ??= new TextDecoder(label, { fatal, ignoreBOM: isUtf8 }));
+    : new TextDecoder(label, { fatal, ignoreBOM });
+  const get = (): InstanceType<typeof TextDecoder> => (d ??= new TextDecoder(label, { fatal, ignoreBOM }));
   const dec: PieceDecoder = { write: (c) => get().decode(c, { stream: true }), flush: () => get().decode() };
   // Buffer's UTF-8 decoding replaces bad sequences the same WHATWG way and keeps a BOM, without a decoder object.
-  if (isUtf8 && !fatal) dec.whole = (b) => b.toString('utf8');
+  if (isUtf8 && !fatal && ignoreBOM) dec.whole = (b) => b.toString('utf8');
   return dec;
 }
 
@@ -89,11 +129,47 @@ function whatwgDecoder(label: string, fatal: boolean): PieceDecoder {
  */
 const UNKNOWN_CHARSETS = new Set<string>();
 
-/** A decoder for a text charset, or null when Node does not know the charset. */
+/** UTF-16 whose byte order the first two bytes tell (FF FE little-endian, FE FF big-endian; that BOM is dropped). */
+function utf16SniffDecoder(): PieceDecoder {
+  let d: PieceDecoder | null = null;
+  let head: Uint8Array = new Uint8Array(0);
+  const start = (bytes: Uint8Array): PieceDecoder => {
+    const be = bytes[0] === 0xfe && bytes[1] === 0xff;
+    // No BOM: Python refuses the text; we read it little-endian (as before, documented).
+    return whatwgDecoder(be ? 'utf-16be' : 'utf-16le', false, false);
+  };
+  return {
+    write: (c) => {
+      if (d === null) {
+        head = head.length === 0 ? c : Buffer.concat([head, c]);
+        if (head.length < 2) return '';
+        d = start(head);
+        const s = d.write(head);
+        head = new Uint8Array(0);
+        return s;
+      }
+      return d.write(c);
+    },
+    flush: () => {
+      if (d !== null) return d.flush();
+      // Fewer than two bytes in all: nothing to tell the byte order by.
+      d = start(head);
+      return d.write(head) + d.flush();
+    },
+  };
+}
+
+/** A decoder for a text charset, or null when neither Python's names nor Node know the charset. */
 function charsetDecoder(charset: string): PieceDecoder | null {
+  const py = pyCodecName(charset);
+  if (LATIN1.has(py)) return latin1Decoder();
+  if (ASCII.has(py)) return asciiDecoder();
+  if (UTF8.has(py)) return whatwgDecoder('utf-8', false);
+  if (UTF8_SIG.has(py)) return whatwgDecoder('utf-8', false, false);
+  if (UTF16.has(py)) return utf16SniffDecoder();
+  if (UTF16LE.has(py)) return whatwgDecoder('utf-16le', false, true);
+  if (UTF16BE.has(py)) return whatwgDecoder('utf-16be', false, true);
   const cs = charset.trim().toLowerCase();
-  if (LATIN1.has(cs)) return latin1Decoder();
-  if (ASCII.has(cs)) return asciiDecoder();
   if (UNKNOWN_CHARSETS.has(cs)) return null;
   try {
     return whatwgDecoder(cs, false);
@@ -191,9 +267,8 @@ function decodesAsUtf8(mime: string | null): boolean {
   if (m.type.startsWith('text/')) {
     // The same choices decodeAttachment makes: no charset is ISO-8859-1; a charset Node does not know
     // falls back to the non-text rule (UTF-8 when valid); any other known charset is not UTF-8.
-    const n = cs?.trim().toLowerCase();
-    if (n === undefined || LATIN1.has(n) || ASCII.has(n)) utf8 = false;
-    else if (n.replace(/[-_]/g, '') !== 'utf8') utf8 = charsetDecoder(n) === null;
+    if (cs === undefined) utf8 = false;
+    else if (!UTF8.has(pyCodecName(cs))) utf8 = charsetDecoder(cs) === null;
   }
   if (UTF8_MIMES.size < 1024) UTF8_MIMES.set(key, utf8);
   return utf8;

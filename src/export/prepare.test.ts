@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { EXPORT_STATUSES } from '../contract/export-format.js';
 import { cleanTestId } from '../model/names.js';
 import type { TestRecord } from '../model/test-record.js';
-import { BATCH_BYTES, blankPreparedTest, preparedTest, TestPreparer, type BatchBuffers } from './prepare.js';
+import {
+  BATCH_BYTES,
+  blankPreparedTest,
+  byCodePoint,
+  preparedTest,
+  TestPreparer,
+  type BatchBuffers,
+} from './prepare.js';
 
 const record = (i: number, status: TestRecord['status']): TestRecord => ({
   id: i === 0 ? 'subunit.parser' : `pkg.mod.Class.test_${i}[id-${i},smoke]`,
@@ -97,6 +104,24 @@ describe('PreparedBatch', () => {
         ).toBe(true);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('byCodePoint (tag order)', () => {
+  it("orders strings as Python's sorted() does: by code point, astral characters after U+FFFF", () => {
+    const python = (a: string, b: string): number => {
+      const x = Array.from(a, (c) => c.codePointAt(0) as number);
+      const y = Array.from(b, (c) => c.codePointAt(0) as number);
+      for (let i = 0; i < Math.min(x.length, y.length); i++)
+        if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+      return x.length - y.length;
+    };
+    expect(['😀', '\uffff', 'a'].sort(byCodePoint)).toEqual(['a', '\uffff', '😀']);
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme-composite', maxLength: 4 })), (tags) => {
+        expect([...tags].sort(byCodePoint)).toEqual([...tags].sort(python));
+      }),
     );
   });
 });

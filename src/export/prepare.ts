@@ -136,6 +136,23 @@ export const blankPreparedTest = (): PreparedTest => ({
   parserError: false,
 });
 
+/**
+ * Python's order for strings (`sorted(tags)`): by code point. JavaScript's default compares UTF-16 units,
+ * which puts an astral character (a surrogate pair) before U+E000–U+FFFF.
+ */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    return sx === sy ? x - y : sx ? 1 : -1;
+  }
+  return a.length - b.length;
+}
+
 /** Where batch buffers come from: fresh ones, or the slots of a ring shared with the writer's thread. */
 export interface BatchBuffers {
   /** A buffer for the next batch with room for at least `minBytes` (may wait for the writer to free one). */
@@ -232,7 +249,7 @@ export class TestPreparer {
     const { name, attributes } = cleanTestId(r.id);
     const status: ExportStatus = r.status;
     // Sorted (a copy: the reader's lists are shared); a list of one is already sorted.
-    const tags = r.tags.length <= 1 ? r.tags : [...r.tags].sort();
+    const tags = r.tags.length <= 1 ? r.tags : [...r.tags].sort(byCodePoint);
     const duration = durationSeconds(r.startUs, r.endUs);
 
     // Attachment keys with non-word characters removed; when two collide the later wins at the first's
