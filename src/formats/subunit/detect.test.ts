@@ -95,12 +95,43 @@ describe('createReader and AutoReader', () => {
     r.push(enc('te'));
     expect(r.version).toBeNull();
     r.push(enc('st: a'));
-    expect(r.version).toBe('v1');
+    // A v1 directive waits for the window's end (or the stream's): a valid v2 packet may still follow.
+    expect(r.version).toBeNull();
     r.end();
+    expect(r.version).toBe('v1');
     expect(r.bytesRead).toBe(7);
     const plain = new AutoReader(sink);
     plain.push(enc('just text'));
     plain.end();
     expect(plain.version).toBe('v2');
+  });
+});
+
+describe('a v2 stream behind a line that looks like v1', () => {
+  const banners = [
+    'error: could not load plugin foo\n',
+    'tags: worker-0\n',
+    'test: not really\nsuccess: x\n',
+  ];
+  const stream = v2Samples.find((s) => s.length > 100) as Uint8Array;
+
+  it('is v2 when a whole packet with a good CRC follows in the window, whole or a byte at a time', () => {
+    for (const banner of banners) {
+      const bytes = cat(enc(banner), stream);
+      expect(detectVersion(bytes), banner).toBe('v2');
+      const r = new AutoReader({ event: () => undefined });
+      for (const x of bytes.subarray(0, 4096)) r.push(Uint8Array.of(x));
+      expect(r.version, banner).toBe('v2');
+    }
+  });
+
+  it('stays v1 when what follows only looks like a packet (bad CRC), and for real v1 runs', () => {
+    const fake = cat(
+      enc('test: a\n'),
+      Uint8Array.of(0xb3, 0x29, 0x01, 0x0c, 1, 2, 3, 4, 5, 6, 7, 8),
+      enc('\nsuccess: a\n'),
+    );
+    expect(detectVersion(fake)).toBe('v1');
+    for (const run of v1Runs) expect(detectVersion(run)).toBe('v1');
   });
 });

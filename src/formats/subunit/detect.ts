@@ -1,4 +1,5 @@
 // Subunit v1 or v2 from a stream's first bytes, and a reader that decides by itself before decoding.
+import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader } from './events.js';
 import { V1Reader } from './v1.js';
 import { PyUtf8Tracker, V2Reader } from './v2.js';
@@ -54,6 +55,8 @@ class Detector {
   private pos = 0;
   private lineStart = true;
   result: SubunitVersion | null = null;
+  /** A v1 directive was seen; v1 unless a valid v2 packet follows within the window. */
+  private v1Seen = false;
 
   get length(): number {
     return this.size;
@@ -83,27 +86,63 @@ class Detector {
     if (this.result !== null) return this.result;
     const bytes = this.buf;
     const n = Math.min(this.size, DETECT_WINDOW);
+    // The window is all there will be: nothing more can arrive for it.
+    const last = final || this.size >= DETECT_WINDOW;
     for (let k = this.pos; k < n; k++) {
       const b = bytes[k] as number;
       if (b === SIGNATURE && !this.tracker.mid) {
-        if (k + 1 >= n && !final) return this.wait(k);
-        if (k + 1 < n && ((bytes[k + 1] as number) & 0xf0) === 0x20) return (this.result = 'v2');
-      } else if (this.lineStart) {
-        const v1 = isV1Directive(bytes, k, n, final);
+        if (k + 1 >= n && !last) return this.wait(k);
+        if (k + 1 < n && ((bytes[k + 1] as number) & 0xf0) === 0x20) {
+          if (!this.v1Seen) return (this.result = 'v2');
+          // After a v1 directive only a whole packet with a good CRC counts: a v2 stream behind a runner's
+          // line such as `error: could not load plugin` is still v2.
+          const packet = wholePacketAt(bytes, k, n, last);
+          if (packet === MORE) return this.wait(k);
+          if (packet === 1) return (this.result = 'v2');
+        }
+      } else if (this.lineStart && !this.v1Seen) {
+        const v1 = isV1Directive(bytes, k, n, last);
         if (v1 === MORE) return this.wait(k);
-        if (v1 === 1) return (this.result = 'v1');
+        if (v1 === 1) this.v1Seen = true;
       }
       this.tracker.step(b);
       this.lineStart = b === 0x0a;
     }
     this.pos = n;
-    return null;
+    return last && this.v1Seen ? (this.result = 'v1') : null;
   }
 
   private wait(k: number): null {
     this.pos = k;
     return null;
   }
+}
+
+/**
+ * 1: a whole v2 packet with a good CRC starts at `at` (its signature and version checked by the caller);
+ * 0: not one; MORE: it runs past the bytes so far, and more may come.
+ */
+function wholePacketAt(bytes: Uint8Array, at: number, n: number, last: boolean): number {
+  if (at + 6 > n) return last ? 0 : MORE;
+  const b0 = bytes[at + 3] as number;
+  const kind = b0 & 0xc0;
+  if (kind === 0xc0) return 0;
+  const length =
+    kind === 0x00
+      ? b0 & 0x3f
+      : kind === 0x40
+        ? ((b0 & 0x3f) << 8) | (bytes[at + 4] as number)
+        : ((b0 & 0x3f) << 16) | ((bytes[at + 4] as number) << 8) | (bytes[at + 5] as number);
+  if (length < 10) return 0;
+  if (at + length > n) return last ? 0 : MORE;
+  const crcAt = at + length - 4;
+  const stored =
+    (((bytes[crcAt] as number) << 24) |
+      ((bytes[crcAt + 1] as number) << 16) |
+      ((bytes[crcAt + 2] as number) << 8) |
+      (bytes[crcAt + 3] as number)) >>>
+    0;
+  return crc32(bytes.subarray(at, crcAt)) >>> 0 === stored ? 1 : 0;
 }
 
 /** 1: a v1 directive starts at `at`; 0: it does not; MORE: the bytes end before that is known. */
