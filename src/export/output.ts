@@ -18,6 +18,8 @@ import type { ConfigFile } from '../contract/export-format.js';
 import { jsonPieces } from './json-pieces.js';
 
 const TMP_PREFIX = '.stackviz-export-';
+/** An export's temporary folder in DEST; group 1 is its process number. */
+const TMP_NAME = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/;
 /** Bytes gathered before a write is handed to the stream (fewer, larger writes). */
 const BATCH = 512 * 1024;
 /** Characters of string output gathered before encoding. */
@@ -221,21 +223,6 @@ async function writeJson(path: string, value: unknown): Promise<void> {
 }
 
 /** Paths of an earlier export, read from its config.json, so a re-export can remove exactly those. */
-/**
- * True when every folder between DEST and `parts`' last element is a real folder: a path listed by an old
- * config.json must not lead out of DEST through a symbolic link (a link as the last element is removed itself,
- * never followed).
- */
-async function underDest(dest: string, parts: readonly string[]): Promise<boolean> {
-  let dir = dest;
-  for (const part of parts.slice(0, -1)) {
-    dir = join(dir, part);
-    const st = await lstat(dir).catch(() => null);
-    if (st === null || !st.isDirectory()) return false;
-  }
-  return true;
-}
-
 function previousExportPaths(config: unknown): string[] {
   const out: string[] = [];
   const add = (p: unknown): void => {
@@ -271,6 +258,21 @@ function previousExportPaths(config: unknown): string[] {
     }
   }
   return out;
+}
+
+/**
+ * True when every folder between DEST and `parts`' last element is a real folder: a path listed by an old
+ * config.json must not lead out of DEST through a symbolic link (a link as the last element is removed itself,
+ * never followed).
+ */
+async function underDest(dest: string, parts: readonly string[]): Promise<boolean> {
+  let dir = dest;
+  for (const part of parts.slice(0, -1)) {
+    dir = join(dir, part);
+    const st = await lstat(dir).catch(() => null);
+    if (st === null || !st.isDirectory()) return false;
+  }
+  return true;
 }
 
 /**
@@ -356,7 +358,7 @@ const committing = new Set<Promise<void>>();
  * Remove, synchronously, what unfinished exports have written: for a signal handler (Ctrl-C), after which
  * the process exits. DEST keeps its previous export, as after any failed export.
  */
-export function removeUnfinishedExports(): void {
+function removeUnfinishedExports(): void {
   for (const dir of unfinished) rmSync(dir, { recursive: true, force: true });
   unfinished.clear();
 }
@@ -398,7 +400,7 @@ export class OutputDir {
     const created = await makeDirs(dest);
     // Leftovers of killed exports: remove those whose process is gone.
     for (const name of await readdir(dest)) {
-      const m = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/.exec(name);
+      const m = TMP_NAME.exec(name);
       if (m && !isAlive(Number(m[1]))) await rm(join(dest, name), { recursive: true, force: true });
     }
     const name = `${TMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
@@ -408,7 +410,7 @@ export class OutputDir {
       // Another export into the same DEST, alive: two commits would mix their files. Looked for after our own
       // folder exists, so of two that start together at least one sees the other (both may give way).
       for (const other of await readdir(dest)) {
-        const m = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/.exec(other);
+        const m = TMP_NAME.exec(other);
         const pid = Number(m?.[1]);
         if (m && other !== name && pid !== process.pid && isExportProcess(pid))
           throw new DestBusyError(dest, pid);
@@ -506,12 +508,8 @@ export class OutputDir {
       await rm(join(this.dest, ...parts), { force: true }).catch(() => undefined);
       if (p.includes('/')) oldDirs.add(posix.dirname(p));
     }
-    for (const d of oldDirs) {
-      const parts = d.split('/');
-      // The folder itself too: rmdir of a link to an empty folder elsewhere would fail, but check anyway.
-      if (await underDest(this.dest, [...parts, '']))
-        await rmdir(join(this.dest, ...parts)).catch(() => undefined);
-    }
+    // Each was checked with its file above: real folders all the way down.
+    for (const d of oldDirs) await rmdir(join(this.dest, ...d.split('/'))).catch(() => undefined);
     unfinished.delete(this.created ?? this.tmp);
     await rm(this.tmp, { recursive: true, force: true });
   }

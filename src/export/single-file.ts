@@ -271,33 +271,29 @@ export async function writeSingleFile(
   await makeDirs(dirname(resolve(outFile)));
   const tmp = tempNameFor(resolve(outFile));
   const untrack = removedOnSignal(tmp);
-  const fh = await open(tmp, 'w').catch((e: unknown) => {
-    untrack();
-    throw e;
-  });
-  let ok = false;
   try {
-    const out = new LimitedWriter(fh, maxBytes);
-    await out.write(viewer.head);
-    for (const f of files) {
-      await out.write(
-        `<script type="${EMBEDDED_FILE_TYPE}" data-path="${escapeAttr(f)}" data-encoding="base64-gzip">`,
-      );
-      await writeBase64Gzip(out, join(exportDir, ...f.split('/')), level);
-      await out.write('</script>\n');
+    const fh = await open(tmp, 'w');
+    try {
+      const out = new LimitedWriter(fh, maxBytes);
+      await out.write(viewer.head);
+      for (const f of files) {
+        await out.write(
+          `<script type="${EMBEDDED_FILE_TYPE}" data-path="${escapeAttr(f)}" data-encoding="base64-gzip">`,
+        );
+        await writeBase64Gzip(out, join(exportDir, ...f.split('/')), level);
+        await out.write('</script>\n');
+      }
+      await out.write(viewer.tail);
+      await out.flush();
+    } finally {
+      await fh.close();
     }
-    await out.write(viewer.tail);
-    await out.flush();
-    ok = true;
+    await rename(tmp, outFile);
+  } catch (e) {
+    // Any failure (writing, or the rename): no half page left under its temporary name.
+    await rm(tmp, { force: true });
+    throw e;
   } finally {
-    await fh.close();
-    if (!ok) await rm(tmp, { force: true });
-    if (!ok) untrack();
+    untrack();
   }
-  await rename(tmp, outFile)
-    .catch(async (e: unknown) => {
-      await rm(tmp, { force: true });
-      throw e;
-    })
-    .finally(untrack);
 }
