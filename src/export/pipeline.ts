@@ -2,6 +2,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
+import { CrcScanner, type CheckedPackets } from '../formats/subunit/v2-crc.js';
 import { parserErrorEvent } from '../formats/subunit/v2.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
@@ -82,6 +83,7 @@ export class RunPreparer {
   /**
    * `emit` gets each batch as it fills up. `ownChunks`: the chunks pushed are this preparer's for good
    * (transferred to a worker), so attachment bytes can stay views into them. `spillPath`: see `begin`.
+   * `checked`: packets whose CRC another thread has checked (see CrcScanner).
    */
   constructor(
     private readonly emit: (b: PreparedBatch) => void,
@@ -89,13 +91,17 @@ export class RunPreparer {
     spillPath: string | null = null,
     private readonly limits: SpillLimits = SPILL_LIMITS,
     buffers?: BatchBuffers,
+    checked?: CheckedPackets,
   ) {
     this.preparer = new TestPreparer(undefined, emit, buffers);
     this.assembler = new TestAssembler({
       onTest: (t) => this.preparer.add(t),
       onStreamOutput: (o) => this.preparer.addStreamOutput(o),
     });
-    this.reader = new AutoReader(this.assembler, { ownChunks });
+    this.reader = new AutoReader(
+      this.assembler,
+      checked === undefined ? { ownChunks } : { ownChunks, checked },
+    );
     this.spill = spillPath === null ? null : new SpillFile(spillPath);
     this.nextScan = limits.ageScan;
   }
@@ -182,8 +188,11 @@ export class InlinePipeline implements PreparePipeline {
 /** Messages between the pipeline and its worker (prepare-worker.ts). */
 export type ToWorker =
   | { t: 'begin'; spillPath: string | null; at: number; limits: SpillLimits }
-  /** Input bytes [at, at + length) in ring positions (never across the ring's end). */
-  | { t: 'chunk'; at: number; length: number }
+  /**
+   * Input bytes [at, at + length) in ring positions (never across the ring's end), and the run offsets of
+   * the packets this thread found whole and with a good CRC since the last chunk.
+   */
+  | { t: 'chunk'; at: number; length: number; checked: Float64Array | null }
   | { t: 'end'; damage: string | null };
 export type FromWorker =
   | { t: 'batch'; batch: PreparedBatch }
@@ -233,6 +242,8 @@ export class WorkerPipeline implements PreparePipeline {
   private written = 0;
   private free = 0;
   private wakeChunk: (() => void) | null = null;
+  /** The run's packet CRCs, checked here while the worker decodes (it is the busier thread). */
+  private scanner: CrcScanner | null = null;
   private ended: (() => void) | null = null;
   private failure: Error | null = null;
   private fail: ((e: Error) => void) | null = null;
@@ -308,6 +319,7 @@ export class WorkerPipeline implements PreparePipeline {
 
   begin(sink: BatchSink, spillPath: string | null): void {
     this.sink = sink;
+    this.scanner = new CrcScanner(this.input, this.written);
     this.post({ t: 'begin', spillPath, at: this.written, limits: this.limits });
   }
 
@@ -327,7 +339,11 @@ export class WorkerPipeline implements PreparePipeline {
 
   /** Hand the `length` bytes just put at the ring's write position to the worker. */
   private sent(length: number): void {
-    this.post({ t: 'chunk', at: this.written, length });
+    const checked = this.scanner?.scan(this.written + length) ?? null;
+    this.post(
+      { t: 'chunk', at: this.written, length, checked },
+      checked === null ? [] : [checked.buffer as ArrayBuffer],
+    );
     this.written += length;
   }
 

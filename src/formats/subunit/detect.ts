@@ -3,6 +3,7 @@ import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader } from './events.js';
 import { V1Reader } from './v1.js';
 import { PyUtf8Tracker, V2Reader } from './v2.js';
+import { claimedLength, type CheckedPackets } from './v2-crc.js';
 
 export type SubunitVersion = 'v1' | 'v2';
 
@@ -124,15 +125,7 @@ class Detector {
  */
 function wholePacketAt(bytes: Uint8Array, at: number, n: number, last: boolean): number {
   if (at + 6 > n) return last ? 0 : MORE;
-  const b0 = bytes[at + 3] as number;
-  const kind = b0 & 0xc0;
-  if (kind === 0xc0) return 0;
-  const length =
-    kind === 0x00
-      ? b0 & 0x3f
-      : kind === 0x40
-        ? ((b0 & 0x3f) << 8) | (bytes[at + 4] as number)
-        : ((b0 & 0x3f) << 16) | ((bytes[at + 4] as number) << 8) | (bytes[at + 5] as number);
+  const length = claimedLength(bytes[at + 3] as number, bytes[at + 4] as number, bytes[at + 5] as number);
   if (length < 10) return 0;
   if (at + length > n) return last ? 0 : MORE;
   const crcAt = at + length - 4;
@@ -165,6 +158,8 @@ export interface ReaderOptions {
   nonSubunitName?: string;
   /** v2: chunks are never reused after `push`, so attachment bytes may be views into them (see V2ReaderOptions). */
   ownChunks?: boolean;
+  /** v2: packets whose CRC was already checked (see V2ReaderOptions). */
+  checked?: CheckedPackets;
 }
 
 /** A reader for the version the first bytes show; v2 (the current protocol) when they show nothing. */

@@ -14,6 +14,7 @@
 import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader, SubunitEvent } from './events.js';
 import { STATUS_BY_CODE } from './events.js';
+import type { CheckedPackets } from './v2-crc.js';
 
 export interface V2ReaderOptions {
   /** File name given to bytes that are not packets (python-subunit's `non_subunit_name`). */
@@ -25,6 +26,8 @@ export interface V2ReaderOptions {
    * buffer (a ring of input slots), and copied only when they do not (see `holdsFrom`).
    */
   ownChunks?: boolean;
+  /** Packets whose CRC was already checked (on another thread): their own check is skipped. */
+  checked?: CheckedPackets;
 }
 
 const SIGNATURE = 0xb3;
@@ -133,6 +136,7 @@ export class V2Reader implements StreamReader {
   private readonly sink: EventSink;
   private readonly nonSubunitName: string;
   private readonly ownChunks: boolean;
+  private readonly checked: CheckedPackets | null;
   private readonly tracker = new PyUtf8Tracker();
   private consumed = 0;
   private mode = MODE_SCAN;
@@ -156,6 +160,7 @@ export class V2Reader implements StreamReader {
     this.sink = sink;
     this.nonSubunitName = options.nonSubunitName ?? 'stdout';
     this.ownChunks = options.ownChunks === true;
+    this.checked = options.checked ?? null;
   }
 
   get bytesRead(): number {
@@ -391,20 +396,22 @@ export class V2Reader implements StreamReader {
 
   /** Parse a complete packet of `length` bytes at `start`; `own` says the buffer is ours to hand out. */
   private parsePacket(buf: Uint8Array, start: number, length: number, own: boolean): void {
-    const crcAt = start + length - 4;
-    const calculated = crc32(buf.subarray(start, crcAt)) >>> 0;
-    const stored =
-      (((buf[crcAt] as number) << 24) |
-        ((buf[crcAt + 1] as number) << 16) |
-        ((buf[crcAt + 2] as number) << 8) |
-        (buf[crcAt + 3] as number)) >>>
-      0;
-    if (calculated !== stored) {
-      this.parseError(
-        `Bad checksum - calculated (0x${calculated.toString(16)}), stored (0x${stored.toString(16)})`,
-        own ? buf.subarray(start, start + length) : copyOf(buf, start, start + length),
-      );
-      return;
+    if (this.checked === null || !this.checked.has(this.packetStart)) {
+      const crcAt = start + length - 4;
+      const calculated = crc32(buf.subarray(start, crcAt)) >>> 0;
+      const stored =
+        (((buf[crcAt] as number) << 24) |
+          ((buf[crcAt + 1] as number) << 16) |
+          ((buf[crcAt + 2] as number) << 8) |
+          (buf[crcAt + 3] as number)) >>>
+        0;
+      if (calculated !== stored) {
+        this.parseError(
+          `Bad checksum - calculated (0x${calculated.toString(16)}), stored (0x${stored.toString(16)})`,
+          own ? buf.subarray(start, start + length) : copyOf(buf, start, start + length),
+        );
+        return;
+      }
     }
     let event: SubunitEvent;
     try {
