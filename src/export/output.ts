@@ -125,6 +125,16 @@ export class OutFile {
     }
   }
 
+  /**
+   * Write `buf` as it is, without copying it (after what was gathered before); `done` once the stream is
+   * finished with it, and the caller may reuse it.
+   */
+  writeOwned(buf: Buffer, done: () => void): void {
+    this.flush();
+    this.size += buf.length;
+    this.head.write(buf, () => done());
+  }
+
   /** Bytes written so far, strings not yet encoded included. */
   get bytes(): number {
     return this.size + (this.str === '' ? 0 : Buffer.byteLength(this.str, 'utf8'));
@@ -165,6 +175,50 @@ export class OutFile {
     this.flush();
     this.head.end();
     await this.done;
+  }
+}
+
+/**
+ * Bytes two files receive alike (a run's details file and its current shard): gathered once, and the same
+ * buffer handed to both streams, instead of a copy gathered per file (the details are most of an export).
+ */
+export class TeeGather {
+  private gather: Buffer | null = null;
+  private gathered = 0;
+  private second: OutFile | null = null;
+
+  constructor(private readonly first: OutFile) {}
+
+  /** The second file from now on (what was gathered goes to the files it was written for). */
+  retarget(second: OutFile): void {
+    this.flush();
+    this.second = second;
+  }
+
+  write(buf: Uint8Array): void {
+    for (let at = 0; at < buf.length;) {
+      const gather = (this.gather ??= takeGatherBuffer());
+      const n = Math.min(buf.length - at, gather.length - this.gathered);
+      gather.set(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n), this.gathered);
+      this.gathered += n;
+      at += n;
+      if (this.gathered === gather.length) this.flush();
+    }
+  }
+
+  /** Hand what was gathered to both files; the buffer goes back to the pool once both are done with it. */
+  flush(): void {
+    const gather = this.gather;
+    if (gather === null || this.gathered === 0) return;
+    const bytes = gather.subarray(0, this.gathered);
+    this.gather = null;
+    this.gathered = 0;
+    let users = this.second === null ? 1 : 2;
+    const done = (): void => {
+      if (--users === 0) returnGatherBuffer(gather);
+    };
+    this.first.writeOwned(bytes, done);
+    this.second?.writeOwned(bytes, done);
   }
 }
 

@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.js';
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
-import { awaitedLater, type OutFile, type OutputDir } from './output.js';
+import { awaitedLater, TeeGather, type OutFile, type OutputDir } from './output.js';
 import { jsonPieces } from './json-pieces.js';
 import {
   blankPreparedTest,
@@ -64,6 +64,8 @@ export class RunWriter {
   /** Where the current shard's bytes go: its file, or the shared -z compressor. */
   private shard: ByteSink | null = null;
   private readonly shared: SharedGzipDetails | null;
+  /** Without -z: the details file and the current shard get the same bytes, gathered once for both. */
+  private readonly tee: TeeGather | null;
   private shardIndex = -1;
   /** Attachment bytes in the current shard (an estimate of its size, known before writing). */
   private shardBytes = 0;
@@ -99,6 +101,7 @@ export class RunWriter {
     this.entriesPath = entriesPath;
     this.shared = shared;
     this.raw.write('[');
+    this.tee = shared === null ? new TeeGather(this.details) : null;
     if (shared === null) this.details.write('{');
   }
 
@@ -284,18 +287,27 @@ export class RunWriter {
     if (this.shard === null || (this.shardBytes > 0 && this.shardBytes + size > SHARD_TARGET))
       this.rotateShard();
     const keyed = this.encode(`,${json(key)}:`);
-    (this.shard as ByteSink).writeBuffer(this.shardBytes > 0 ? keyed : keyed.subarray(1));
+    const tee = this.tee;
+    if (tee === null) {
+      // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
+      (this.shard as ByteSink).writeBuffer(this.shardBytes > 0 ? keyed : keyed.subarray(1));
+    } else if (this.shardBytes > 0) {
+      tee.write(keyed);
+    } else {
+      // A shard's first key has no comma; the details file's has one unless it is its first (the tee was
+      // flushed when the shard began, so this comma follows everything before it).
+      if (this.detailsCount > 0) this.details.write(',');
+      tee.write(keyed.subarray(1));
+    }
     this.shardBytes += size + 1;
-    // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
-    if (this.shared === null) this.details.writeBuffer(this.detailsCount > 0 ? keyed : keyed.subarray(1));
     this.detailsCount++;
     return this.shardIndex;
   }
 
   /** Details bytes, to the current shard and `_details.json` alike. */
   private appendDetails(body: Buffer): void {
-    (this.shard as ByteSink).writeBuffer(body);
-    if (this.shared === null) this.details.writeBuffer(body);
+    if (this.tee === null) (this.shard as ByteSink).writeBuffer(body);
+    else this.tee.write(body);
   }
 
   /** `s` as UTF-8 in the arena (bytes that stay valid until written). */
@@ -328,6 +340,7 @@ export class RunWriter {
       this.shard = this.shared;
       return;
     }
+    this.tee?.flush();
     if (this.shard !== null) {
       this.shard.write('}');
       this.closing.push(awaitedLater(this.shard.close()));
@@ -336,6 +349,7 @@ export class RunWriter {
     this.shard = shard;
     this.shardPaths.push(shard.relPath);
     shard.write('{');
+    this.tee?.retarget(shard);
   }
 
   /**
@@ -364,6 +378,7 @@ export class RunWriter {
     if (this.shared !== null) {
       this.closing.push(this.shared.finish());
     } else {
+      this.tee?.flush();
       this.details.write('}');
       if (this.shard !== null) {
         this.shard.write('}');
