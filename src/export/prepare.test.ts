@@ -1,8 +1,9 @@
 // The packed hand-over between threads: every status, null and number survives preparedTest().
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EXPORT_STATUSES } from '../contract/export-format.js';
+import { EXPORT_STATUSES, workerOf } from '../contract/export-format.js';
 import { cleanTestId } from '../model/names.js';
+import { isoFromMicros } from '../model/time.js';
 import type { TestRecord } from '../model/test-record.js';
 import {
   BATCH_BYTES,
@@ -122,6 +123,77 @@ describe('byCodePoint (tag order)', () => {
       fc.property(fc.array(fc.string({ unit: 'grapheme-composite', maxLength: 4 })), (tags) => {
         expect([...tags].sort(byCodePoint)).toEqual([...tags].sort(python));
       }),
+    );
+  });
+});
+
+describe('raw entries written byte by byte', () => {
+  /** The entry as JSON.stringify spells it (what the exporter wrote before it skipped the strings). */
+  const expected = (r: TestRecord): string => {
+    const { name, attributes } = cleanTestId(r.id);
+    const tags = r.tags.length <= 1 ? r.tags : [...r.tags].sort(byCodePoint);
+    const ts = (us: number | null): string => (us === null ? 'null' : `"${isoFromMicros(us)}"`);
+    const duration = r.startUs === null || r.endUs === null ? null : (r.endUs - r.startUs) / 1e6;
+    return (
+      `{"name":${JSON.stringify(name)},"status":"${r.status}","tags":${JSON.stringify(tags)},` +
+      `"timestamps":[${ts(r.startUs)},${ts(r.endUs)}],"duration":${JSON.stringify(duration)},"details":{},` +
+      `"id":${JSON.stringify(r.id)},"attributes":${JSON.stringify(attributes)},` +
+      `"worker":${JSON.stringify(workerOf(tags))},` +
+      (r.routeCode === null ? '' : `"route_code":${JSON.stringify(r.routeCode)},`)
+    );
+  };
+  // Ids with what JSON escapes (quotes, backslashes, controls, lone surrogates) and what it does not.
+  const text = fc.oneof(
+    fc.string({
+      unit: fc.constantFrom(
+        'a',
+        '.',
+        '[',
+        ']',
+        ',',
+        ' ',
+        '(',
+        ')',
+        '"',
+        '\\',
+        '\n',
+        '\u0001',
+        'é',
+        '😀',
+        '\ud800',
+        '\u2028',
+      ),
+    }),
+    fc.constant('tempest.api.compute.servers.test_servers.ServersTestJSON.test_list[id-1a2b,smoke]'),
+  );
+  const micros = fc.oneof(
+    fc.integer({ min: -2_208_988_800_000_000, max: 4_294_967_295_999_999 }),
+    fc.integer({ min: 1_600_000_000, max: 1_800_000_000 }).map((s) => s * 1_000_000),
+  );
+
+  it('are the bytes JSON.stringify gives, for any id, tags, timestamps and route code', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: text,
+          routeCode: fc.option(text),
+          status: fc.constantFrom(...EXPORT_STATUSES),
+          tags: fc.oneof(fc.array(text, { maxLength: 3 }), fc.constantFrom(['worker-3'], ['worker-12', 'x'])),
+          startUs: fc.option(micros),
+          endUs: fc.option(micros),
+        }),
+        (f) => {
+          const r: TestRecord = { ...f, attachments: new Map(), incomplete: false };
+          const p = new TestPreparer(1024);
+          p.add(r);
+          const b = p.take();
+          const t = preparedTest(b, 0, blankPreparedTest());
+          const bytes = Buffer.from(b.buffer, b.offset, b.used);
+          expect(bytes.subarray(t.entryAt + 1, t.entryAt + t.entryLen).toString()).toBe(expected(r));
+          expect(t.preLen).toBe(Buffer.byteLength(`{"name":${JSON.stringify(t.name)},`));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -161,6 +161,25 @@ export interface BatchBuffers {
   readonly counted: boolean;
 }
 
+/** The decoded text of the attachment under details key `key`, or null. */
+function textOf(atts: Map<string, Attachment> | null, key: string): string | null {
+  const a = atts?.get(key);
+  return a === undefined ? null : attachmentText(a.mimeType, bytesOf(a), a.size);
+}
+
+// The constant parts of a raw entry (see `add`).
+const ENTRY_NAME = Buffer.from(',{"name":');
+const COMMA = Buffer.from(',');
+const NULL = Buffer.from('null');
+const STATUS_JSON = EXPORT_STATUSES.map((st) => Buffer.from(`"status":${json(st)},"tags":`));
+const TIMESTAMPS = Buffer.from(',"timestamps":[');
+const DURATION = Buffer.from('],"duration":');
+const DETAILS_ID = Buffer.from(',"details":{},"id":');
+const ATTRIBUTES = Buffer.from(',"attributes":');
+const WORKER = Buffer.from('],"worker":');
+const ROUTE_CODE = Buffer.from('"route_code":');
+const UTC_QUOTE = Buffer.from('+00:00"');
+
 const FRESH_BUFFERS: BatchBuffers = { next: (n) => Buffer.allocUnsafeSlow(n), counted: false };
 const NO_BYTES = Buffer.alloc(0);
 
@@ -180,6 +199,9 @@ export class TestPreparer {
   private detailsAt = 0;
   private detailsOf: Omit<DetailsPart, 'first' | 'at' | 'len'> = { name: null, attachmentBytes: 0 };
   private detailsParted = false;
+  /** The day of the last timestamp written, and its `"YYYY-MM-DDT` bytes. */
+  private day = Number.NaN;
+  private dayBytes: Buffer = NO_BYTES;
 
   /**
    * `emit` takes batches cut in the middle of big details (their first parts); without it, details of any
@@ -240,6 +262,85 @@ export class TestPreparer {
     return this.buf;
   }
 
+  /** Constant bytes. */
+  private lit(b: Buffer): void {
+    const buf = this.room(b.length);
+    let p = this.pos;
+    for (let i = 0; i < b.length; i++) buf[p++] = b[i] as number;
+    this.pos = p;
+  }
+
+  /** A string of ASCII characters that need no JSON escaping (digits, a number's text). */
+  private ascii(s: string): void {
+    const buf = this.room(s.length);
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /**
+   * `JSON.stringify(s)` as UTF-8. Printable ASCII without `"` or `\\` (nearly every test id) is copied
+   * character by character; anything else goes through JSON.stringify.
+   */
+  private jsonString(s: string): void {
+    const buf = this.room(s.length + 2);
+    let p = this.pos;
+    buf[p++] = 0x22;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+        this.str(json(s));
+        return;
+      }
+      buf[p++] = c;
+    }
+    buf[p++] = 0x22;
+    this.pos = p;
+  }
+
+  /** `"<isoformat>"` of a timestamp, or `null`; the date part is cached per day. */
+  private timestamp(us: number | null): void {
+    if (us === null) {
+      this.lit(NULL);
+      return;
+    }
+    const sec = Math.floor(us / 1e6);
+    const frac = us - sec * 1e6;
+    const day = Math.floor(sec / 86_400);
+    let rest = sec - day * 86_400;
+    if (day !== this.day) {
+      this.day = day;
+      // `"YYYY-MM-DDT` (the same for every instant of that day, as isoFromMicros spells it).
+      const iso = isoFromMicros(day * 86_400_000_000);
+      this.dayBytes = Buffer.from(`"${iso.slice(0, iso.indexOf('T') + 1)}`, 'latin1');
+    }
+    this.lit(this.dayBytes);
+    const buf = this.room(24);
+    let p = this.pos;
+    const h = Math.floor(rest / 3600);
+    rest -= h * 3600;
+    const m = Math.floor(rest / 60);
+    const sc = rest - m * 60;
+    buf[p++] = 0x30 + Math.floor(h / 10);
+    buf[p++] = 0x30 + (h % 10);
+    buf[p++] = 0x3a;
+    buf[p++] = 0x30 + Math.floor(m / 10);
+    buf[p++] = 0x30 + (m % 10);
+    buf[p++] = 0x3a;
+    buf[p++] = 0x30 + Math.floor(sc / 10);
+    buf[p++] = 0x30 + (sc % 10);
+    if (frac !== 0) {
+      buf[p++] = 0x2e;
+      for (let d = 100_000, f = frac; d >= 1; d /= 10) {
+        const digit = Math.floor(f / d);
+        buf[p++] = 0x30 + digit;
+        f -= digit * d;
+      }
+    }
+    for (let i = 0; i < UTC_QUOTE.length; i++) buf[p++] = UTC_QUOTE[i] as number;
+    this.pos = p;
+  }
+
   private str(s: string): void {
     // A UTF-16 unit never takes more than 3 UTF-8 bytes: room for that, without measuring first.
     this.pos += this.room(s.length * 3).write(s, this.pos, 'utf8');
@@ -270,24 +371,42 @@ export class TestPreparer {
     }
     const detailsLen = detailsAt < 0 ? 0 : this.pos - detailsAt;
 
+    // The entry's bytes are written straight into the batch: no string per field or per entry (the worker
+    // made ~2 KB of garbage per test building them).
     const entryAt = this.pos;
-    const head = `,{"name":${json(name)},`;
-    this.str(head);
+    this.lit(ENTRY_NAME);
+    this.jsonString(name);
+    this.lit(COMMA);
     const preLen = this.pos - entryAt - 1;
-    this.str(
-      `"status":"${status}","tags":${this.tagsJson(tags)},"timestamps":[` +
-        `${r.startUs === null ? 'null' : `"${isoFromMicros(r.startUs)}"`},` +
-        `${r.endUs === null ? 'null' : `"${isoFromMicros(r.endUs)}"`}],` +
-        `"duration":${duration === null ? 'null' : json(duration)},"details":{},` +
-        `"id":${json(r.id)},"attributes":${json(attributes)},"worker":${json(workerOf(tags))},` +
-        (r.routeCode === null ? '' : `"route_code":${json(r.routeCode)},`),
-    );
+    this.lit(STATUS_JSON[STATUS_CODE.get(status) as number] as Buffer);
+    this.lit(this.tagsJson(tags));
+    this.lit(TIMESTAMPS);
+    this.timestamp(r.startUs);
+    this.lit(COMMA);
+    this.timestamp(r.endUs);
+    this.lit(DURATION);
+    if (duration === null) this.lit(NULL);
+    else this.ascii(json(duration));
+    this.lit(DETAILS_ID);
+    this.jsonString(r.id);
+    this.lit(ATTRIBUTES);
+    this.room(1)[this.pos++] = 0x5b;
+    for (let k = 0; k < attributes.length; k++) {
+      if (k > 0) this.lit(COMMA);
+      this.jsonString(attributes[k] as string);
+    }
+    this.lit(WORKER);
+    const worker = this.workerOf(tags);
+    if (worker === null) this.lit(NULL);
+    else this.ascii(String(worker));
+    this.lit(COMMA);
+    if (r.routeCode !== null) {
+      this.lit(ROUTE_CODE);
+      this.jsonString(r.routeCode);
+      this.lit(COMMA);
+    }
     const entryLen = this.pos - entryAt;
 
-    const textOf = (key: string): string | null => {
-      const a = atts?.get(key);
-      return a === undefined ? null : attachmentText(a.mimeType, bytesOf(a), a.size);
-    };
     const parserError = r.id === PARSER_TEST_ID;
     const i = this.count++;
     if (this.nums.length < this.count * FIELDS) {
@@ -310,8 +429,10 @@ export class TestPreparer {
     this.names.push(name);
     // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
     const traceback =
-      status !== 'fail' ? null : (textOf('traceback') ?? (parserError ? textOf('ParserError') : null));
-    const reason = status === 'skip' ? textOf('reason') : null;
+      status !== 'fail'
+        ? null
+        : (textOf(atts, 'traceback') ?? (parserError ? textOf(atts, 'ParserError') : null));
+    const reason = status === 'skip' ? textOf(atts, 'reason') : null;
     if (traceback !== null || reason !== null) this.notes.push({ index: i, traceback, reason });
   }
 
@@ -327,15 +448,29 @@ export class TestPreparer {
     return k;
   }
 
-  /** JSON of a sorted tag list; one-tag lists (`worker-N`, nearly every test) are remembered. */
-  private readonly oneTag = new Map<string, string>();
+  /** The worker number of one-tag lists, remembered (workerOf runs a regular expression). */
+  private readonly oneWorker = new Map<string, number | null>();
 
-  private tagsJson(tags: readonly string[]): string {
-    if (tags.length !== 1) return json(tags);
+  private workerOf(tags: readonly string[]): number | null {
+    if (tags.length !== 1) return workerOf(tags);
+    const t = tags[0] as string;
+    let w = this.oneWorker.get(t);
+    if (w === undefined) {
+      w = workerOf(tags);
+      if (this.oneWorker.size < 1024) this.oneWorker.set(t, w);
+    }
+    return w;
+  }
+
+  /** JSON of a sorted tag list, as UTF-8; one-tag lists (`worker-N`, nearly every test) are remembered. */
+  private readonly oneTag = new Map<string, Buffer>();
+
+  private tagsJson(tags: readonly string[]): Buffer {
+    if (tags.length !== 1) return Buffer.from(json(tags), 'utf8');
     const t = tags[0] as string;
     let j = this.oneTag.get(t);
     if (j === undefined) {
-      j = json(tags);
+      j = Buffer.from(json(tags), 'utf8');
       if (this.oneTag.size < 1024) this.oneTag.set(t, j);
     }
     return j;
