@@ -1,8 +1,8 @@
-// writeJsonString against JSON.stringify on any valid UTF-8, and the committed WebAssembly against its source.
+// writeJsonString and putJsonString against JSON.stringify, and the committed WebAssembly against its source.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../scripts/wasm.js';
-import { writeJsonString } from './json-bytes.js';
+import { putJsonString, writeJsonString } from './json-bytes.js';
 import { JSON_ESCAPE_WASM } from './json-escape-wasm.js';
 
 const viaStringify = (s: string): Buffer => Buffer.from(JSON.stringify(s), 'utf8');
@@ -79,5 +79,21 @@ describe('writeJsonString', () => {
 describe('json-escape-wasm.ts', () => {
   it('is json-escape.wat as assembled now (run `npm run build:wasm` after editing the .wat)', async () => {
     expect(Buffer.from(await assemble()).toString('base64')).toBe(JSON_ESCAPE_WASM);
+  });
+});
+
+describe('putJsonString', () => {
+  it('writes the UTF-8 of JSON.stringify for any string (fast path or not), and says where it ended', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme-ascii' }), (any, ascii) => {
+        for (const s of [any, ascii]) {
+          const out = Buffer.alloc(s.length * 6 + 2 + 3, 0xee);
+          const end = putJsonString(out, 3, s);
+          expect(out.subarray(3, end).toString()).toBe(JSON.stringify(s));
+          expect(out[end]).toBe(0xee);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

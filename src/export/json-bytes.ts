@@ -73,3 +73,35 @@ export function escapeJsonBytes(src: Uint8Array, out: Uint8Array, at: number): n
   }
   return p;
 }
+
+/**
+ * Write `JSON.stringify(s)` as UTF-8 into `out` at `at`; returns the position after it. Room: `s.length * 6 + 2`
+ * bytes. Printable ASCII without `"` or `\` (nearly every test id and key) is copied character by character,
+ * with no string made; anything else goes through JSON.stringify.
+ */
+export function putJsonString(out: Buffer, at: number, s: string): number {
+  let p = at;
+  out[p++] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c)
+      return at + out.write(JSON.stringify(s), at, 'utf8');
+    out[p++] = c;
+  }
+  out[p++] = 0x22;
+  return p;
+}
+
+/** Copy the bytes of `b` (a short constant) into `out` at `at`; returns the position after them. */
+export function putBytes(out: Uint8Array, at: number, b: Uint8Array): number {
+  let p = at;
+  for (let i = 0; i < b.length; i++) out[p++] = b[i] as number;
+  return p;
+}
+
+/** Write `s`, ASCII only (a number's digits), into `out` at `at`; returns the position after it. */
+export function putAscii(out: Uint8Array, at: number, s: string): number {
+  let p = at;
+  for (let i = 0; i < s.length; i++) out[p++] = s.charCodeAt(i);
+  return p;
+}

@@ -8,7 +8,7 @@ import type { Attachment, HeldBytes, StreamOutput, TestRecord } from '../model/t
 import { attachmentBytes as bytesOf } from '../model/test-record.js';
 import { durationSeconds, isoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
-import { escapeJsonBytes } from './json-bytes.js';
+import { escapeJsonBytes, putAscii, putBytes, putJsonString } from './json-bytes.js';
 
 /** Test id python-subunit gives the entries it makes for damaged packets. */
 export const PARSER_TEST_ID = 'subunit.parser';
@@ -46,6 +46,8 @@ export interface PreparedTest {
   /** Decoded skip reason, for the stats. */
   reason: string | null;
   parserError: boolean;
+  /** Its details key, once the run writer has given it one (null: no details). */
+  detailsKey: string | null;
 }
 
 /**
@@ -115,6 +117,7 @@ export function preparedTest(b: PreparedBatch, i: number, into: PreparedTest): P
   into.parserError = (flags & PARSER_FLAG) !== 0;
   into.traceback = null;
   into.reason = null;
+  into.detailsKey = null;
   return into;
 }
 
@@ -134,6 +137,7 @@ export const blankPreparedTest = (): PreparedTest => ({
   traceback: null,
   reason: null,
   parserError: false,
+  detailsKey: null,
 });
 
 /**
@@ -264,38 +268,17 @@ export class TestPreparer {
 
   /** Constant bytes. */
   private lit(b: Buffer): void {
-    const buf = this.room(b.length);
-    let p = this.pos;
-    for (let i = 0; i < b.length; i++) buf[p++] = b[i] as number;
-    this.pos = p;
+    this.pos = putBytes(this.room(b.length), this.pos, b);
   }
 
-  /** A string of ASCII characters that need no JSON escaping (digits, a number's text). */
+  /** A string of ASCII characters that need no JSON escaping (a number's text). */
   private ascii(s: string): void {
-    const buf = this.room(s.length);
-    let p = this.pos;
-    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
-    this.pos = p;
+    this.pos = putAscii(this.room(s.length), this.pos, s);
   }
 
-  /**
-   * `JSON.stringify(s)` as UTF-8. Printable ASCII without `"` or `\\` (nearly every test id) is copied
-   * character by character; anything else goes through JSON.stringify.
-   */
+  /** `JSON.stringify(s)` as UTF-8 (see putJsonString). */
   private jsonString(s: string): void {
-    const buf = this.room(s.length + 2);
-    let p = this.pos;
-    buf[p++] = 0x22;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-        this.str(json(s));
-        return;
-      }
-      buf[p++] = c;
-    }
-    buf[p++] = 0x22;
-    this.pos = p;
+    this.pos = putJsonString(this.room(s.length * 6 + 2), this.pos, s);
   }
 
   /** `"<isoformat>"` of a timestamp, or `null`; the date part is cached per day. */

@@ -4,6 +4,7 @@ import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
 import { awaitedLater, TeeGather, type OutFile, type OutputDir } from './output.js';
+import { putAscii, putBytes, putJsonString } from './json-bytes.js';
 import { jsonPieces } from './json-pieces.js';
 import {
   blankPreparedTest,
@@ -47,10 +48,10 @@ export interface RunNaming {
 /** Where details bytes go (an OutFile, the -z shard compressor, or nowhere). */
 type ByteSink = Pick<OutFile, 'write' | 'writeBuffer' | 'full' | 'drained' | 'close'>;
 
-const json = JSON.stringify;
-
 /** The end of the raw entry of a test without details. */
 const NO_DETAILS_TAIL: Buffer = Buffer.from('"details_key":null,"details_shard":null}');
+const TAIL_KEY = Buffer.from('"details_key":');
+const TAIL_SHARD = Buffer.from(',"details_shard":');
 
 export class RunWriter {
   private readonly out: OutputDir;
@@ -86,6 +87,8 @@ export class RunWriter {
   private arena: Buffer = Buffer.alloc(0);
   private arenaPos = 0;
   private detailsCount = 0;
+  /** The shard of the details `finishDetails` last wrote. */
+  private detailsShard = 0;
 
   private constructor(
     out: OutputDir,
@@ -238,9 +241,8 @@ export class RunWriter {
     let tail: Buffer = NO_DETAILS_TAIL;
     if (t.detailsAt >= 0) {
       const body = bytes.subarray(t.detailsAt, t.detailsAt + t.detailsLen);
-      const { key, shard } = this.finishDetails(() => this.allocKey(t.name, leaf), body, t.attachmentBytes);
-      detailsKey = key;
-      tail = this.encode(`"details_key":${json(key)},"details_shard":${shard}}`);
+      detailsKey = this.finishDetails(t.name, leaf, body, t.attachmentBytes);
+      tail = this.encodeTail(detailsKey, this.detailsShard);
     }
     // The prepared entry starts with a comma: left out for the run's first test.
     const first = this.count === 1;
@@ -254,39 +256,41 @@ export class RunWriter {
       this.entries.writeBuffer(entry);
       this.entries.writeBuffer(tail);
     }
-    this.stats.add({
-      name: t.name,
-      status: t.status,
-      startUs: t.startUs,
-      endUs: t.endUs,
-      duration: t.duration,
-      traceback: t.traceback,
-      reason: t.reason,
-      detailsKey,
-      parserError: t.parserError,
-    });
+    t.detailsKey = detailsKey;
+    this.stats.add(t);
   }
 
   /**
    * Details of one test (or the stream output): the last part of those begun by earlier batches, or all of
    * them under a key made now.
    */
-  private finishDetails(newKey: () => string, body: Buffer, size: number): { key: string; shard: number } {
-    let open = this.openDetails;
+  private finishDetails(name: string, leaf: number, body: Buffer, size: number): string {
+    const open = this.openDetails;
     this.openDetails = null;
+    let key: string;
     if (open === null) {
-      const key = newKey();
-      open = { key, shard: this.startDetails(key, size) };
+      key = this.allocKey(name, leaf < 0 ? this.trie.node(name) : leaf);
+      this.detailsShard = this.startDetails(key, size);
+    } else {
+      key = open.key;
+      this.detailsShard = open.shard;
     }
     this.appendDetails(body);
-    return open;
+    return key;
   }
 
   /** Begin `"key":` in the current shard (a new one when full) and in `_details.json`; returns the shard. */
   private startDetails(key: string, size: number): number {
     if (this.shard === null || (this.shardBytes > 0 && this.shardBytes + size > SHARD_TARGET))
       this.rotateShard();
-    const keyed = this.encode(`,${json(key)}:`);
+    const arena = this.reserve(key.length * 6 + 4);
+    const start = this.arenaPos;
+    let p = start;
+    arena[p++] = 0x2c;
+    p = putJsonString(arena, p, key);
+    arena[p++] = 0x3a;
+    this.arenaPos = p;
+    const keyed = arena.subarray(start, p);
     const tee = this.tee;
     if (tee === null) {
       // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
@@ -310,14 +314,17 @@ export class RunWriter {
     else this.tee.write(body);
   }
 
-  /** `s` as UTF-8 in the arena (bytes that stay valid until written). */
-  private encode(s: string): Buffer {
-    const n = Buffer.byteLength(s, 'utf8');
-    const arena = this.reserve(n);
+  /** `"details_key":<key>,"details_shard":<shard>}` in the arena (bytes that stay valid until written). */
+  private encodeTail(key: string, shard: number): Buffer {
+    const arena = this.reserve(TAIL_KEY.length + key.length * 6 + 2 + TAIL_SHARD.length + 24);
     const start = this.arenaPos;
-    arena.write(s, start, 'utf8');
-    this.arenaPos = start + n;
-    return arena.subarray(start, start + n);
+    let p = putBytes(arena, start, TAIL_KEY);
+    p = putJsonString(arena, p, key);
+    p = putBytes(arena, p, TAIL_SHARD);
+    p = putAscii(arena, p, String(shard));
+    arena[p++] = 0x7d;
+    this.arenaPos = p;
+    return arena.subarray(start, p);
   }
 
   /** The arena with at least `n` free bytes at `arenaPos`: a fresh one when the current one is too full. */
@@ -366,13 +373,8 @@ export class RunWriter {
     let streamShard: number | null = null;
     if (this.streamOutput !== null) {
       const { bytes, attachmentBytes } = this.streamOutput;
-      const { key, shard } = this.finishDetails(
-        () => this.allocKey(STREAM_OUTPUT_NAME),
-        bytes,
-        attachmentBytes,
-      );
-      streamKey = key;
-      streamShard = shard;
+      streamKey = this.finishDetails(STREAM_OUTPUT_NAME, -1, bytes, attachmentBytes);
+      streamShard = this.detailsShard;
     }
     this.raw.write(']');
     if (this.shared !== null) {
