@@ -87,7 +87,7 @@ describe('putJsonString', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme-ascii' }), (any, ascii) => {
         for (const s of [any, ascii]) {
-          const out = Buffer.alloc(s.length * 6 + 2 + 3, 0xee);
+          const out = Buffer.alloc(3 + s.length * 6 + 2 + 1, 0xee);
           const end = putJsonString(out, 3, s);
           expect(out.subarray(3, end).toString()).toBe(JSON.stringify(s));
           expect(out[end]).toBe(0xee);
