@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One temporary folder per run, removed at its end (test/temp-folder.ts).
+    globalSetup: ['./test/temp-folder.ts'],
     // Vitest's own summary, then the plain `N passed, N failed` line CI reads.
     reporters: ['default', './test/summary-reporter.ts'],
   },
