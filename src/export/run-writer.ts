@@ -20,8 +20,6 @@ import { NameTrie } from './tree.js';
 export const SHARD_TARGET = 1024 * 1024;
 /** Details key (before de-duplication) of the run's own output: bytes with no test id. */
 export const STREAM_OUTPUT_NAME = '<stream output>';
-/** Size of an output arena (see `reserve`). */
-const ARENA_BYTES = 1024 * 1024;
 
 /** What a finished run contributes to config.json and the commit. */
 export interface RunResult {
@@ -83,9 +81,12 @@ export class RunWriter {
   /** Prepares tests handed over one by one (`onTest`), when no worker prepared them. */
   private local: TestPreparer | null = null;
   private count = 0;
-  /** Output bytes are encoded into large shared buffers: one allocation per ~1 MiB, not per test. */
-  private arena: Buffer = Buffer.alloc(0);
-  private arenaPos = 0;
+  /**
+   * Where a details key or an entry's tail is encoded before it is written. Every file copies what it is given
+   * (gathered or compressed later), so one buffer serves every test: no allocation per test, and no dead
+   * buffers waiting for a GC that a low allocation rate makes rare.
+   */
+  private scratch: Buffer = Buffer.allocUnsafeSlow(4096);
   private detailsCount = 0;
   /** The shard of the details `finishDetails` last wrote. */
   private detailsShard = 0;
@@ -283,14 +284,11 @@ export class RunWriter {
   private startDetails(key: string, size: number): number {
     if (this.shard === null || (this.shardBytes > 0 && this.shardBytes + size > SHARD_TARGET))
       this.rotateShard();
-    const arena = this.reserve(key.length * 6 + 4);
-    const start = this.arenaPos;
-    let p = start;
-    arena[p++] = 0x2c;
-    p = putJsonString(arena, p, key);
-    arena[p++] = 0x3a;
-    this.arenaPos = p;
-    const keyed = arena.subarray(start, p);
+    const out = this.scratchFor(key.length * 6 + 4);
+    out[0] = 0x2c;
+    let p = putJsonString(out, 1, key);
+    out[p++] = 0x3a;
+    const keyed = out.subarray(0, p);
     const tee = this.tee;
     if (tee === null) {
       // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
@@ -314,27 +312,21 @@ export class RunWriter {
     else this.tee.write(body);
   }
 
-  /** `"details_key":<key>,"details_shard":<shard>}` in the arena (bytes that stay valid until written). */
+  /** `"details_key":<key>,"details_shard":<shard>}`, in the scratch buffer (valid until its next use). */
   private encodeTail(key: string, shard: number): Buffer {
-    const arena = this.reserve(TAIL_KEY.length + key.length * 6 + 2 + TAIL_SHARD.length + 24);
-    const start = this.arenaPos;
-    let p = putBytes(arena, start, TAIL_KEY);
-    p = putJsonString(arena, p, key);
-    p = putBytes(arena, p, TAIL_SHARD);
-    p = putAscii(arena, p, String(shard));
-    arena[p++] = 0x7d;
-    this.arenaPos = p;
-    return arena.subarray(start, p);
+    const out = this.scratchFor(TAIL_KEY.length + key.length * 6 + 2 + TAIL_SHARD.length + 24);
+    let p = putBytes(out, 0, TAIL_KEY);
+    p = putJsonString(out, p, key);
+    p = putBytes(out, p, TAIL_SHARD);
+    p = putAscii(out, p, String(shard));
+    out[p++] = 0x7d;
+    return out.subarray(0, p);
   }
 
-  /** The arena with at least `n` free bytes at `arenaPos`: a fresh one when the current one is too full. */
-  private reserve(n: number): Buffer {
-    if (this.arena.length - this.arenaPos < n) {
-      // Bytes handed out stay valid: the files hold views of the old arena until they are written.
-      this.arena = Buffer.allocUnsafe(Math.max(ARENA_BYTES, n));
-      this.arenaPos = 0;
-    }
-    return this.arena;
+  /** The scratch buffer, with room for `n` bytes. */
+  private scratchFor(n: number): Buffer {
+    if (this.scratch.length < n) this.scratch = Buffer.allocUnsafeSlow(Math.max(n, this.scratch.length * 2));
+    return this.scratch;
   }
 
   private rotateShard(): void {
