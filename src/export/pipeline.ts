@@ -98,9 +98,10 @@ export class RunPreparer {
       onTest: (t) => this.preparer.add(t),
       onStreamOutput: (o) => this.preparer.addStreamOutput(o),
     });
+    // The assembler keeps values from events, never the events themselves.
     this.reader = new AutoReader(
       this.assembler,
-      checked === undefined ? { ownChunks } : { ownChunks, checked },
+      checked === undefined ? { ownChunks, reuseEvents: true } : { ownChunks, checked, reuseEvents: true },
     );
     this.spill = spillPath === null ? null : new SpillFile(spillPath);
     this.nextScan = limits.ageScan;

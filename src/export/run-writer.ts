@@ -48,6 +48,8 @@ type ByteSink = Pick<OutFile, 'write' | 'writeBuffer' | 'full' | 'drained' | 'cl
 
 /** The end of the raw entry of a test without details. */
 const NO_DETAILS_TAIL: Buffer = Buffer.from('"details_key":null,"details_shard":null}');
+/** The depth of a run's stats object in config.json (config → tempest → run → stats); see jsonPieces. */
+const STATS_DEPTH = 3;
 const TAIL_KEY = Buffer.from('"details_key":');
 const TAIL_SHARD = Buffer.from(',"details_shard":');
 
@@ -389,8 +391,9 @@ export class RunWriter {
 
     const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_shard: streamShard };
     const statsFile = this.out.create(`${this.prefix}_stats.json`);
-    // In pieces: the failures and skips of a big run make megabytes of JSON.
-    for (const piece of jsonPieces(stats)) statsFile.write(piece);
+    // In pieces: the failures and skips of a big run make megabytes of JSON. Split as config.json splits the
+    // same object (it sits three levels down there): each failure and skip stringified whole, not field by field.
+    for (const piece of jsonPieces(stats, STATS_DEPTH)) statsFile.write(piece);
     await statsFile.close();
 
     const { key } = this.naming;

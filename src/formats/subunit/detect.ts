@@ -160,6 +160,8 @@ export interface ReaderOptions {
   ownChunks?: boolean;
   /** v2: packets whose CRC was already checked (see V2ReaderOptions). */
   checked?: CheckedPackets;
+  /** v2: the sink keeps no event object after its call (see V2ReaderOptions). */
+  reuseEvents?: boolean;
 }
 
 /** A reader for the version the first bytes show; v2 (the current protocol) when they show nothing. */

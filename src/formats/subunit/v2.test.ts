@@ -433,3 +433,37 @@ describe('damage', () => {
     }
   });
 });
+
+describe('reuseEvents', () => {
+  test('one object filled in per packet, with the values a new object would have had', () => {
+    const stream = concat(
+      encodePacket({
+        testId: 'a',
+        status: 'inprogress',
+        tags: ['worker-0'],
+        timestamp: { seconds: 5, nanos: 0 },
+      }),
+      encodePacket({ testId: 'a', fileName: 'log', mimeType: 'text/plain', fileBytes: Uint8Array.of(65) }),
+      new TextEncoder().encode('not a packet\n'),
+      Uint8Array.of(0xb3, 0x20, 0x00, 0x0c, 1, 2, 3, 4, 5, 6, 7, 8),
+      encodePacket({ testId: 'a', status: 'success', routeCode: '0', eof: true }),
+    );
+    const copies: SubunitEvent[] = [];
+    const objects = new Set<SubunitEvent>();
+    const reader = new V2Reader(
+      {
+        event: (e) => {
+          objects.add(e);
+          copies.push({ ...e });
+        },
+      },
+      { reuseEvents: true },
+    );
+    reader.push(stream);
+    reader.end();
+    expect(copies).toEqual(decode([stream]));
+    // The three packets share one object; the text and the damage are events of their own.
+    expect(copies.length).toBe(6);
+    expect(objects.size).toBe(4);
+  });
+});
