@@ -197,3 +197,32 @@ describe('raw entries written byte by byte', () => {
     );
   });
 });
+
+describe('details keys', () => {
+  it('strip non-word characters; a later attachment whose key is taken replaces the earlier at its place', () => {
+    const att = (
+      name: string,
+      text: string,
+    ): [string, TestRecord['attachments'] extends Map<string, infer A> ? A : never] => [
+      name,
+      { name, mimeType: 'text/plain; charset=utf8', chunks: [Buffer.from(text)], size: text.length },
+    ];
+    const r: TestRecord = {
+      ...record(1, 'fail'),
+      attachments: new Map([
+        att('trace-back', 'first'),
+        att('log:x', 'L'),
+        att('traceback', 'second'),
+        att('empty', ''),
+      ]),
+    };
+    const p = new TestPreparer(1024);
+    p.add(r);
+    const b = p.take();
+    const t = preparedTest(b, 0, blankPreparedTest());
+    const details = Buffer.from(b.buffer, b.offset + t.detailsAt, t.detailsLen).toString();
+    expect(details).toBe('{"traceback":"second","logx":"L"}');
+    // The summary reads the attachment that won the key.
+    expect(b.notes).toEqual([{ index: 0, traceback: 'second', reason: null }]);
+  });
+});

@@ -166,13 +166,55 @@ export interface BatchBuffers {
 }
 
 /** The decoded text of the attachment under details key `key`, or null. */
-function textOf(atts: Map<string, Attachment> | null, key: string): string | null {
-  const a = atts?.get(key);
-  return a === undefined ? null : attachmentText(a.mimeType, bytesOf(a), a.size);
+function textOf(atts: KeyedAttachments<Attachment>, key: string): string | null {
+  const a = atts.get(key);
+  return a === null ? null : attachmentText(a.mimeType, bytesOf(a), a.size);
+}
+
+/** What `details` writes: the bytes, MIME type and size of an attachment. */
+type DetailsSource = HeldBytes & Pick<Attachment, 'mimeType' | 'size'>;
+
+/**
+ * Attachments under their details keys, in order; one whose key is taken replaces the earlier at its place
+ * (the original's dict comprehension). A few per test, so a list searched in order: one is reused for every
+ * test instead of a Map per test.
+ */
+class KeyedAttachments<T> {
+  private readonly keys: string[] = [];
+  private readonly values: (T | null)[] = [];
+  count = 0;
+
+  set(key: string, value: T): void {
+    let i = 0;
+    while (i < this.count && this.keys[i] !== key) i++;
+    this.keys[i] = key;
+    this.values[i] = value;
+    if (i === this.count) this.count++;
+  }
+
+  get(key: string): T | null {
+    for (let i = 0; i < this.count; i++) if (this.keys[i] === key) return this.values[i] as T;
+    return null;
+  }
+
+  key(i: number): string {
+    return this.keys[i] as string;
+  }
+
+  value(i: number): T {
+    return this.values[i] as T;
+  }
+
+  /** Empty again, holding on to no attachment. */
+  clear(): void {
+    for (let i = 0; i < this.count; i++) this.values[i] = null;
+    this.count = 0;
+  }
 }
 
 // The constant parts of a raw entry (see `add`).
 const ENTRY_NAME = Buffer.from(',{"name":');
+const COLON_QUOTE = Buffer.from(':"');
 const COMMA = Buffer.from(',');
 const NULL = Buffer.from('null');
 const STATUS_JSON = EXPORT_STATUSES.map((st) => Buffer.from(`"status":${json(st)},"tags":`));
@@ -338,17 +380,13 @@ export class TestPreparer {
 
     // Attachment keys with non-word characters removed; when two collide the later wins at the first's
     // place, as the original's dict comprehension does.
-    let atts: Map<string, Attachment> | null = null;
-    for (const a of r.attachments.values()) {
-      if (a.size === 0) continue;
-      atts ??= new Map();
-      atts.set(this.keyOf(a.name), a);
-    }
+    const atts = this.atts;
+    for (const a of r.attachments.values()) if (a.size > 0) atts.set(this.keyOf(a.name), a);
 
     // Details first: when big they may be handed out in parts, and the entry must stay in the last batch.
     let detailsAt = -1;
     let attachmentBytes = 0;
-    if (atts !== null) {
+    if (atts.count > 0) {
       attachmentBytes = this.details(atts, name);
       detailsAt = this.detailsAt;
     }
@@ -416,8 +454,12 @@ export class TestPreparer {
         ? null
         : (textOf(atts, 'traceback') ?? (parserError ? textOf(atts, 'ParserError') : null));
     const reason = status === 'skip' ? textOf(atts, 'reason') : null;
+    atts.clear();
     if (traceback !== null || reason !== null) this.notes.push({ index: i, traceback, reason });
   }
+
+  /** The test's attachments under their details keys (see `add`). */
+  private readonly atts = new KeyedAttachments<Attachment>();
 
   /** Attachment names → details keys (the same few names come back in every test). */
   private readonly keys = new Map<string, string>();
@@ -467,7 +509,7 @@ export class TestPreparer {
   /** End of the run: its stream output goes into the current batch. */
   finishRun(): void {
     if (this.outputs.length === 0) return;
-    const atts = new Map<string, StreamOutput>();
+    const atts = new KeyedAttachments<StreamOutput>();
     for (const o of this.outputs) atts.set(stripNonWord(o.name), o);
     this.outputs.length = 0;
     const attachmentBytes = this.details(atts, null);
@@ -478,20 +520,18 @@ export class TestPreparer {
    * `{"k":"text",...}` of the attachments of `name` (null: the stream output), from `detailsAt` on; returns
    * their undecoded size.
    */
-  private details(
-    atts: Map<string, HeldBytes & Pick<Attachment, 'mimeType' | 'size'>>,
-    name: string | null,
-  ): number {
+  private details(atts: KeyedAttachments<DetailsSource>, name: string | null): number {
     let size = 0;
-    for (const a of atts.values()) size += a.size;
+    for (let i = 0; i < atts.count; i++) size += atts.value(i).size;
     this.detailsAt = this.pos;
     this.detailsOf = { name, attachmentBytes: size };
     this.detailsParted = false;
-    this.str('{');
-    let first = true;
-    for (const [k, a] of atts) {
-      this.str(`${first ? '' : ','}${json(k)}:"`);
-      first = false;
+    this.room(1)[this.pos++] = 0x7b;
+    for (let k = 0; k < atts.count; k++) {
+      const a = atts.value(k);
+      if (k > 0) this.room(1)[this.pos++] = 0x2c;
+      this.jsonString(atts.key(k));
+      this.lit(COLON_QUOTE);
       // Valid UTF-8 read as UTF-8 is escaped byte for byte: the same bytes as decode + stringify + encode.
       const bytes = bytesOf(a);
       const verbatim = verbatimUtf8(a.mimeType, bytes);
@@ -511,9 +551,9 @@ export class TestPreparer {
       } else {
         decodeAttachment(a.mimeType, bytes, a.size, (piece) => this.strInner(piece));
       }
-      this.str('"');
+      this.room(1)[this.pos++] = 0x22;
     }
-    this.str('}');
+    this.room(1)[this.pos++] = 0x7d;
     return size;
   }
 
