@@ -199,7 +199,8 @@ describe('viewer loading', () => {
     for (const [i, r] of runs.entries()) expect(total(await shownCounts(page, i))).toBe(r.stats.count);
     await page.click('.run-card >> nth=1 >> .card-head h2 a');
     await expect.poll(() => page.url()).toMatch(/#\/run\/repo_x_1$/);
-    expect(await page.locator('.run-card').count()).toBe(1);
+    // The address changes before the run page replaces the list: wait for it.
+    await expect.poll(() => page.locator('.run-card').count()).toBe(1);
     await page.close();
   });
 
