@@ -4,6 +4,8 @@
 
 /** Values this many levels deep are stringified whole (config → tempest → run → stats → failures → one). */
 const WHOLE_BELOW = 5;
+/** Characters of whole elements gathered into one piece. */
+const PIECE_CHARS = 64 * 1024;
 
 /**
  * The JSON text of a plain data value (objects, arrays, strings, numbers, booleans, null; no `toJSON`), in
@@ -16,6 +18,21 @@ export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
     return;
   }
   if (Array.isArray(value)) {
+    if (depth + 1 >= WHOLE_BELOW) {
+      // Elements stringified whole, joined into pieces of ~64K characters: no generator per element (a
+      // run's thousands of failures and skips).
+      let text = '[';
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) text += ',';
+        text += JSON.stringify(value[i]) ?? 'null';
+        if (text.length >= PIECE_CHARS) {
+          yield text;
+          text = '';
+        }
+      }
+      yield `${text}]`;
+      return;
+    }
     yield '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) yield ',';

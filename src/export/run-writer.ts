@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.js';
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
-import { awaitedLater, TeeGather, type OutFile, type OutputDir } from './output.js';
+import { awaitedLater, TeeGather, writeJsonPieces, type OutFile, type OutputDir } from './output.js';
 import { putAscii, putBytes, putJsonString } from './json-bytes.js';
 import { jsonPieces } from './json-pieces.js';
 import {
@@ -390,10 +390,10 @@ export class RunWriter {
     await tree.close();
 
     const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_shard: streamShard };
-    const statsFile = this.out.create(`${this.prefix}_stats.json`);
+    const statsFile = this.out.createWhole(`${this.prefix}_stats.json`);
     // In pieces: the failures and skips of a big run make megabytes of JSON. Split as config.json splits the
     // same object (it sits three levels down there): each failure and skip stringified whole, not field by field.
-    for (const piece of jsonPieces(stats, STATS_DEPTH)) statsFile.write(piece);
+    writeJsonPieces(statsFile, jsonPieces(stats, STATS_DEPTH));
     await statsFile.close();
 
     const { key } = this.naming;
