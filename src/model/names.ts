@@ -21,17 +21,6 @@ export interface CleanName {
  * as in the original (so `m (C)[x]` becomes `m (C)`).
  */
 export function cleanTestId(id: string): CleanName {
-  if (id.indexOf('\n') < 0) {
-    // Without a newline (every real id) the patterns reduce to: the tags rule when the id ends with `]` and
-    // has a `[` after its first character and before its last two (the greedy name takes the last such);
-    // the scenario rule only when it ends with `)`. No regular expression runs for a plain tempest id.
-    const n = id.length;
-    if (n >= 4 && id.charCodeAt(n - 1) === 0x5d) {
-      const open = id.lastIndexOf('[', n - 3);
-      if (open >= 1) return { name: id.slice(0, open), attributes: id.slice(open + 1, n - 1).split(',') };
-    }
-    if (n === 0 || id.charCodeAt(n - 1) !== 0x29) return { name: id, attributes: [] };
-  }
   const tags = NAME_TAGS_PATTERN.exec(id);
   if (tags) return { name: tags[1] as string, attributes: (tags[2] as string).split(',') };
   const scenario = NAME_SCENARIO_PATTERN.exec(id);
