@@ -5,6 +5,7 @@ import { access, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { environmentParams } from '../export/config.js';
 import { runExport } from '../export/export.js';
 import { DestBusyError, stopExports } from '../export/output.js';
@@ -83,6 +84,15 @@ async function checkDest(dest: string): Promise<void> {
   const st = await stat(dest).catch(() => null);
   if (st !== null && !st.isDirectory())
     throw new DestError(`${dest}: cannot write the export: it is a file, not a folder`);
+}
+
+/**
+ * The built preparing worker, found from the package root: the same file whether this module runs from
+ * dist/src or from the bundle in dist/bundle (the worker itself is never bundled), and the same URL the
+ * launcher prestarted it with.
+ */
+function preparingWorkerUrl(): URL {
+  return pathToFileURL(join(packageRoot(), 'dist', 'src', 'export', 'prepare-worker.js'));
 }
 
 function version(): string {
@@ -264,7 +274,7 @@ async function main(argv: string[]): Promise<number> {
       dstat,
       runs,
       // Decoding and encoding run in a worker thread: two cores, twice the speed.
-      worker: new URL('../export/prepare-worker.js', import.meta.url),
+      worker: preparingWorkerUrl(),
       generator: `stackviz-export ${version()}`,
       progress: (p) => {
         current = p.run.key;
