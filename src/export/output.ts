@@ -47,6 +47,38 @@ const returnGatherBuffer = (b: Buffer): void => {
   if (gatherPool.length < GATHER_POOL_MAX) gatherPool.push(b);
 };
 
+/**
+ * Bytes copied into a pooled buffer of BATCH bytes; `onFull` is called each time it fills (and should
+ * `take` it). Callers may reuse what they append as soon as `append` returns.
+ */
+class Gathering {
+  private buf: Buffer | null = null;
+  private used = 0;
+
+  constructor(private readonly onFull: () => void) {}
+
+  append(src: Uint8Array): void {
+    for (let at = 0; at < src.length;) {
+      const buf = (this.buf ??= takeGatherBuffer());
+      const n = Math.min(src.length - at, buf.length - this.used);
+      buf.set(at === 0 && n === src.length ? src : src.subarray(at, at + n), this.used);
+      this.used += n;
+      at += n;
+      if (this.used === buf.length) this.onFull();
+    }
+  }
+
+  /** The gathered bytes and the pooled buffer they are in (give it back with `returnGatherBuffer`), or null. */
+  take(): { bytes: Buffer; buffer: Buffer } | null {
+    const buffer = this.buf;
+    if (buffer === null || this.used === 0) return null;
+    const bytes = buffer.subarray(0, this.used);
+    this.buf = null;
+    this.used = 0;
+    return { bytes, buffer };
+  }
+}
+
 /** An output file being written: buffered, optionally gzipped off the main thread, with backpressure. */
 export class OutFile {
   /** Path relative to DEST, with `/` (as written in config.json), `.gz` included. */
@@ -55,8 +87,7 @@ export class OutFile {
   private readonly head: WriteStream | Gzip;
   private str = '';
   /** Small writes gathered into one buffer (taken from the pool when needed), handed to the stream when full. */
-  private gather: Buffer | null = null;
-  private gathered = 0;
+  private readonly gathering = new Gathering(() => this.flush());
   /** Bytes encoded so far (uncompressed); see `bytes` for the exact count. */
   private size = 0;
   private readonly done: Promise<void>;
@@ -115,14 +146,7 @@ export class OutFile {
     this.size += buf.length;
     // Everything is copied into gathering buffers: one large write per BATCH bytes, and callers may reuse
     // their buffers as soon as this returns (the worker reuses its ring slot once a batch is written).
-    for (let at = 0; at < buf.length;) {
-      const gather = (this.gather ??= takeGatherBuffer());
-      const n = Math.min(buf.length - at, gather.length - this.gathered);
-      gather.set(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n), this.gathered);
-      this.gathered += n;
-      at += n;
-      if (this.gathered === gather.length) this.flush();
-    }
+    this.gathering.append(buf);
   }
 
   /**
@@ -142,12 +166,10 @@ export class OutFile {
 
   private flush(): void {
     this.takeStr();
-    const gather = this.gather;
-    if (gather === null || this.gathered === 0) return;
-    this.gather = null;
+    const taken = this.gathering.take();
+    if (taken === null) return;
     // The buffer goes back to the pool once the stream is done with it (zlib copies what it takes).
-    this.head.write(gather.subarray(0, this.gathered), () => returnGatherBuffer(gather));
-    this.gathered = 0;
+    this.head.write(taken.bytes, () => returnGatherBuffer(taken.buffer));
   }
 
   /** True when the stream's buffer is full: the producer should wait for `drained()`. */
@@ -183,8 +205,7 @@ export class OutFile {
  * buffer handed to both streams, instead of a copy gathered per file (the details are most of an export).
  */
 export class TeeGather {
-  private gather: Buffer | null = null;
-  private gathered = 0;
+  private readonly gathering = new Gathering(() => this.flush());
   private second: OutFile | null = null;
 
   constructor(private readonly first: OutFile) {}
@@ -196,29 +217,19 @@ export class TeeGather {
   }
 
   write(buf: Uint8Array): void {
-    for (let at = 0; at < buf.length;) {
-      const gather = (this.gather ??= takeGatherBuffer());
-      const n = Math.min(buf.length - at, gather.length - this.gathered);
-      gather.set(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n), this.gathered);
-      this.gathered += n;
-      at += n;
-      if (this.gathered === gather.length) this.flush();
-    }
+    this.gathering.append(buf);
   }
 
   /** Hand what was gathered to both files; the buffer goes back to the pool once both are done with it. */
   flush(): void {
-    const gather = this.gather;
-    if (gather === null || this.gathered === 0) return;
-    const bytes = gather.subarray(0, this.gathered);
-    this.gather = null;
-    this.gathered = 0;
+    const taken = this.gathering.take();
+    if (taken === null) return;
     let users = this.second === null ? 1 : 2;
     const done = (): void => {
-      if (--users === 0) returnGatherBuffer(gather);
+      if (--users === 0) returnGatherBuffer(taken.buffer);
     };
-    this.first.writeOwned(bytes, done);
-    this.second?.writeOwned(bytes, done);
+    this.first.writeOwned(taken.bytes, done);
+    this.second?.writeOwned(taken.bytes, done);
   }
 }
 
