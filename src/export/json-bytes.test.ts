@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../scripts/wasm.js';
-import { putJsonString, writeJsonString } from './json-bytes.js';
+import { escapeJsonBytes, putJsonString, writeJsonString } from './json-bytes.js';
 import { JSON_ESCAPE_WASM } from './json-escape-wasm.js';
 
 const viaStringify = (s: string): Buffer => Buffer.from(JSON.stringify(s), 'utf8');
@@ -93,6 +93,29 @@ describe('putJsonString', () => {
           expect(out[end]).toBe(0xee);
         }
       }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('escapeJsonBytes between shared buffers', () => {
+  it('gives the same bytes whatever the offsets of its input and output (copies are aligned to them)', () => {
+    const shared = (n: number): Buffer => Buffer.from(new SharedArrayBuffer(n));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.nat({ max: 15 }),
+        fc.nat({ max: 15 }),
+        (s, inOff, outOff) => {
+          const bytes = Buffer.from(s, 'utf8');
+          const input = shared(bytes.length + 16);
+          bytes.copy(input, inOff);
+          const out = shared(outOff + bytes.length * 6 + 32);
+          const end = escapeJsonBytes(input.subarray(inOff, inOff + bytes.length), out, outOff);
+          const expected = JSON.stringify(s);
+          expect(out.subarray(outOff, end).toString()).toBe(expected.slice(1, expected.length - 1));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -19,6 +19,8 @@ const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 const BLOCK = 64 * 1024;
 const IN = 1024;
 const OUT = IN + BLOCK + 64;
+/** Room for shifting either area by up to 7 bytes, to match the other side's alignment. */
+const ALIGN_SLACK = 8;
 
 interface EscapeExports {
   memory: { buffer: ArrayBuffer };
@@ -39,7 +41,7 @@ function load(): NonNullable<typeof wasm> {
   const module = new WebAssembly.Module(Buffer.from(JSON_ESCAPE_WASM, 'base64'));
   const exports = new WebAssembly.Instance(module).exports as unknown as EscapeExports;
   const mem = new Uint8Array(exports.memory.buffer);
-  if (mem.length < OUT + 6 * BLOCK + 16) throw new Error('json-escape.wat: memory too small');
+  if (mem.length < OUT + ALIGN_SLACK + 6 * BLOCK + 16) throw new Error('json-escape.wat: memory too small');
   mem.set(SHORT, 0);
   mem.set(HEX, 256);
   return { escape: exports.escape, mem };
@@ -66,10 +68,14 @@ export function escapeJsonBytes(src: Uint8Array, out: Uint8Array, at: number): n
   let p = at;
   for (let i = 0; i < src.length; i += BLOCK) {
     const n = Math.min(BLOCK, src.length - i);
-    w.mem.set(i === 0 && n === src.length ? src : src.subarray(i, i + n), IN);
-    const end = w.escape(IN, n, OUT);
-    out.set(w.mem.subarray(OUT, end), p);
-    p += end - OUT;
+    // Each copy starts at the same address mod 8 on both sides: a copy into or out of a SharedArrayBuffer
+    // (the input ring, a batch slot) is done word by word then, and byte by byte otherwise (~3x slower).
+    const inAt = IN + ((src.byteOffset + i) & 7);
+    w.mem.set(i === 0 && n === src.length ? src : src.subarray(i, i + n), inAt);
+    const outAt = OUT + ((out.byteOffset + p) & 7);
+    const end = w.escape(inAt, n, outAt);
+    out.set(w.mem.subarray(outAt, end), p);
+    p += end - outAt;
   }
   return p;
 }
