@@ -6,7 +6,7 @@ import { EXPORT_STATUSES, workerOf } from '../contract/export-format.js';
 import { cleanTestId, stripNonWord } from '../model/names.js';
 import type { Attachment, HeldBytes, StreamOutput, TestRecord } from '../model/test-record.js';
 import { attachmentBytes as bytesOf } from '../model/test-record.js';
-import { durationSeconds, isoFromMicros } from '../model/time.js';
+import { durationSeconds, ISO_MAX_BYTES, putIsoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
 import { escapeJsonBytes, putAscii, putBytes, putJsonString } from './json-bytes.js';
 
@@ -224,7 +224,6 @@ const DETAILS_ID = Buffer.from(',"details":{},"id":');
 const ATTRIBUTES = Buffer.from(',"attributes":');
 const WORKER = Buffer.from('],"worker":');
 const ROUTE_CODE = Buffer.from('"route_code":');
-const UTC_QUOTE = Buffer.from('+00:00"');
 
 const FRESH_BUFFERS: BatchBuffers = { next: (n) => Buffer.allocUnsafeSlow(n), counted: false };
 const NO_BYTES = Buffer.alloc(0);
@@ -245,9 +244,6 @@ export class TestPreparer {
   private detailsAt = 0;
   private detailsOf: Omit<DetailsPart, 'first' | 'at' | 'len'> = { name: null, attachmentBytes: 0 };
   private detailsParted = false;
-  /** The day of the last timestamp written, and its `"YYYY-MM-DDT` bytes. */
-  private day = Number.NaN;
-  private dayBytes: Buffer = NO_BYTES;
 
   /**
    * `emit` takes batches cut in the middle of big details (their first parts); without it, details of any
@@ -323,47 +319,17 @@ export class TestPreparer {
     this.pos = putJsonString(this.room(s.length * 6 + 2), this.pos, s);
   }
 
-  /** `"<isoformat>"` of a timestamp, or `null`; the date part is cached per day. */
+  /** `"<isoformat>"` of a timestamp, or `null`. */
   private timestamp(us: number | null): void {
     if (us === null) {
       this.lit(NULL);
       return;
     }
-    const sec = Math.floor(us / 1e6);
-    const frac = us - sec * 1e6;
-    const day = Math.floor(sec / 86_400);
-    let rest = sec - day * 86_400;
-    if (day !== this.day) {
-      this.day = day;
-      // `"YYYY-MM-DDT` (the same for every instant of that day, as isoFromMicros spells it).
-      const iso = isoFromMicros(day * 86_400_000_000);
-      this.dayBytes = Buffer.from(`"${iso.slice(0, iso.indexOf('T') + 1)}`, 'latin1');
-    }
-    this.lit(this.dayBytes);
-    const buf = this.room(24);
-    let p = this.pos;
-    const h = Math.floor(rest / 3600);
-    rest -= h * 3600;
-    const m = Math.floor(rest / 60);
-    const sc = rest - m * 60;
-    buf[p++] = 0x30 + Math.floor(h / 10);
-    buf[p++] = 0x30 + (h % 10);
-    buf[p++] = 0x3a;
-    buf[p++] = 0x30 + Math.floor(m / 10);
-    buf[p++] = 0x30 + (m % 10);
-    buf[p++] = 0x3a;
-    buf[p++] = 0x30 + Math.floor(sc / 10);
-    buf[p++] = 0x30 + (sc % 10);
-    if (frac !== 0) {
-      buf[p++] = 0x2e;
-      for (let d = 100_000, f = frac; d >= 1; d /= 10) {
-        const digit = Math.floor(f / d);
-        buf[p++] = 0x30 + digit;
-        f -= digit * d;
-      }
-    }
-    for (let i = 0; i < UTC_QUOTE.length; i++) buf[p++] = UTC_QUOTE[i] as number;
-    this.pos = p;
+    const buf = this.room(ISO_MAX_BYTES + 2);
+    buf[this.pos] = 0x22;
+    const p = putIsoFromMicros(buf, this.pos + 1, us);
+    buf[p] = 0x22;
+    this.pos = p + 1;
   }
 
   private str(s: string): void {
@@ -400,7 +366,8 @@ export class TestPreparer {
     this.lit(COMMA);
     const preLen = this.pos - entryAt - 1;
     this.lit(STATUS_JSON[STATUS_CODE.get(status) as number] as Buffer);
-    this.lit(this.tagsJson(tags));
+    const tagInfo = this.tagInfo(tags);
+    this.lit(tagInfo.json);
     this.lit(TIMESTAMPS);
     this.timestamp(r.startUs);
     this.lit(COMMA);
@@ -417,7 +384,7 @@ export class TestPreparer {
       this.jsonString(attributes[k] as string);
     }
     this.lit(WORKER);
-    const worker = this.workerOf(tags);
+    const worker = tagInfo.worker;
     if (worker === null) this.lit(NULL);
     else this.ascii(String(worker));
     this.lit(COMMA);
@@ -473,32 +440,22 @@ export class TestPreparer {
     return k;
   }
 
-  /** The worker number of one-tag lists, remembered (workerOf runs a regular expression). */
-  private readonly oneWorker = new Map<string, number | null>();
+  /**
+   * A one-tag list (`worker-N`, nearly every test): its JSON as UTF-8 and its worker number (workerOf runs a
+   * regular expression), remembered per tag.
+   */
+  private readonly oneTag = new Map<string, { json: Buffer; worker: number | null }>();
 
-  private workerOf(tags: readonly string[]): number | null {
-    if (tags.length !== 1) return workerOf(tags);
+  /** The tag list's JSON and worker number. */
+  private tagInfo(tags: readonly string[]): { json: Buffer; worker: number | null } {
+    if (tags.length !== 1) return { json: Buffer.from(json(tags), 'utf8'), worker: workerOf(tags) };
     const t = tags[0] as string;
-    let w = this.oneWorker.get(t);
-    if (w === undefined) {
-      w = workerOf(tags);
-      if (this.oneWorker.size < 1024) this.oneWorker.set(t, w);
+    let info = this.oneTag.get(t);
+    if (info === undefined) {
+      info = { json: Buffer.from(json(tags), 'utf8'), worker: workerOf(tags) };
+      if (this.oneTag.size < 1024) this.oneTag.set(t, info);
     }
-    return w;
-  }
-
-  /** JSON of a sorted tag list, as UTF-8; one-tag lists (`worker-N`, nearly every test) are remembered. */
-  private readonly oneTag = new Map<string, Buffer>();
-
-  private tagsJson(tags: readonly string[]): Buffer {
-    if (tags.length !== 1) return Buffer.from(json(tags), 'utf8');
-    const t = tags[0] as string;
-    let j = this.oneTag.get(t);
-    if (j === undefined) {
-      j = Buffer.from(json(tags), 'utf8');
-      if (this.oneTag.size < 1024) this.oneTag.set(t, j);
-    }
-    return j;
+    return info;
   }
 
   /** Run output with no test id; prepared by `finishRun`. */
