@@ -7,11 +7,13 @@ import wabt from 'wabt';
 export const WAT_PATH = resolve('src/export/json-escape.wat');
 export const MODULE_PATH = resolve('src/export/json-escape-wasm.ts');
 
-/** The .wat file assembled to WebAssembly bytes (SIMD enabled). */
+/** The .wat file assembled to WebAssembly bytes (SIMD and shared memory enabled). */
 export async function assemble(): Promise<Uint8Array> {
   const w = await wabt();
-  const mod = w.parseWat('json-escape.wat', readFileSync(WAT_PATH, 'utf8'), { simd: true });
-  mod.validate();
+  const features = { simd: true, threads: true };
+  const mod = w.parseWat('json-escape.wat', readFileSync(WAT_PATH, 'utf8'), features);
+  // validate() checks against its own features (all defaults unless given): wabt's types omit the argument.
+  (mod as unknown as { validate(f: typeof features): void }).validate(features);
   const { buffer } = mod.toBinary({});
   mod.destroy();
   return buffer;

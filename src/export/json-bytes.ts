@@ -2,6 +2,7 @@
 // The loop runs in WebAssembly (json-escape.wat), 16 bytes per step: a third of the exporter's time went here.
 import { Buffer } from 'node:buffer';
 import { JSON_ESCAPE_WASM } from './json-escape-wasm.js';
+import { ESCAPER_BYTES, sharedMemory, type SharedMemory } from './shared-memory.js';
 
 /** Second byte of the short escapes (`\n`, `\"`...); 0 where JSON.stringify writes `\u00XX`; 0xFF: not escaped. */
 const SHORT = new Uint8Array(256).fill(0xff);
@@ -21,30 +22,60 @@ const IN = 1024;
 const OUT = IN + BLOCK + 64;
 /** Room for shifting either area by up to 7 bytes, to match the other side's alignment. */
 const ALIGN_SLACK = 8;
+if (OUT + ALIGN_SLACK + 6 * BLOCK + 16 > ESCAPER_BYTES)
+  throw new Error('json-bytes.ts: areas outgrow ESCAPER_BYTES');
 
 interface EscapeExports {
-  memory: { buffer: ArrayBuffer };
   escape(input: number, n: number, out: number): number;
+  copy(to: number, from: number, n: number): void;
 }
 
 /** The part of the WebAssembly global used here (Node has it; this project's TS libs do not declare it). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
+  Instance: new (module: object, imports: { env: { memory: SharedMemory } }) => { exports: unknown };
 }
 const { WebAssembly } = globalThis as unknown as { WebAssembly: WasmApi };
 
-/** Instantiated on first use (synchronously: the module is a few hundred bytes). */
-let wasm: { escape: EscapeExports['escape']; mem: Uint8Array } | null = null;
+/** The escaper, its memory's bytes, and that memory's buffer (views of it need no copy). */
+interface Escaper {
+  escape: EscapeExports['escape'];
+  mem: Uint8Array;
+  buffer: SharedArrayBuffer;
+}
 
-function load(): NonNullable<typeof wasm> {
+/** Instantiated on first use (synchronously: the module is a few hundred bytes), or by `escapeInMemory`. */
+let wasm: Escaper | null = null;
+
+function instantiate(memory: SharedMemory): EscapeExports {
   const module = new WebAssembly.Module(Buffer.from(JSON_ESCAPE_WASM, 'base64'));
-  const exports = new WebAssembly.Instance(module).exports as unknown as EscapeExports;
-  const mem = new Uint8Array(exports.memory.buffer);
-  if (mem.length < OUT + ALIGN_SLACK + 6 * BLOCK + 16) throw new Error('json-escape.wat: memory too small');
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as EscapeExports;
+}
+
+function load(memory: SharedMemory): Escaper {
+  const exports = instantiate(memory);
+  const buffer = memory.buffer;
+  const mem = new Uint8Array(buffer);
   mem.set(SHORT, 0);
   mem.set(HEX, 256);
-  return { escape: exports.escape, mem };
+  return { escape: exports.escape, mem, buffer };
+}
+
+/**
+ * Escape in `memory` from now on (its first ESCAPER_BYTES are the escaper's): input that is a view of its
+ * buffer is read where it is, and output into such a view written where it goes. One thread's memory: two
+ * threads escaping in the same memory would share the copy areas.
+ */
+export function escapeInMemory(memory: SharedMemory): void {
+  wasm = load(memory);
+}
+
+/**
+ * A copy between two places of `memory` (addresses: byte offsets in its buffer), done natively. For a thread
+ * that does not escape in `memory`: the escaper's area is left alone.
+ */
+export function memoryCopier(memory: SharedMemory): (to: number, from: number, n: number) => void {
+  return instantiate(memory).copy;
 }
 
 /**
@@ -64,14 +95,25 @@ export function writeJsonString(src: Uint8Array, out: Uint8Array, at: number): n
  * UTF-8 may be cut anywhere between calls: only ASCII bytes are ever escaped. Room: `src.length * 6` bytes.
  */
 export function escapeJsonBytes(src: Uint8Array, out: Uint8Array, at: number): number {
-  const w = (wasm ??= load());
+  const w = (wasm ??= load(sharedMemory(ESCAPER_BYTES)));
+  // Views of the escaper's memory (the input ring, a batch slot) are used in place.
+  const inPlace = src.buffer === w.buffer;
+  const outPlace = out.buffer === w.buffer;
+  if (inPlace && outPlace) return w.escape(src.byteOffset, src.length, out.byteOffset + at) - out.byteOffset;
   let p = at;
   for (let i = 0; i < src.length; i += BLOCK) {
     const n = Math.min(BLOCK, src.length - i);
-    // Each copy starts at the same address mod 8 on both sides: a copy into or out of a SharedArrayBuffer
-    // (the input ring, a batch slot) is done word by word then, and byte by byte otherwise (~3x slower).
-    const inAt = IN + ((src.byteOffset + i) & 7);
-    w.mem.set(i === 0 && n === src.length ? src : src.subarray(i, i + n), inAt);
+    let inAt = src.byteOffset + i;
+    if (!inPlace) {
+      // Each copy starts at the same address mod 8 on both sides: a copy into or out of a SharedArrayBuffer
+      // is done word by word then, and byte by byte otherwise (~3x slower).
+      inAt = IN + ((src.byteOffset + i) & 7);
+      w.mem.set(i === 0 && n === src.length ? src : src.subarray(i, i + n), inAt);
+    }
+    if (outPlace) {
+      p = w.escape(inAt, n, out.byteOffset + p) - out.byteOffset;
+      continue;
+    }
     const outAt = OUT + ((out.byteOffset + p) & 7);
     const end = w.escape(inAt, n, outAt);
     out.set(w.mem.subarray(outAt, end), p);

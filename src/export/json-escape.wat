@@ -1,11 +1,14 @@
-;; JSON string escaping of valid UTF-8, 16 bytes at a time (the exporter's hottest loop; see json-bytes.ts).
+;; JSON string escaping of valid UTF-8, 16 bytes at a time (the exporter's hottest loop; see json-bytes.ts), and
+;; a native copy within the shared memory.
 ;; Built into json-escape-wasm.ts by `npm run build:wasm`; json-bytes.test.ts checks the two agree.
 ;;
-;; Memory: bytes 0..255 hold, per byte value, the letter of its short escape (`n` for 0x0A, `"` for 0x22...),
-;; 0 where JSON.stringify writes \u00XX, and 0xFF for bytes copied as they are; 256..271 the hex digits.
-;; The caller puts the input at `in` and gets the escaped bytes at [out, returned end).
+;; Memory (imported and shared: shared-memory.ts): bytes 0..255 hold, per byte value, the letter of its short
+;; escape (`n` for 0x0A, `"` for 0x22...), 0 where JSON.stringify writes \u00XX, and 0xFF for bytes copied as
+;; they are; 256..271 the hex digits. The input is at `in` and the escaped bytes go to [out, returned end):
+;; the caller's copy areas, or the input ring and a batch slot where the memory holds them. Only [out, end) is
+;; written: a vector store runs only while 16 more input bytes remain, and each gives at least one byte.
 (module
-  (memory (export "memory") 8)
+  (import "env" "memory" (memory 8 32768 shared))
   (func (export "escape") (param $in i32) (param $n i32) (param $out i32) (result i32)
     (local $end i32)
     (local $v v128)
@@ -74,4 +77,9 @@
         (i32.store8 offset=5 (local.get $out)
           (i32.load8_u offset=256 (i32.and (local.get $c) (i32.const 15))))
         (i32.add (local.get $out) (i32.const 6)))))
+
+  ;; Copy $n bytes from $from to $to, natively: the main thread's gathering copies out of the batch slots
+  ;; with this, where TypedArray.set copies out of a SharedArrayBuffer byte by byte unless both sides align.
+  (func (export "copy") (param $to i32) (param $from i32) (param $n i32)
+    (memory.copy (local.get $to) (local.get $from) (local.get $n)))
 )

@@ -15,13 +15,15 @@ import { lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:f
 import { dirname, join, posix, resolve } from 'node:path';
 import { createGzip, constants as zc, type Gzip } from 'node:zlib';
 import type { ConfigFile } from '../contract/export-format.js';
+import { memoryCopier } from './json-bytes.js';
 import { jsonPieces } from './json-pieces.js';
+import { GATHER_BYTES, GATHER_SLOTS, type GatherRegion } from './shared-memory.js';
 
 const TMP_PREFIX = '.stackviz-export-';
 /** An export's temporary folder in DEST; group 1 is its process number. */
 const TMP_NAME = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/;
 /** Bytes gathered before a write is handed to the stream (fewer, larger writes). */
-const BATCH = 512 * 1024;
+const BATCH = GATHER_BYTES;
 /** Characters of string output gathered before encoding. */
 const STR_BATCH = 64 * 1024;
 /**
@@ -39,13 +41,41 @@ export function awaitedLater<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-/** Gathering buffers not in use: reused, so a long export does not map and fault in fresh memory per write. */
+/**
+ * Gathering buffers not in use: reused, so a long export does not map and fault in fresh memory per write.
+ * During a worker export most are views of the shared memory's gathering region (`gatherIn`), into which
+ * bytes from a batch slot are copied natively; the others are ordinary buffers.
+ */
+const regionPool: Buffer[] = [];
 const gatherPool: Buffer[] = [];
 const GATHER_POOL_MAX = 8;
-const takeGatherBuffer = (): Buffer => gatherPool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
+/** The shared memory's buffer and its native copy, while its gathering region is in use. */
+let shared: { buffer: SharedArrayBuffer; copy: (to: number, from: number, n: number) => void } | null = null;
+
+const takeGatherBuffer = (): Buffer => regionPool.pop() ?? gatherPool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
 const returnGatherBuffer = (b: Buffer): void => {
-  if (gatherPool.length < GATHER_POOL_MAX) gatherPool.push(b);
+  // With a region, an ordinary buffer is let go: the region is the pool then (no more memory kept).
+  if (shared === null) {
+    if (gatherPool.length < GATHER_POOL_MAX) gatherPool.push(b);
+  } else if (b.buffer === shared.buffer) {
+    regionPool.push(b);
+  }
 };
+
+/**
+ * Gather in `region` from now on; null: no longer (once nothing gathered there is still being written: an
+ * export's end).
+ */
+export function gatherIn(region: GatherRegion | null): void {
+  regionPool.length = 0;
+  gatherPool.length = 0;
+  shared = null;
+  if (region === null) return;
+  const buffer = region.memory.buffer;
+  shared = { buffer, copy: memoryCopier(region.memory) };
+  for (let i = GATHER_SLOTS - 1; i >= 0; i--)
+    regionPool.push(Buffer.from(buffer, region.at + i * GATHER_BYTES, GATHER_BYTES));
+}
 
 /**
  * Bytes copied into a pooled buffer of BATCH bytes; `onFull` is called each time it fills (and should
@@ -61,7 +91,9 @@ class Gathering {
     for (let at = 0; at < src.length;) {
       const buf = (this.buf ??= takeGatherBuffer());
       const n = Math.min(src.length - at, buf.length - this.used);
-      buf.set(at === 0 && n === src.length ? src : src.subarray(at, at + n), this.used);
+      if (shared !== null && src.buffer === shared.buffer && buf.buffer === shared.buffer)
+        shared.copy(buf.byteOffset + this.used, src.byteOffset + at, n);
+      else buf.set(at === 0 && n === src.length ? src : src.subarray(at, at + n), this.used);
       this.used += n;
       at += n;
       if (this.used === buf.length) this.onFull();

@@ -7,10 +7,12 @@ import { parserErrorEvent } from '../formats/subunit/v2.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
+import type { GatherRegion } from './shared-memory.js';
 import { SpillFile } from './spill.js';
 import {
   INPUT_BYTES,
   INPUT_MESSAGE,
+  inputRing,
   RING_SLOTS,
   SLOT_BYTES,
   takeWorker,
@@ -37,6 +39,8 @@ export interface PreparePipeline {
   end(damage?: string | null): Promise<void>;
   /** After `end` and until the next `begin`: memory of the pipeline's nobody uses (the input ring), or null. */
   idleMemory?(): Uint8Array;
+  /** Where this thread may gather output in the memory the batches are in (output.ts gatherIn). */
+  gatherRegion?(): GatherRegion;
   close(): Promise<void>;
 }
 
@@ -223,7 +227,7 @@ export class RingBuffers implements BatchBuffers {
     }
     // Batch n is counted (and released) whatever buffer it ends up in; only it decides the slot.
     if (minBytes > SLOT_BYTES) return Buffer.allocUnsafeSlow(minBytes);
-    return Buffer.from(this.data.ring, (n % RING_SLOTS) * SLOT_BYTES, SLOT_BYTES);
+    return Buffer.from(this.data.memory.buffer, this.data.ringAt + (n % RING_SLOTS) * SLOT_BYTES, SLOT_BYTES);
   }
 }
 
@@ -262,7 +266,7 @@ export class WorkerPipeline implements PreparePipeline {
     const { worker, ring, early } = takeWorker(url, inputBytes);
     this.worker = worker;
     this.ring = ring;
-    this.input = new Uint8Array(ring.input);
+    this.input = inputRing(ring);
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (e) => this.abort(e));
     this.worker.on('exit', (code) => this.exited(code));
@@ -284,6 +288,9 @@ export class WorkerPipeline implements PreparePipeline {
 
   private receive(m: FromWorker): void {
     if (m.t === 'batch') {
+      // A batch in a ring slot arrives with a copy of the memory's SharedArrayBuffer object: the same bytes,
+      // but views of this thread's own object are what gathering recognizes (and copies natively).
+      if (m.batch.buffer instanceof SharedArrayBuffer) m.batch.buffer = this.ring.memory.buffer;
       this.chain = this.chain.then(async () => {
         if (this.failure !== null) return;
         try {
@@ -346,6 +353,10 @@ export class WorkerPipeline implements PreparePipeline {
       checked === null ? [] : [checked.buffer as ArrayBuffer],
     );
     this.written += length;
+  }
+
+  gatherRegion(): GatherRegion {
+    return { memory: this.ring.memory, at: this.ring.gatherAt };
   }
 
   /** The input ring: between runs the worker reads nothing from it, and this thread writes nothing to it. */

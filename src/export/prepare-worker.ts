@@ -4,12 +4,16 @@ import type { FromWorker, RingData, ToWorker } from './pipeline.js';
 import { RingBuffers, RunPreparer } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
 import { CheckedOffsets } from '../formats/subunit/v2-crc.js';
+import { escapeInMemory } from './json-bytes.js';
+import { inputRing } from './worker-start.js';
 
 const port = parentPort;
 if (port === null) throw new Error('prepare-worker.js runs only as a worker thread');
 const rings = workerData as RingData;
 const buffers = new RingBuffers(rings);
-const input = new Uint8Array(rings.input);
+const input = inputRing(rings);
+// Attachment bytes are escaped where the input ring holds them, straight into the batch slots.
+escapeInMemory(rings.memory);
 
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 

@@ -1,6 +1,14 @@
 // Starting the preparing worker thread, possibly early: a worker boots (isolate, modules) in ~45 ms, which the
 // CLI overlaps with loading its own modules and checking its inputs. Kept tiny: it is imported first.
 import { Worker } from 'node:worker_threads';
+import {
+  ESCAPER_BYTES,
+  GATHER_BYTES,
+  GATHER_SLOTS,
+  PAGE,
+  sharedMemory,
+  type SharedMemory,
+} from './shared-memory.js';
 
 /** Batches the worker may have handed over before the main thread has written them (memory bound). */
 export const RING_SLOTS = 4;
@@ -19,14 +27,27 @@ export const INPUT_BYTES = 14 * 1024 * 1024;
 /** Input bytes handed to the worker per message (larger chunks are split). */
 export const INPUT_MESSAGE = 1024 * 1024;
 
-/** What the worker is given at its start: the rings, and the writer's count of batches done. */
+/**
+ * What the worker is given at its start: the rings, and the writer's count of batches done. Both rings are
+ * in one shared memory (shared-memory.ts), after the escaper's area and before the main thread's gathering
+ * buffers: [escaper | input ring | batch slots | gathering buffers].
+ */
 export interface RingData {
-  ring: SharedArrayBuffer;
+  memory: SharedMemory;
+  /** Where the input ring starts in the memory, and its bytes. */
+  inputAt: number;
+  inputBytes: number;
+  /** Where the batch slots start in the memory (RING_SLOTS of SLOT_BYTES). */
+  ringAt: number;
+  /** Where the gathering buffers start (GATHER_SLOTS of GATHER_BYTES): the main thread's alone. */
+  gatherAt: number;
   /** [0]: batches the main thread has written (and whose slots are free again). */
   released: Int32Array;
-  /** The input ring. */
-  input: SharedArrayBuffer;
 }
+
+/** The input ring: a view of the shared memory. */
+export const inputRing = (r: RingData): Uint8Array =>
+  new Uint8Array(r.memory.buffer, r.inputAt, r.inputBytes);
 
 /** A started worker, with its ring and the first error or exit code it reported before anyone listened. */
 export interface StartedWorker {
@@ -36,10 +57,17 @@ export interface StartedWorker {
 }
 
 function start(url: URL, inputBytes = INPUT_BYTES): StartedWorker {
+  const inputAt = ESCAPER_BYTES;
+  // The batch slots start on a page of their own (an input ring of any size may be asked for).
+  const ringAt = Math.ceil((inputAt + inputBytes) / PAGE) * PAGE;
+  const gatherAt = ringAt + RING_SLOTS * SLOT_BYTES;
   const ring: RingData = {
-    ring: new SharedArrayBuffer(RING_SLOTS * SLOT_BYTES),
+    memory: sharedMemory(gatherAt + GATHER_SLOTS * GATHER_BYTES),
+    inputAt,
+    inputBytes,
+    ringAt,
+    gatherAt,
     released: new Int32Array(new SharedArrayBuffer(4)),
-    input: new SharedArrayBuffer(inputBytes),
   };
   // A small young generation: the worker's live objects are few (open tests, one batch), and the default
   // (tens of MB) costs that much peak RSS for no measured speed (1 GB stream: 280 -> 237 MB; 24 MB: no faster).
