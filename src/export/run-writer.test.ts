@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { RawEntry, StatsFile } from '../contract/export-format.js';
 import type { TestRecord } from '../model/test-record.js';
 import { OutputDir, stopExports } from './output.js';
-import { RunWriter } from './run-writer.js';
+import { RunWriter, shardTarget } from './run-writer.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -135,13 +135,26 @@ describe('RunWriter', () => {
     expect(r.stats.skips[0]?.details).toBe('why');
   });
 
-  it('splits details into ~1 MiB shards without splitting a test, and the whole file equals the shards', async () => {
+  it('splits details into 1 MiB shards at first without splitting a test, and the whole file equals the shards', async () => {
     const big = 'x'.repeat(300 * 1024);
     const records = Array.from({ length: 10 }, (_, i) => rec(`p.t${i}`, 'success', [['log', big + i]]));
     const r = await write(records);
     expect(r.shards.length).toBe(4);
     const merged = Object.assign({}, ...r.shards) as Record<string, Record<string, string>>;
     expect(merged).toEqual(r.details);
+    r.raw.forEach((e) => expect(r.shards[e.details_shard ?? -1]?.[e.details_key ?? '']).toBeDefined());
+  });
+
+  it('makes shards twice as large every eight shards, up to 8 MiB', async () => {
+    const MiB = 1024 * 1024;
+    expect([0, 7, 8, 15, 16, 23, 24, 31, 32, 1000].map(shardTarget)).toEqual(
+      [1, 1, 2, 2, 4, 4, 8, 8, 8, 8].map((m) => m * MiB),
+    );
+    // 300 KiB a test: three fit in a 1 MiB shard, six in a 2 MiB one.
+    const big = 'x'.repeat(300 * 1024);
+    const records = Array.from({ length: 40 }, (_, i) => rec(`p.t${i}`, 'success', [['log', big + i]]));
+    const r = await write(records);
+    expect(r.shards.map((s) => Object.keys(s).length)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 6, 6, 4]);
     r.raw.forEach((e) => expect(r.shards[e.details_shard ?? -1]?.[e.details_key ?? '']).toBeDefined());
   });
 
