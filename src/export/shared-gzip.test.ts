@@ -43,6 +43,19 @@ describe('SharedGzipDetails', () => {
     expect(JSON.parse(r.details)).toHaveProperty('c');
   });
 
+  it('compresses a big shard in segments that still make one valid member per file', async () => {
+    const entry = (i: number): string => `"t${i}":{"log":"${`${i} line\\n`.repeat(12_000)}"}`;
+    const many = Array.from({ length: 40 }, (_, i) => entry(i)); // ~4 MB: three segments and more
+    const r = await run([many.slice(0, 30), ['"x":{}'], many.slice(30)]);
+    expect(r.shards).toEqual([
+      `{${many.slice(0, 30).join(',')}}`,
+      '{"x":{}}',
+      `{${many.slice(30).join(',')}}`,
+    ]);
+    expect(r.details).toBe(`{${[...many.slice(0, 30), '"x":{}', ...many.slice(30)].join(',')}}`);
+    expect(Object.keys(JSON.parse(r.details) as object)).toHaveLength(41);
+  });
+
   it('writes an empty object when there are no shards', async () => {
     expect(await run([])).toEqual({ details: '{}', shards: [] });
   });

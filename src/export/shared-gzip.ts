@@ -6,9 +6,9 @@ import { awaitedLater, type OutFile, type OutputDir } from './output.js';
 
 /** zlib level: `gzip -1`, as for the other files. */
 const LEVEL = 1;
-/** Room first given to a shard's body: shards close at about 1 MiB of attachments. */
+/** Bytes of a body segment compressed at once (a test's details bigger than that make a bigger one). */
 const BODY_BYTES = 1536 * 1024;
-/** Shard bodies being compressed at once (each ~1 MiB): enough to keep the pool busy, memory flat. */
+/** Body segments being compressed at once: enough to keep the pool busy, memory flat. */
 const MAX_PENDING = 3;
 
 /** A gzip member header: deflate, no name, mtime 0, Unix. */
@@ -75,24 +75,33 @@ const deflateSegment = (body: Buffer): Promise<Buffer> =>
     );
   });
 
-/** The shards and the whole details file of one run, under `-z`. */
+/**
+ * The shards and the whole details file of one run, under `-z`. A shard's body is compressed in segments of
+ * at most BODY_BYTES as it is written (a shard may hold 8 MiB: run-writer.ts shardTarget), so memory does not
+ * grow with the shard's size.
+ */
 export class SharedGzipDetails {
   private readonly out: OutputDir;
   /** `_details.json.gz`, written with the compressed segments as they come. */
   readonly details: OutFile;
-  /** The current shard's body, copied in as it is written (callers reuse their buffers). */
+  /** The current segment of the current shard's body, copied in as it is written (callers reuse their buffers). */
   private body: Buffer = Buffer.alloc(0);
   private bodySize = 0;
   private shard: OutFile | null = null;
+  /** True once the current shard has had a segment. */
+  private shardStarted = false;
   private shardCount = 0;
-  /** Writes happen in shard order: each waits for the one before. */
+  /** Writes happen in segment order: each waits for the one before. */
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
   private detailsCrc = CRC_OPEN;
   private detailsSize = 1;
+  /** CRC and size of the shard being written (kept by the chain, in order). */
+  private shardCrc = 0;
+  private shardSize = 0;
   private readonly closing: Promise<void>[] = [];
   /**
-   * Body buffers whose compression is done, for the next shards: a fresh 1.5 MiB buffer per shard lived
+   * Body buffers whose compression is done, for the next segments: a fresh 1.5 MiB buffer per segment lived
    * until a full GC once it had outlived two scavenges while being compressed (1 GB stream with -z: tens of MB).
    */
   private readonly spare: Buffer[] = [];
@@ -107,6 +116,7 @@ export class SharedGzipDetails {
   /** Start the shard at `rel` (a data file: `.gz` is appended); returns its path relative to DEST. */
   startShard(rel: string): string {
     this.shard = this.out.create(rel, false, true);
+    this.shardStarted = false;
     this.body = this.spare.pop() ?? Buffer.allocUnsafeSlow(BODY_BYTES);
     this.bodySize = 0;
     return this.shard.relPath;
@@ -114,11 +124,8 @@ export class SharedGzipDetails {
 
   /** Bytes of the current shard's body (the shard file between its braces). */
   writeBuffer(b: Buffer): void {
-    if (this.body.length - this.bodySize < b.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(this.body.length * 2, this.bodySize + b.length));
-      this.body.copy(bigger, 0, 0, this.bodySize);
-      this.body = bigger;
-    }
+    if (this.bodySize > 0 && this.bodySize + b.length > this.body.length) this.segment(false);
+    if (this.body.length < b.length) this.body = Buffer.allocUnsafeSlow(b.length);
     this.body.set(b, this.bodySize);
     this.bodySize += b.length;
   }
@@ -127,16 +134,30 @@ export class SharedGzipDetails {
     if (s !== '') this.writeBuffer(Buffer.from(s, 'utf8'));
   }
 
-  /** Compress the current shard's body (off the main thread) and queue its writes. */
+  /** End the current shard: its last segment, then its closing brace and trailer. */
   endShard(): void {
-    const shard = this.shard;
-    if (shard === null) return;
-    this.shard = null;
+    if (this.shard !== null) this.segment(true);
+  }
+
+  /**
+   * Compress the body gathered so far as one segment (off the main thread) and queue its writes to the shard
+   * and to the details file; `last`: the shard ends with it.
+   */
+  private segment(last: boolean): void {
+    const shard = this.shard as OutFile;
     const whole = this.body;
     const body = whole.subarray(0, this.bodySize);
-    this.body = Buffer.alloc(0);
+    const startsShard = !this.shardStarted;
+    const startsRun = startsShard && this.shardCount === 0;
+    this.shardStarted = true;
+    if (last) {
+      this.shard = null;
+      this.shardCount++;
+      this.body = Buffer.alloc(0);
+    } else {
+      this.body = this.spare.pop() ?? Buffer.allocUnsafeSlow(BODY_BYTES);
+    }
     this.bodySize = 0;
-    const first = this.shardCount++ === 0;
     const bodyCrc = crc32(body);
     const size = body.length;
     const segment = deflateSegment(body);
@@ -146,12 +167,23 @@ export class SharedGzipDetails {
     this.chain = this.chain.then(async () => {
       const seg = await segment;
       this.pending--;
-      // zlib is done with the body: its buffer serves a later shard (a grown one is left to the GC).
+      // zlib is done with the body: its buffer serves a later segment (a grown one is left to the GC).
       if (whole.length === BODY_BYTES && this.spare.length <= MAX_PENDING) this.spare.push(whole);
-      const shardCrc = crc32Combine(crc32Combine(CRC_OPEN, bodyCrc, size), CRC_CLOSE, 1);
-      for (const b of [HEADER, OPEN, seg, CLOSE, trailer(shardCrc, size + 2)]) shard.writeBuffer(b);
-      this.closing.push(awaitedLater(shard.close()));
-      if (!first) {
+      if (startsShard) {
+        shard.writeBuffer(HEADER);
+        shard.writeBuffer(OPEN);
+        this.shardCrc = CRC_OPEN;
+        this.shardSize = 1;
+      }
+      shard.writeBuffer(seg);
+      this.shardCrc = crc32Combine(this.shardCrc, bodyCrc, size);
+      this.shardSize += size;
+      if (last) {
+        shard.writeBuffer(CLOSE);
+        shard.writeBuffer(trailer(crc32Combine(this.shardCrc, CRC_CLOSE, 1), this.shardSize + 1));
+        this.closing.push(awaitedLater(shard.close()));
+      }
+      if (startsShard && !startsRun) {
         this.details.writeBuffer(COMMA);
         this.detailsCrc = crc32Combine(this.detailsCrc, CRC_COMMA, 1);
         this.detailsSize += 1;
