@@ -112,7 +112,7 @@ async function exportRun(
   else if (bytes === 0) o.onEmptyRun?.(r.naming);
   else if (w.testCount === w.parserErrorCount) o.onNoTests?.(r.naming, bytes, w.parserErrorCount);
   await afterBytes();
-  // The tree phase may use the pipeline's idle memory instead of its own (large runs).
+  // The tree phase may use the pipeline's idle memory instead of its own.
   return w.finish(pipe.idleMemory?.() ?? null);
 }
 

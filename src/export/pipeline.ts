@@ -359,9 +359,10 @@ export class WorkerPipeline implements PreparePipeline {
     return { memory: this.ring.memory, at: this.ring.gatherAt };
   }
 
-  /** The input ring: between runs the worker reads nothing from it, and this thread writes nothing to it. */
+  /** Between runs the worker reads nothing from the input ring and writes no batch, and this thread writes nothing to them. */
   idleMemory(): Uint8Array {
-    return this.input;
+    const { memory, inputAt, ringAt } = this.ring;
+    return new Uint8Array(memory.buffer, inputAt, ringAt + RING_SLOTS * SLOT_BYTES - inputAt);
   }
 
   /** A file read straight into the input ring: no buffer per chunk, no copy. */

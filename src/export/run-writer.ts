@@ -369,7 +369,7 @@ export class RunWriter {
 
   /**
    * Close every file, write the tree and the stats; the run's part of config.json. `scratch`: memory the
-   * tree phase may use as it likes until this returns (the pipeline's idle input ring).
+   * tree phase may use as it likes until this returns (the pipeline's idle rings).
    */
   async finish(scratch: Uint8Array | null = null): Promise<RunResult> {
     if (this.local !== null) {

@@ -223,13 +223,18 @@ describe('NameTrie', () => {
     expect(await treeText(trie, file, 1024 * 1024, memory)).toBe(want);
     // It was used: its buckets (more than one) overwrote the marker bytes.
     expect(memory.indexOf(0xee)).toBeGreaterThan(4 * 1024 * 1024);
-    // Memory too small for a worthwhile layout, or a tree small enough for two buckets: not used.
+    // Memory too small for a worthwhile layout: not used.
     const small = new Uint8Array(2 * 1024 * 1024).fill(0xee);
     expect(await treeText(trie, file, 1024 * 1024, small)).toBe(want);
     expect(small.every((b) => b === 0xee)).toBe(true);
-    const unused = new Uint8Array(6 * 1024 * 1024).fill(0xee);
-    expect(await treeText(trie, file, 8 * 1024 * 1024, unused)).toBe(want);
-    expect(unused.every((b) => b === 0xee)).toBe(true);
+    // Used even where the default buckets would do with two (no fresh memory for them), and whole when the
+    // tree fits: one bucket, the rest of the memory untouched.
+    const used = new Uint8Array(6 * 1024 * 1024).fill(0xee);
+    expect(await treeText(trie, file, 8 * 1024 * 1024, used)).toBe(want);
+    expect(used.indexOf(0xee)).toBeGreaterThan(4 * 1024 * 1024);
+    const whole = new Uint8Array(file.length + 2 * 1024 * 1024).fill(0xee);
+    expect(await treeText(trie, file, 1024 * 1024, whole)).toBe(want);
+    expect(whole.subarray(file.length + 1536 * 1024).every((b) => b === 0xee)).toBe(true);
   });
   it('reads entries stored past 4 GB of a (sparse) entries file, through buckets', async () => {
     const names = ['z.c.t1', 'z.b.t2', 'z.c.t3', 'z.a.t4'];
