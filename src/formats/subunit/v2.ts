@@ -476,15 +476,25 @@ export class V2Reader implements StreamReader {
     }
     this.pos = end;
     // The same few strings (test ids over consecutive packets, file names, MIME types, tags) come back
-    // again and again: a small direct-mapped cache of decoded strings, checked byte for byte.
+    // again and again: a small direct-mapped cache of decoded strings, checked byte for byte. The slot mixes
+    // the length and the last byte (`worker-0`…`worker-7`) with a byte from the middle and one a quarter from
+    // the end: test ids share their first and last bytes (`tempest.…,smoke]`), and tests open together on
+    // eight workers evicted each other when only the length told them apart.
     const slot =
-      len === 0 ? 0 : (len * 31 + (buf[pos] as number) * 7 + (buf[end - 1] as number)) & CACHE_MASK;
+      len === 0
+        ? 0
+        : (len * 31 +
+            (buf[end - 1] as number) +
+            (buf[pos + (len >> 1)] as number) * 7 +
+            (buf[end - 1 - (len >> 2)] as number) * 131) &
+          CACHE_MASK;
     const base = slot * CACHE_MAX;
     const slab = this.cacheSlab;
     if (this.cacheLength[slot] === len) {
-      let k = 0;
-      while (k < len && slab[base + k] === buf[pos + k]) k++;
-      if (k === len) return this.cacheStrings[slot] as string;
+      // From the end: two ids of one class differ there.
+      let k = len;
+      while (k > 0 && slab[base + k - 1] === buf[pos + k - 1]) k--;
+      if (k === 0) return this.cacheStrings[slot] as string;
     }
     for (let k = pos; k < end; k++) {
       if (buf[k] === 0) throw new PacketError(`UTF8 string at offset ${offset} contains NUL byte`);
