@@ -63,6 +63,24 @@ const returnGatherBuffer = (b: Buffer): void => {
 };
 
 /**
+ * A buffer of GATHER_BYTES for a while (in the shared memory when its region is in use), to give back with
+ * `giveBackBuffer` once nothing refers to its bytes any more.
+ */
+export const borrowBuffer = (): Buffer => takeGatherBuffer();
+export const giveBackBuffer = (b: Buffer): void => returnGatherBuffer(b);
+
+/**
+ * Copy `src[start, end)` into `dst` at `at`: natively when both are in the shared memory (memory.copy), else
+ * by TypedArray methods, which copy out of a SharedArrayBuffer byte by byte unless both sides align.
+ */
+export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+  if (shared !== null && src.buffer === shared.buffer && dst.buffer === shared.buffer)
+    shared.copy(dst.byteOffset + at, src.byteOffset + start, end - start);
+  else if (src === dst) dst.copyWithin(at, start, end);
+  else dst.set(start === 0 && end === src.length ? src : src.subarray(start, end), at);
+}
+
+/**
  * Gather in `region` from now on; null: no longer (once nothing gathered there is still being written: an
  * export's end).
  */
@@ -91,9 +109,7 @@ class Gathering {
     for (let at = 0; at < src.length;) {
       const buf = (this.buf ??= takeGatherBuffer());
       const n = Math.min(src.length - at, buf.length - this.used);
-      if (shared !== null && src.buffer === shared.buffer && buf.buffer === shared.buffer)
-        shared.copy(buf.byteOffset + this.used, src.byteOffset + at, n);
-      else buf.set(at === 0 && n === src.length ? src : src.subarray(at, at + n), this.used);
+      copyBytes(buf, this.used, src, at, at + n);
       this.used += n;
       at += n;
       if (this.used === buf.length) this.onFull();

@@ -2,7 +2,7 @@
 // raw entries read back from disk, so memory never holds every entry.
 import { Buffer } from 'node:buffer';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import type { ByteOut } from './output.js';
+import { borrowBuffer, copyBytes, giveBackBuffer, type ByteOut } from './output.js';
 
 const INITIAL_NODES = 1024;
 const NO_NODE = 0;
@@ -329,6 +329,7 @@ export class NameTrie {
       }
       enc.end();
     } finally {
+      enc.release();
       leaves.close();
     }
   }
@@ -354,16 +355,15 @@ function mixed(h: number): number {
   return h >>> 0;
 }
 
-/** Bytes gathered before a chunk is handed to the output file. */
-const CHUNK_BYTES = 1024 * 1024;
-
 /**
  * Encodes the tree into one large buffer, handed to the output file (which copies it) each time it fills,
  * so a leaf costs a few copies instead of string concatenations and several `write` calls.
  */
 class ChunkWriter {
   private readonly out: ByteOut;
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Borrowed: in the shared memory with the buckets during an export, so copies from them are native. */
+  private readonly borrowed = borrowBuffer();
+  private buf = this.borrowed;
   private pos = 0;
   /** True once a chunk went out while the file's buffer is full: the caller awaits `drained()`. */
   wait = false;
@@ -417,12 +417,17 @@ class ChunkWriter {
 
   copy(src: Uint8Array, start: number, end: number): void {
     this.room(end - start);
-    this.buf.set(src.subarray(start, end), this.pos);
+    copyBytes(this.buf, this.pos, src, start, end);
     this.pos += end - start;
   }
 
   end(): void {
     this.flush();
+  }
+
+  /** Give the borrowed buffer back (each chunk handed out was written or copied at once). */
+  release(): void {
+    giveBackBuffer(this.borrowed);
   }
 }
 
@@ -643,17 +648,15 @@ class LeafStore {
 
 /**
  * Write the body of the entry `src[from, from + len)` (whose `{"name":<full>,` prefix is `pre` bytes) at
- * `out[at]`: `,<rest>,"name_full":<full>`. Within one buffer by `copyWithin`, else by `copy`.
+ * `out[at]`: `,<rest>,"name_full":<full>` (copied natively within the shared memory: copyBytes).
  */
 function bodyOf(src: Buffer, from: number, len: number, pre: number, out: Buffer, at: number): void {
   const rest = len - 1 - pre;
   out[at] = 0x2c;
-  if (src === out) out.copyWithin(at + 1, from + pre, from + pre + rest);
-  else src.copy(out, at + 1, from + pre, from + pre + rest);
+  copyBytes(out, at + 1, src, from + pre, from + pre + rest);
   let p = at + 1 + rest;
   for (let i = 0; i < NAME_FULL.length; i++) out[p++] = NAME_FULL[i] as number;
-  if (src === out) out.copyWithin(p, from + 8, from + pre - 1);
-  else src.copy(out, p, from + 8, from + pre - 1);
+  copyBytes(out, p, src, from + 8, from + pre - 1);
 }
 
 /** Write `len` bytes of `buf` from `start`, however many calls it takes. */
