@@ -215,7 +215,6 @@ class KeyedAttachments<T> {
 // The constant parts of a raw entry (see `add`).
 const ENTRY_NAME = Buffer.from(',{"name":');
 const COLON_QUOTE = Buffer.from(':"');
-const COMMA = Buffer.from(',');
 const NULL = Buffer.from('null');
 const STATUS_JSON = EXPORT_STATUSES.map((st) => Buffer.from(`"status":${json(st)},"tags":`));
 const TIMESTAMPS = Buffer.from(',"timestamps":[');
@@ -224,6 +223,30 @@ const DETAILS_ID = Buffer.from(',"details":{},"id":');
 const ATTRIBUTES = Buffer.from(',"attributes":');
 const WORKER = Buffer.from('],"worker":');
 const ROUTE_CODE = Buffer.from('"route_code":');
+/**
+ * Bytes of an entry besides its strings and tag list, at most: the constants above, two timestamps, a
+ * duration (a float's shortest form) and a worker number, with room to spare.
+ */
+const ENTRY_FIXED =
+  ENTRY_NAME.length +
+  Math.max(...STATUS_JSON.map((b) => b.length)) +
+  TIMESTAMPS.length +
+  2 * (ISO_MAX_BYTES + 2) +
+  DURATION.length +
+  32 +
+  DETAILS_ID.length +
+  ATTRIBUTES.length +
+  WORKER.length +
+  32;
+
+/** `"<isoformat>"` of a timestamp, or `null`, at `p` (room: ISO_MAX_BYTES + 2); the position after it. */
+function putTimestamp(buf: Buffer, p: number, us: number | null): number {
+  if (us === null) return putBytes(buf, p, NULL);
+  buf[p] = 0x22;
+  const end = putIsoFromMicros(buf, p + 1, us);
+  buf[end] = 0x22;
+  return end + 1;
+}
 
 const FRESH_BUFFERS: BatchBuffers = { next: (n) => Buffer.allocUnsafeSlow(n), counted: false };
 const NO_BYTES = Buffer.alloc(0);
@@ -309,27 +332,9 @@ export class TestPreparer {
     this.pos = putBytes(this.room(b.length), this.pos, b);
   }
 
-  /** A string of ASCII characters that need no JSON escaping (a number's text). */
-  private ascii(s: string): void {
-    this.pos = putAscii(this.room(s.length), this.pos, s);
-  }
-
   /** `JSON.stringify(s)` as UTF-8 (see putJsonString). */
   private jsonString(s: string): void {
     this.pos = putJsonString(this.room(s.length * 6 + 2), this.pos, s);
-  }
-
-  /** `"<isoformat>"` of a timestamp, or `null`. */
-  private timestamp(us: number | null): void {
-    if (us === null) {
-      this.lit(NULL);
-      return;
-    }
-    const buf = this.room(ISO_MAX_BYTES + 2);
-    buf[this.pos] = 0x22;
-    const p = putIsoFromMicros(buf, this.pos + 1, us);
-    buf[p] = 0x22;
-    this.pos = p + 1;
   }
 
   private str(s: string): void {
@@ -359,40 +364,44 @@ export class TestPreparer {
     const detailsLen = detailsAt < 0 ? 0 : this.pos - detailsAt;
 
     // The entry's bytes are written straight into the batch: no string per field or per entry (the worker
-    // made ~2 KB of garbage per test building them).
-    const entryAt = this.pos;
-    this.lit(ENTRY_NAME);
-    this.jsonString(name);
-    this.lit(COMMA);
-    const preLen = this.pos - entryAt - 1;
-    this.lit(STATUS_JSON[STATUS_CODE.get(status) as number] as Buffer);
+    // made ~2 KB of garbage per test building them), in room reserved once for the longest it can be.
     const tagInfo = this.tagInfo(tags);
-    this.lit(tagInfo.json);
-    this.lit(TIMESTAMPS);
-    this.timestamp(r.startUs);
-    this.lit(COMMA);
-    this.timestamp(r.endUs);
-    this.lit(DURATION);
-    if (duration === null) this.lit(NULL);
-    else this.ascii(json(duration));
-    this.lit(DETAILS_ID);
-    this.jsonString(r.id);
-    this.lit(ATTRIBUTES);
-    this.room(1)[this.pos++] = 0x5b;
+    const routeCode = r.routeCode;
+    let most = ENTRY_FIXED + tagInfo.json.length + (name.length + r.id.length) * 6;
+    for (let k = 0; k < attributes.length; k++) most += (attributes[k] as string).length * 6 + 3;
+    if (routeCode !== null) most += ROUTE_CODE.length + routeCode.length * 6 + 3;
+    const buf = this.room(most);
+    const entryAt = this.pos;
+    let p = putBytes(buf, entryAt, ENTRY_NAME);
+    p = putJsonString(buf, p, name);
+    buf[p++] = 0x2c;
+    const preLen = p - entryAt - 1;
+    p = putBytes(buf, p, STATUS_JSON[STATUS_CODE.get(status) as number] as Buffer);
+    p = putBytes(buf, p, tagInfo.json);
+    p = putBytes(buf, p, TIMESTAMPS);
+    p = putTimestamp(buf, p, r.startUs);
+    buf[p++] = 0x2c;
+    p = putTimestamp(buf, p, r.endUs);
+    p = putBytes(buf, p, DURATION);
+    p = duration === null ? putBytes(buf, p, NULL) : putAscii(buf, p, json(duration));
+    p = putBytes(buf, p, DETAILS_ID);
+    p = putJsonString(buf, p, r.id);
+    p = putBytes(buf, p, ATTRIBUTES);
+    buf[p++] = 0x5b;
     for (let k = 0; k < attributes.length; k++) {
-      if (k > 0) this.lit(COMMA);
-      this.jsonString(attributes[k] as string);
+      if (k > 0) buf[p++] = 0x2c;
+      p = putJsonString(buf, p, attributes[k] as string);
     }
-    this.lit(WORKER);
+    p = putBytes(buf, p, WORKER);
     const worker = tagInfo.worker;
-    if (worker === null) this.lit(NULL);
-    else this.ascii(String(worker));
-    this.lit(COMMA);
-    if (r.routeCode !== null) {
-      this.lit(ROUTE_CODE);
-      this.jsonString(r.routeCode);
-      this.lit(COMMA);
+    p = worker === null ? putBytes(buf, p, NULL) : putAscii(buf, p, String(worker));
+    buf[p++] = 0x2c;
+    if (routeCode !== null) {
+      p = putBytes(buf, p, ROUTE_CODE);
+      p = putJsonString(buf, p, routeCode);
+      buf[p++] = 0x2c;
     }
+    this.pos = p;
     const entryLen = this.pos - entryAt;
 
     const parserError = r.id === PARSER_TEST_ID;
