@@ -16,12 +16,12 @@
 //   at 300: median 1.125 -> 1.08 s, user CPU -0.08 s (ten pairs); 200 and 460 were no better.
 // `node bin/stackviz-export.js` runs without them (same output).
 // The export command runs from its bundle (dist/bundle, made by `npm run build`: one module graph starts ~20 ms
-// faster than dist/src's files); the preparing worker runs from dist/src.
+// faster than dist/src's files); the preparing worker from its CommonJS bundle with a code cache (dist/worker).
 import { prestartWorker } from '../dist/bundle/export/worker-start.js';
 
 // The preparing worker boots while the CLI loads and checks its inputs (~40 ms earlier); not for help.
 const args = process.argv.slice(2);
 if (args.length > 0 && !args.some((a) => a === '-h' || a === '--help' || a === '--version')) {
-  prestartWorker(new URL('../dist/src/export/prepare-worker.js', import.meta.url));
+  prestartWorker(new URL('../dist/worker/prepare-worker.cjs', import.meta.url));
 }
 await import('../dist/bundle/cli/export-main.js');

@@ -7,13 +7,15 @@ import { runExport } from '../src/export/export.js';
 
 /** The built worker (npm test builds before it runs the tests). */
 export const BUILT_WORKER = new URL('../dist/src/export/prepare-worker.js', import.meta.url);
+/** The built worker as the launcher runs it: one CommonJS bundle, with V8's code cache beside it. */
+export const BUILT_CJS_WORKER = new URL('../dist/worker/prepare-worker.cjs', import.meta.url);
 
 export interface ExportBytesOptions {
   /** Chunk size the bytes are fed in (views of `bytes`, never given away). */
   chunk: number;
   gzip?: boolean;
-  /** Through the built worker thread instead of on this thread. */
-  worker?: boolean;
+  /** Through the built worker thread (BUILT_WORKER, or the one given) instead of on this thread. */
+  worker?: boolean | URL;
   /** `<source>` in the file names and the run's key. */
   source?: string;
   /** The run's title and the generator named in config.json. */
@@ -33,7 +35,7 @@ export async function exportBytes(bytes: Uint8Array, o: ExportBytesOptions): Pro
     env: null,
     dstat: null,
     generator: o.generator ?? 'test',
-    ...(o.worker === true ? { worker: BUILT_WORKER } : {}),
+    ...(o.worker === true ? { worker: BUILT_WORKER } : o.worker instanceof URL ? { worker: o.worker } : {}),
     runs: [
       {
         naming: { source, runId: 0, key: source, title: o.title ?? 'Test' },

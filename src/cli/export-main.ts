@@ -88,11 +88,11 @@ async function checkDest(dest: string): Promise<void> {
 
 /**
  * The built preparing worker, found from the package root: the same file whether this module runs from
- * dist/src or from the bundle in dist/bundle (the worker itself is never bundled), and the same URL the
- * launcher prestarted it with.
+ * dist/src or from the bundle in dist/bundle, and the same URL the launcher prestarted it with. Its
+ * CommonJS bundle, which runs with a code cache (worker-start.ts).
  */
 function preparingWorkerUrl(): URL {
-  return pathToFileURL(join(packageRoot(), 'dist', 'src', 'export', 'prepare-worker.js'));
+  return pathToFileURL(join(packageRoot(), 'dist', 'worker', 'prepare-worker.cjs'));
 }
 
 function version(): string {

@@ -740,3 +740,17 @@ describe('stackviz-export DEST handling', () => {
     expect(readdirSync(dest).some((f) => f.startsWith('.stackviz-export-'))).toBe(false);
   });
 });
+
+describe('the launcher', () => {
+  it("runs the worker with the code cache the build wrote (V8 accepts it with the launcher's flags)", () => {
+    const dest = join(tmp(), 'out');
+    const r = spawnSync(BIN, ['-q', '-f', FAILURE, dest], {
+      encoding: 'utf8',
+      env: { ...process.env, STACKVIZ_WORKER_CACHE_REPORT: '1' },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('worker code cache: used\n');
+    expect(existsSync(join(dest, 'config.json'))).toBe(true);
+  });
+});
