@@ -28,6 +28,7 @@ if (OUT + ALIGN_SLACK + 6 * BLOCK + 16 > ESCAPER_BYTES)
 interface EscapeExports {
   escape(input: number, n: number, out: number): number;
   copy(to: number, from: number, n: number): void;
+  equal(a: number, b: number, n: number): number;
 }
 
 /** The part of the WebAssembly global used here (Node has it; this project's TS libs do not declare it). */
@@ -76,6 +77,11 @@ export function escapeInMemory(memory: SharedMemory): void {
  */
 export function memoryCopier(memory: SharedMemory): (to: number, from: number, n: number) => void {
   return instantiate(memory).copy;
+}
+
+/** A comparison of two places of `memory`: 1 when their `n` bytes are equal, else 0 (16 bytes a step). */
+export function memoryEqual(memory: SharedMemory): (a: number, b: number, n: number) => number {
+  return instantiate(memory).equal;
 }
 
 /**

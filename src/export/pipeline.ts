@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
 import { CrcScanner, type CheckedPackets } from '../formats/subunit/v2-crc.js';
-import { parserErrorEvent } from '../formats/subunit/v2.js';
+import { parserErrorEvent, type SharedStringCache } from '../formats/subunit/v2.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
@@ -87,7 +87,8 @@ export class RunPreparer {
   /**
    * `emit` gets each batch as it fills up. `ownChunks`: the chunks pushed are this preparer's for good
    * (transferred to a worker), so attachment bytes can stay views into them. `spillPath`: see `begin`.
-   * `checked`: packets whose CRC another thread has checked (see CrcScanner).
+   * `checked`: packets whose CRC another thread has checked (see CrcScanner). `stringCache`: memory for the
+   * reader's string cache beside the input (see V2ReaderOptions).
    */
   constructor(
     private readonly emit: (b: PreparedBatch) => void,
@@ -96,6 +97,7 @@ export class RunPreparer {
     private readonly limits: SpillLimits = SPILL_LIMITS,
     buffers?: BatchBuffers,
     checked?: CheckedPackets,
+    stringCache?: SharedStringCache,
   ) {
     this.preparer = new TestPreparer(undefined, emit, buffers);
     this.assembler = new TestAssembler({
@@ -103,10 +105,12 @@ export class RunPreparer {
       onStreamOutput: (o) => this.preparer.addStreamOutput(o),
     });
     // The assembler keeps values from events, never the events themselves.
-    this.reader = new AutoReader(
-      this.assembler,
-      checked === undefined ? { ownChunks, reuseEvents: true } : { ownChunks, checked, reuseEvents: true },
-    );
+    this.reader = new AutoReader(this.assembler, {
+      ownChunks,
+      reuseEvents: true,
+      ...(checked === undefined ? {} : { checked }),
+      ...(stringCache === undefined ? {} : { stringCache }),
+    });
     this.spill = spillPath === null ? null : new SpillFile(spillPath);
     this.nextScan = limits.ageScan;
   }

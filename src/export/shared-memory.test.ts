@@ -2,8 +2,12 @@
 // JSON.stringify gives, and the native copy moves exactly the bytes asked for.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeInMemory, escapeJsonBytes, memoryCopier } from './json-bytes.js';
-import { ESCAPER_BYTES, sharedMemory } from './shared-memory.js';
+import { generateStream } from '../../bench/generate.js';
+import type { SubunitEvent } from '../formats/subunit/events.js';
+import { STRING_CACHE_BYTES, V2Reader } from '../formats/subunit/v2.js';
+import { encodePacket } from '../formats/subunit/v2-encode.js';
+import { escapeInMemory, escapeJsonBytes, memoryCopier, memoryEqual } from './json-bytes.js';
+import { ESCAPER_BYTES, sharedMemory, STRINGS_BYTES } from './shared-memory.js';
 
 const inner = (s: string): string => JSON.stringify(s).slice(1, -1);
 
@@ -89,5 +93,79 @@ describe('memoryCopier', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('memoryEqual', () => {
+  it('says whether n bytes at two places of the memory are equal', () => {
+    const memory = sharedMemory(ESCAPER_BYTES + 64 * 1024);
+    const mem = new Uint8Array(memory.buffer);
+    const equal = memoryEqual(memory);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat({ max: 7 }), (bytes, at, shift) => {
+        const a = ESCAPER_BYTES + shift;
+        const b = ESCAPER_BYTES + 20_000 + shift * 3;
+        mem.set(bytes, a);
+        mem.set(bytes, b);
+        expect(equal(a, b, bytes.length)).toBe(1);
+        if (bytes.length === 0) return;
+        const k = at % bytes.length;
+        mem[b + k] = ((bytes[k] as number) + 1) & 0xff;
+        expect(equal(a, b, bytes.length)).toBe(0);
+        expect(equal(a, b, k)).toBe(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the v2 reader with its string cache in a shared memory', () => {
+  it('reads the same events from a stream in that memory as with a cache of its own', () => {
+    expect(STRINGS_BYTES).toBeGreaterThanOrEqual(STRING_CACHE_BYTES);
+    const packets: Uint8Array[] = [];
+    generateStream({ tests: 400, bytes: 300_000, seed: 5, maxPacketBytes: 3000 }, (p) => packets.push(p));
+    // Ids that differ only where the cache's slot does not look (their first bytes): they share a slot, so
+    // only the comparison tells them apart.
+    for (let i = 0; i < 60; i++) {
+      const testId = `${'abcde'[i % 5] as string}${'vw'[i % 2] as string}.same.middle.part.test_x`;
+      packets.push(encodePacket({ testId, status: i % 3 === 0 ? 'inprogress' : 'success' }));
+    }
+    const stream = Buffer.concat(packets);
+    const read = (bytes: Uint8Array, chunk: number, cache: boolean): string[] => {
+      const events: string[] = [];
+      const sink = {
+        event: (e: SubunitEvent): void =>
+          void events.push(JSON.stringify({ ...e, fileBytes: e.fileBytes?.length })),
+      };
+      const memory = sharedMemory(ESCAPER_BYTES + STRINGS_BYTES);
+      const stringCache = {
+        slab: new Uint8Array(memory.buffer, ESCAPER_BYTES, STRINGS_BYTES),
+        equal: memoryEqual(memory),
+      };
+      const r = new V2Reader(sink, cache ? { ownChunks: true, stringCache } : { ownChunks: true });
+      for (let i = 0; i < bytes.length; i += chunk) r.push(bytes.subarray(i, i + chunk));
+      r.end();
+      return events;
+    };
+    const want = read(stream, 4096, false);
+    expect(want.length).toBeGreaterThan(800);
+    // The stream in the cache's memory (compared there), and outside it (compared in JavaScript).
+    const memory = sharedMemory(ESCAPER_BYTES + STRINGS_BYTES + stream.length);
+    const inMemory = new Uint8Array(memory.buffer, ESCAPER_BYTES + STRINGS_BYTES, stream.length);
+    inMemory.set(stream);
+    const events: string[] = [];
+    const sink = {
+      event: (e: SubunitEvent): void =>
+        void events.push(JSON.stringify({ ...e, fileBytes: e.fileBytes?.length })),
+    };
+    const stringCache = {
+      slab: new Uint8Array(memory.buffer, ESCAPER_BYTES, STRINGS_BYTES),
+      equal: memoryEqual(memory),
+    };
+    const r = new V2Reader(sink, { ownChunks: true, stringCache });
+    for (let i = 0; i < inMemory.length; i += 4096) r.push(inMemory.subarray(i, i + 4096));
+    r.end();
+    expect(events).toEqual(want);
+    expect(read(stream, 4096, true)).toEqual(want);
   });
 });

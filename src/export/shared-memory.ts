@@ -10,6 +10,9 @@ export const PAGE = 64 * 1024;
 /** Bytes at the start of an escaper's memory that are its own: tables and its copy areas. */
 export const ESCAPER_BYTES = 8 * PAGE;
 
+/** Bytes for the v2 reader's string cache, beside the input it compares with (V2Reader's STRING_CACHE_BYTES). */
+export const STRINGS_BYTES = 2 * PAGE;
+
 /** The part of WebAssembly.Memory used here (Node has it; this project's TS libs do not declare it). */
 export interface SharedMemory {
   readonly buffer: SharedArrayBuffer;

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import {
   ESCAPER_BYTES,
   GATHER_BYTES,
+  STRINGS_BYTES,
   GATHER_SLOTS,
   PAGE,
   sharedMemory,
@@ -30,11 +31,13 @@ export const INPUT_MESSAGE = 1024 * 1024;
 
 /**
  * What the worker is given at its start: the rings, and the writer's count of batches done. Both rings are
- * in one shared memory (shared-memory.ts), after the escaper's area and before the main thread's gathering
- * buffers: [escaper | input ring | batch slots | gathering buffers].
+ * in one shared memory (shared-memory.ts), after the escaper's area and the reader's string cache, and before
+ * the main thread's gathering buffers: [escaper | strings | input ring | batch slots | gathering buffers].
  */
 export interface RingData {
   memory: SharedMemory;
+  /** Where the worker's reader keeps its string cache (STRINGS_BYTES). */
+  stringsAt: number;
   /** Where the input ring starts in the memory, and its bytes. */
   inputAt: number;
   inputBytes: number;
@@ -58,12 +61,14 @@ export interface StartedWorker {
 }
 
 function start(url: URL, inputBytes = INPUT_BYTES): StartedWorker {
-  const inputAt = ESCAPER_BYTES;
+  const stringsAt = ESCAPER_BYTES;
+  const inputAt = stringsAt + STRINGS_BYTES;
   // The batch slots start on a page of their own (an input ring of any size may be asked for).
   const ringAt = Math.ceil((inputAt + inputBytes) / PAGE) * PAGE;
   const gatherAt = ringAt + RING_SLOTS * SLOT_BYTES;
   const ring: RingData = {
     memory: sharedMemory(gatherAt + GATHER_SLOTS * GATHER_BYTES),
+    stringsAt,
     inputAt,
     inputBytes,
     ringAt,
