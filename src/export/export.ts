@@ -136,6 +136,8 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
     const files: string[] = [];
     let tests = 0;
     let failures = 0;
+    // Each run's stats as its stats file has them: config.json inlines the same JSON, not encoded again.
+    const statsJson = new Map<object, readonly Uint8Array[]>();
     const input = Symbol.asyncIterator in o.runs ? o.runs[Symbol.asyncIterator]() : o.runs[Symbol.iterator]();
     let next = await input.next();
     while (next.done !== true) {
@@ -147,6 +149,7 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
         if (next.done === true) await pipe.close();
       });
       runs.push(res.run);
+      statsJson.set(res.run.stats, res.statsJson);
       artifacts.push(...res.artifacts);
       files.push(...res.files);
       tests += res.tests;
@@ -165,7 +168,7 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
       env: o.env,
       generator: o.generator,
     });
-    await out.commit(config, files);
+    await out.commit(config, files, statsJson);
     return { runs: runs.length, tests, failures, files };
   } catch (e) {
     await out.abort();

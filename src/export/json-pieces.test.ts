@@ -2,6 +2,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonPieces } from './json-pieces.js';
+import { writeJsonPieces } from './output.js';
+
+const text = (pieces: Iterable<string | Uint8Array>): string =>
+  [...pieces].map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
 
 describe('jsonPieces', () => {
   it('joins to exactly JSON.stringify, however deep', () => {
@@ -30,5 +34,27 @@ describe('jsonPieces', () => {
     // About 64K characters at most (whole failures gathered), never the 2.4 MB list as one string.
     expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(66_000);
     expect(pieces.length).toBeGreaterThan(30);
+  });
+
+  it("gives an object already encoded as its bytes (a run's stats, inlined in config.json)", () => {
+    const failures = Array.from({ length: 3000 }, (_, i) => ({ name: `t.T.test_${i} é`, details: ['x\n"'] }));
+    const stats = { count: 3000, failures, skips: [], stream_output_key: null };
+    const written: Buffer[] = [];
+    const bytes = writeJsonPieces(
+      { writeBuffer: (b) => void written.push(Buffer.from(b)) },
+      jsonPieces(stats, 3),
+    );
+    expect(Buffer.concat(bytes).equals(Buffer.concat(written))).toBe(true);
+    expect(Buffer.concat(bytes).toString('utf8')).toBe(JSON.stringify(stats));
+    const config = {
+      tempest: [
+        { id: 0, stats },
+        { id: 1, stats: { count: 0 } },
+      ],
+      deployer: false,
+    };
+    const pieces = [...jsonPieces(config, 0, new Map([[stats, bytes]]))];
+    expect(pieces.some((p) => typeof p !== 'string')).toBe(true);
+    expect(text(pieces)).toBe(JSON.stringify(config));
   });
 });

@@ -7,12 +7,26 @@ const WHOLE_BELOW = 5;
 /** Characters of whole elements gathered into one piece. */
 const PIECE_CHARS = 64 * 1024;
 
+/** Objects whose JSON is already encoded (UTF-8 pieces): a run's stats, written to its file before config.json. */
+export type EncodedJson = ReadonlyMap<object, readonly Uint8Array[]>;
+
 /**
  * The JSON text of a plain data value (objects, arrays, strings, numbers, booleans, null; no `toJSON`), in
  * pieces whose concatenation is exactly `JSON.stringify(value)`: keys whose value is undefined are left
- * out, undefined in an array is `null`.
+ * out, undefined in an array is `null`. An object in `encoded` is given as its encoded pieces.
  */
-export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
+export function* jsonPieces(
+  value: unknown,
+  depth = 0,
+  encoded: EncodedJson | null = null,
+): Generator<string | Uint8Array> {
+  if (encoded !== null && value !== null && typeof value === 'object') {
+    const bytes = encoded.get(value);
+    if (bytes !== undefined) {
+      yield* bytes;
+      return;
+    }
+  }
   if (depth >= WHOLE_BELOW || value === null || typeof value !== 'object') {
     yield JSON.stringify(value) ?? 'null';
     return;
@@ -36,7 +50,7 @@ export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
     yield '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) yield ',';
-      yield* jsonPieces(value[i] === undefined ? null : value[i], depth + 1);
+      yield* jsonPieces(value[i] === undefined ? null : value[i], depth + 1, encoded);
     }
     yield ']';
     return;
@@ -47,7 +61,7 @@ export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
     yield `${first ? '' : ','}${JSON.stringify(k)}:`;
     first = false;
-    yield* jsonPieces(v, depth + 1);
+    yield* jsonPieces(v, depth + 1, encoded);
   }
   yield '}';
 }

@@ -16,7 +16,7 @@ import { dirname, join, posix, resolve } from 'node:path';
 import { createGzip, constants as zc, type Gzip } from 'node:zlib';
 import type { ConfigFile } from '../contract/export-format.js';
 import { memoryCopier } from './json-bytes.js';
-import { jsonPieces } from './json-pieces.js';
+import { jsonPieces, type EncodedJson } from './json-pieces.js';
 import { GATHER_BYTES, GATHER_SLOTS, type GatherRegion } from './shared-memory.js';
 
 const TMP_PREFIX = '.stackviz-export-';
@@ -317,27 +317,45 @@ export class SyncFile implements ByteOut {
   }
 }
 
-/** JSON text in pieces (`jsonPieces`) written in ~64K-character writes: never the whole text as one string. */
-export function writeJsonPieces(out: Pick<ByteOut, 'writeBuffer'>, pieces: Iterable<string>): void {
+/**
+ * JSON text in pieces (`jsonPieces`) written in ~64K-character writes: never the whole text as one string.
+ * Returns what was written (each write's bytes), for a caller that writes the same JSON again.
+ */
+export function writeJsonPieces(
+  out: Pick<ByteOut, 'writeBuffer'>,
+  pieces: Iterable<string | Uint8Array>,
+): Buffer[] {
+  const written: Buffer[] = [];
+  const write = (b: Buffer): void => {
+    out.writeBuffer(b);
+    written.push(b);
+  };
   let text = '';
   for (const piece of pieces) {
+    if (typeof piece !== 'string') {
+      if (text !== '') write(Buffer.from(text, 'utf8'));
+      text = '';
+      write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+      continue;
+    }
     text += piece;
     if (text.length >= STR_BATCH) {
-      out.writeBuffer(Buffer.from(text, 'utf8'));
+      write(Buffer.from(text, 'utf8'));
       text = '';
     }
   }
-  if (text !== '') out.writeBuffer(Buffer.from(text, 'utf8'));
+  if (text !== '') write(Buffer.from(text, 'utf8'));
+  return written;
 }
 
 /**
  * A JSON file, synchronously: it is written at the commit, when nothing else is under way, and a round trip
  * through the thread pool per write made a 1.7 MB config.json take 18-32 ms.
  */
-function writeJson(path: string, value: unknown): void {
+function writeJson(path: string, value: unknown, encoded: EncodedJson | null = null): void {
   const f = new SyncFile(path, path);
   try {
-    writeJsonPieces(f, jsonPieces(value));
+    writeJsonPieces(f, jsonPieces(value, 0, encoded));
   } finally {
     void f.close();
   }
@@ -586,18 +604,22 @@ export class OutputDir {
    * Move everything into DEST: data files first (top-level files and whole shard folders), then
    * config.json, then remove what the previous export listed and this one did not write.
    */
-  commit(config: ConfigFile, files: readonly string[]): Promise<void> {
+  commit(config: ConfigFile, files: readonly string[], encoded: EncodedJson | null = null): Promise<void> {
     // Registered before its first step, so a signal from now on waits for the commit (see stopExports).
-    const moving = this.moveIn(config, files);
+    const moving = this.moveIn(config, files, encoded);
     committing.add(moving);
     const forget = (): void => void committing.delete(moving);
     moving.then(forget, forget);
     return moving;
   }
 
-  private async moveIn(config: ConfigFile, files: readonly string[]): Promise<void> {
+  private async moveIn(
+    config: ConfigFile,
+    files: readonly string[],
+    encoded: EncodedJson | null,
+  ): Promise<void> {
     // config.json is written before anything moves: the moves are then only renames.
-    writeJson(join(this.tmp, 'config.json'), config);
+    writeJson(join(this.tmp, 'config.json'), config, encoded);
     let previous: string[] = [];
     try {
       previous = previousExportPaths(JSON.parse(await readFile(join(this.dest, 'config.json'), 'utf8')));

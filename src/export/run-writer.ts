@@ -43,6 +43,8 @@ export interface RunResult {
   files: string[];
   tests: number;
   failures: number;
+  /** The run's stats as written to its stats file (UTF-8 pieces): config.json inlines the same JSON. */
+  statsJson: Buffer[];
 }
 
 /** Where a run's files go and how it is named. */
@@ -407,7 +409,7 @@ export class RunWriter {
     const statsFile = this.out.createWhole(`${this.prefix}_stats.json`);
     // In pieces: the failures and skips of a big run make megabytes of JSON. Split as config.json splits the
     // same object (it sits three levels down there): each failure and skip stringified whole, not field by field.
-    writeJsonPieces(statsFile, jsonPieces(stats, STATS_DEPTH));
+    const statsJson = writeJsonPieces(statsFile, jsonPieces(stats, STATS_DEPTH));
     await statsFile.close();
 
     const { key } = this.naming;
@@ -441,6 +443,7 @@ export class RunWriter {
       files: [this.raw.relPath, this.details.relPath, tree.relPath, statsFile.relPath, ...this.shardPaths],
       tests: this.count,
       failures: this.stats.failureCount,
+      statsJson,
     };
   }
 }
