@@ -195,6 +195,24 @@ describe('NameTrie', () => {
     for (let i = 0; i < many.length; i++) many[i] = ((i * 7919) % 4999) * 2 ** 20 + (i % 3);
     check(many);
   });
+  it('orders offsets by their nodes when node order is file order, and by sorting when it is not', () => {
+    const n = 3000;
+    // Ranks in a shuffled (tree) order; node ids given in the order of the offsets, as a stream makes them.
+    const ranks = Array.from({ length: n }, (_, i) => (i * 1237) % n);
+    const offs = new Float64Array(n);
+    const leaves = new Int32Array(n);
+    ranks.forEach((rank, k) => {
+      offs[rank] = 100 + k * 50;
+      leaves[rank] = 1 + 2 * k;
+    });
+    const sorted = (o: Float64Array): number[] => Array.from(o).sort((a, b) => a - b);
+    expect(Array.from(byOffset(offs, leaves, 2 * n + 1)).map((r) => offs[r])).toEqual(sorted(offs));
+    // A retry: one leaf's entry moved past the others, so node order is no longer file order.
+    offs[ranks[10] as number] = 100 + n * 50;
+    const order = Array.from(byOffset(offs, leaves, 2 * n + 1));
+    expect(order.map((r) => offs[r])).toEqual(sorted(offs));
+    expect(order).toEqual(Array.from(byOffset(offs)));
+  });
   it('writes the same bytes from memory and through any number of buckets, matching a naive model', async () => {
     const names: string[] = [];
     for (let i = 0; i < 400; i++) names.push(`pkg.mod${i % 5}.Class${i % 11}.test_${(i * 37) % 97}`);

@@ -84,6 +84,11 @@ export class NameTrie {
     return this.names;
   }
 
+  /** Number of nodes (node ids are below it). */
+  get nodes(): number {
+    return this.count;
+  }
+
   /** The leaf index of a full name, created when missing. */
   node(name: string): number {
     const leaf = this.lookup(name, true);
@@ -540,7 +545,7 @@ class LeafStore {
     const nb = bucketStart.length - 1;
     const offs = new Float64Array(ranks.length);
     for (let r = 0; r < ranks.length; r++) offs[r] = trie.off[ranks[r] as number] as number;
-    const order = byOffset(offs);
+    const order = byOffset(offs, ranks, trie.nodes);
     const bucketOf = new Uint32Array(order.length);
     for (let b = 1; b < nb; b++) bucketOf.fill(b, bucketStart[b], bucketStart[b + 1]);
     // Stable grouping by bucket (a counting sort), keeping file order inside each bucket.
@@ -669,8 +674,27 @@ function writeAll(fd: number, buf: Buffer, start: number, len: number): void {
  * of `off * n + index` (no comparator calls; this runs once per export, so native code beats a radix sort
  * that has to be compiled first); a comparator sort when that could pass 2^53 and lose bits.
  */
-export function byOffset(offs: Float64Array): Int32Array {
+export function byOffset(offs: Float64Array, leaves: Int32Array | null = null, nodes = 0): Int32Array {
   const n = offs.length;
+  if (leaves !== null) {
+    // `leaves[r]`: the node of `offs[r]`, of `nodes`. A leaf is made when its first entry is written, so
+    // node order is file order unless a name came back (a retry moves its leaf's entry later): one pass over
+    // the nodes, kept when the offsets it gives do increase, instead of a sort (7-9 ms for 80,000 tests).
+    const rankOf = new Int32Array(nodes).fill(-1);
+    for (let r = 0; r < n; r++) rankOf[leaves[r] as number] = r;
+    const order = new Int32Array(n);
+    let k = 0;
+    let last = -1;
+    for (let id = 0; id < nodes; id++) {
+      const r = rankOf[id] as number;
+      if (r < 0) continue;
+      const o = offs[r] as number;
+      if (o <= last) break;
+      last = o;
+      order[k++] = r;
+    }
+    if (k === n) return order;
+  }
   let max = 0;
   for (let r = 0; r < n; r++) max = Math.max(max, offs[r] as number);
   const order = new Int32Array(n);
