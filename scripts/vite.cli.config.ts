@@ -1,27 +1,18 @@
 // Bundles the export command for Node (dist/bundle): one module graph loaded instead of ~40 files, which
-// takes ~20 ms off every export's start (docs/performance.md). The preparing worker is not bundled: it runs
-// from dist/src (a bundled worker raised the 1 GB stream's peak RSS by ~6 MB, over its target).
+// takes ~20 ms off every export's start (docs/performance.md). The preparing worker has a bundle of its own
+// (vite.worker.config.ts).
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { nodeBundle } from './vite.node.js';
 
 const src = (p: string): string => fileURLToPath(new URL(`../src/${p}`, import.meta.url));
 
-export default defineConfig({
-  logLevel: 'warn',
-  ssr: { noExternal: true },
-  build: {
-    ssr: true,
-    target: 'node20',
-    outDir: fileURLToPath(new URL('../dist/bundle', import.meta.url)),
-    emptyOutDir: true,
-    minify: false,
-    reportCompressedSize: false,
-    rolldownOptions: {
-      input: {
-        'cli/export-main': src('cli/export-main.ts'),
-        'export/worker-start': src('export/worker-start.ts'),
-      },
-      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+export default defineConfig(
+  nodeBundle(fileURLToPath(new URL('../dist/bundle', import.meta.url)), {
+    input: {
+      'cli/export-main': src('cli/export-main.ts'),
+      'export/worker-start': src('export/worker-start.ts'),
     },
-  },
-});
+    output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+  }),
+);

@@ -3,20 +3,11 @@
 // then writes that cache.
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { nodeBundle } from './vite.node.js';
 
-export default defineConfig({
-  logLevel: 'warn',
-  ssr: { noExternal: true },
-  build: {
-    ssr: true,
-    target: 'node20',
-    outDir: fileURLToPath(new URL('../dist/worker', import.meta.url)),
-    emptyOutDir: true,
-    minify: false,
-    reportCompressedSize: false,
-    rolldownOptions: {
-      input: { 'prepare-worker': fileURLToPath(new URL('../src/export/prepare-worker.ts', import.meta.url)) },
-      output: { format: 'cjs', entryFileNames: '[name].cjs' },
-    },
-  },
-});
+export default defineConfig(
+  nodeBundle(fileURLToPath(new URL('../dist/worker', import.meta.url)), {
+    input: { 'prepare-worker': fileURLToPath(new URL('../src/export/prepare-worker.ts', import.meta.url)) },
+    output: { format: 'cjs', entryFileNames: '[name].cjs' },
+  }),
+);

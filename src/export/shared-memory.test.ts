@@ -11,6 +11,12 @@ import { ESCAPER_BYTES, sharedMemory, STRINGS_BYTES } from './shared-memory.js';
 
 const inner = (s: string): string => JSON.stringify(s).slice(1, -1);
 
+/** A memory with 64 KiB after the escaper's area, and its bytes. */
+function smallMemory(): { memory: ReturnType<typeof sharedMemory>; mem: Uint8Array } {
+  const memory = sharedMemory(ESCAPER_BYTES + 64 * 1024);
+  return { memory, mem: new Uint8Array(memory.buffer) };
+}
+
 describe('escapeJsonBytes after escapeInMemory', () => {
   const memory = sharedMemory(ESCAPER_BYTES + 4 * 1024 * 1024);
   escapeInMemory(memory);
@@ -78,8 +84,7 @@ describe('escapeJsonBytes after escapeInMemory', () => {
 
 describe('memoryCopier', () => {
   it('copies exactly n bytes from one place of the memory to another', () => {
-    const memory = sharedMemory(ESCAPER_BYTES + 64 * 1024);
-    const mem = new Uint8Array(memory.buffer);
+    const { memory, mem } = smallMemory();
     const copy = memoryCopier(memory);
     fc.assert(
       fc.property(fc.nat({ max: 20_000 }), fc.nat({ max: 20_000 }), fc.nat({ max: 9000 }), (from, to, n) => {
@@ -98,8 +103,7 @@ describe('memoryCopier', () => {
 
 describe('memoryEqual', () => {
   it('says whether n bytes at two places of the memory are equal', () => {
-    const memory = sharedMemory(ESCAPER_BYTES + 64 * 1024);
-    const mem = new Uint8Array(memory.buffer);
+    const { memory, mem } = smallMemory();
     const equal = memoryEqual(memory);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat({ max: 7 }), (bytes, at, shift) => {
