@@ -43,6 +43,7 @@ describe('jsonPieces', () => {
     const bytes = writeJsonPieces(
       { writeBuffer: (b) => void written.push(Buffer.from(b)) },
       jsonPieces(stats, 3),
+      true,
     );
     expect(Buffer.concat(bytes).equals(Buffer.concat(written))).toBe(true);
     expect(Buffer.concat(bytes).toString('utf8')).toBe(JSON.stringify(stats));

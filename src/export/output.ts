@@ -319,16 +319,17 @@ export class SyncFile implements ByteOut {
 
 /**
  * JSON text in pieces (`jsonPieces`) written in ~64K-character writes: never the whole text as one string.
- * Returns what was written (each write's bytes), for a caller that writes the same JSON again.
+ * With `keep`, returns what was written (each write's bytes), for a caller that writes the same JSON again.
  */
 export function writeJsonPieces(
   out: Pick<ByteOut, 'writeBuffer'>,
   pieces: Iterable<string | Uint8Array>,
+  keep = false,
 ): Buffer[] {
   const written: Buffer[] = [];
   const write = (b: Buffer): void => {
     out.writeBuffer(b);
-    written.push(b);
+    if (keep) written.push(b);
   };
   let text = '';
   for (const piece of pieces) {

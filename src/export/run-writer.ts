@@ -409,7 +409,7 @@ export class RunWriter {
     const statsFile = this.out.createWhole(`${this.prefix}_stats.json`);
     // In pieces: the failures and skips of a big run make megabytes of JSON. Split as config.json splits the
     // same object (it sits three levels down there): each failure and skip stringified whole, not field by field.
-    const statsJson = writeJsonPieces(statsFile, jsonPieces(stats, STATS_DEPTH));
+    const statsJson = writeJsonPieces(statsFile, jsonPieces(stats, STATS_DEPTH), true);
     await statsFile.close();
 
     const { key } = this.naming;
