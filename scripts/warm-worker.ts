@@ -20,11 +20,14 @@ try {
     env: { ...process.env, STACKVIZ_WRITE_WORKER_CACHE: '1' },
     stdio: 'inherit',
   });
-  if (r.status !== 0 || !existsSync(cache)) {
-    process.stderr.write('warm-worker: the export failed or wrote no code cache\n');
-    process.exit(1);
+  if (r.status === 0 && existsSync(cache)) {
+    process.stdout.write(`wrote ${cache} (${statSync(cache).size} bytes)\n`);
+  } else {
+    // Not a failed build: the worker then compiles its code as it starts, as it did before the cache (the
+    // tests still run every export; cli.test.ts reports the missing cache).
+    const why = r.error?.message ?? `the warm-up export exited with ${String(r.status ?? r.signal)}`;
+    process.stderr.write(`warm-worker: no code cache written (${why}); exports will run without it\n`);
   }
-  process.stdout.write(`wrote ${cache} (${statSync(cache).size} bytes)\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
