@@ -138,6 +138,14 @@ const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
  */
 export function putJsonString(out: Buffer, at: number, s: string): number {
   if (NOT_PLAIN.test(s)) return at + out.write(JSON.stringify(s), at, 'utf8');
+  return putPlainJsonString(out, at, s);
+}
+
+/** True when `s` is printable ASCII without `"` or `\\`: its JSON is `"` + s + `"`. */
+export const isPlainJson = (s: string): boolean => !NOT_PLAIN.test(s);
+
+/** putJsonString for a string known to be plain (isPlainJson), or part of one: not tested again. */
+export function putPlainJsonString(out: Buffer, at: number, s: string): number {
   out[at] = 0x22;
   const n = out.write(s, at + 1, 'latin1');
   out[at + 1 + n] = 0x22;

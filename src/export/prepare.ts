@@ -8,7 +8,14 @@ import type { Attachment, HeldBytes, StreamOutput, TestRecord } from '../model/t
 import { attachmentBytes as bytesOf } from '../model/test-record.js';
 import { durationSeconds, ISO_MAX_BYTES, putIsoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
-import { escapeJsonBytes, putAscii, putBytes, putJsonString } from './json-bytes.js';
+import {
+  escapeJsonBytes,
+  isPlainJson,
+  putAscii,
+  putBytes,
+  putJsonString,
+  putPlainJsonString,
+} from './json-bytes.js';
 
 /** Test id python-subunit gives the entries it makes for damaged packets. */
 export const PARSER_TEST_ID = 'subunit.parser';
@@ -371,9 +378,11 @@ export class TestPreparer {
     for (let k = 0; k < attributes.length; k++) most += (attributes[k] as string).length * 6 + 3;
     if (routeCode !== null) most += ROUTE_CODE.length + routeCode.length * 6 + 3;
     const buf = this.room(most);
+    // The name and attributes are made of the id's characters ('.' added): when the id is plain, they are.
+    const put = isPlainJson(r.id) ? putPlainJsonString : putJsonString;
     const entryAt = this.pos;
     let p = putBytes(buf, entryAt, ENTRY_NAME);
-    p = putJsonString(buf, p, name);
+    p = put(buf, p, name);
     buf[p++] = 0x2c;
     const preLen = p - entryAt - 1;
     p = putBytes(buf, p, STATUS_JSON[STATUS_CODE.get(status) as number] as Buffer);
@@ -385,12 +394,12 @@ export class TestPreparer {
     p = putBytes(buf, p, DURATION);
     p = duration === null ? putBytes(buf, p, NULL) : putAscii(buf, p, json(duration));
     p = putBytes(buf, p, DETAILS_ID);
-    p = putJsonString(buf, p, r.id);
+    p = put(buf, p, r.id);
     p = putBytes(buf, p, ATTRIBUTES);
     buf[p++] = 0x5b;
     for (let k = 0; k < attributes.length; k++) {
       if (k > 0) buf[p++] = 0x2c;
-      p = putJsonString(buf, p, attributes[k] as string);
+      p = put(buf, p, attributes[k] as string);
     }
     p = putBytes(buf, p, WORKER);
     const worker = tagInfo.worker;
