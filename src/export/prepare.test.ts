@@ -45,6 +45,22 @@ describe('PreparedBatch', () => {
     });
   });
 
+  it('reserves what a huge id takes, not six times its length per field', () => {
+    for (const odd of ['', '"']) {
+      const id = `pkg.mod.Class.test_${'x'.repeat(1_000_000)}${odd}[id-1,smoke]`;
+      const p = new TestPreparer(1024);
+      p.add({ ...record(1, 'success'), id });
+      const batch = p.take();
+      // The name and the id: 2 MB of JSON (plain or with one escaped quote), in a buffer of about that.
+      expect(batch.used).toBeGreaterThan(2_000_000);
+      expect(batch.buffer.byteLength).toBeLessThan(2_100_000);
+      const t = preparedTest(batch, 0, blankPreparedTest());
+      const entry = Buffer.from(batch.buffer, batch.offset + t.entryAt + 1, t.entryLen - 1).toString();
+      expect(entry.startsWith(`{"name":${JSON.stringify(id.slice(0, id.indexOf('[')))},`)).toBe(true);
+      expect(entry).toContain(`"id":${JSON.stringify(id)},`);
+    }
+  });
+
   it('keeps big details within the batch buffers it is given (ring slots of twice a batch)', () => {
     const slot = 2 * BATCH_BYTES;
     const given = new Set<ArrayBufferLike>();

@@ -246,6 +246,14 @@ const ENTRY_FIXED =
   WORKER.length +
   32;
 
+/** Bytes of a string's JSON: a plain string in quotes, or text already stringified (its UTF-8). */
+const jsonBytes = (text: string, plain: boolean): number =>
+  plain ? text.length + 2 : Buffer.byteLength(text, 'utf8');
+
+/** A string's JSON at `p`: a plain string in quotes, or text already stringified; the position after it. */
+const putJsonText = (buf: Buffer, p: number, text: string, plain: boolean): number =>
+  plain ? putPlainJsonString(buf, p, text) : p + buf.write(text, p, 'utf8');
+
 /** `"<isoformat>"` of a timestamp, or `null`, at `p` (room: ISO_MAX_BYTES + 2); the position after it. */
 function putTimestamp(buf: Buffer, p: number, us: number | null): number {
   if (us === null) return putBytes(buf, p, NULL);
@@ -373,16 +381,21 @@ export class TestPreparer {
     // The entry's bytes are written straight into the batch: no string per field or per entry (the worker
     // made ~2 KB of garbage per test building them), in room reserved once for the longest it can be.
     const tagInfo = this.tagInfo(tags);
-    const routeCode = r.routeCode;
-    let most = ENTRY_FIXED + tagInfo.json.length + (name.length + r.id.length) * 6;
-    for (let k = 0; k < attributes.length; k++) most += (attributes[k] as string).length * 6 + 3;
-    if (routeCode !== null) most += ROUTE_CODE.length + routeCode.length * 6 + 3;
+    // The name and attributes are made of the id's characters ('.' added): when the id is plain, they are,
+    // and each takes its length and two quotes. Otherwise (rare) they are stringified first, so the room
+    // reserved is what they take, not six times their length each (a hostile id can be megabytes).
+    const plain = isPlainJson(r.id);
+    const nameText = plain ? name : json(name);
+    const idText = plain ? r.id : json(r.id);
+    const attrTexts = plain ? attributes : attributes.map((a) => json(a));
+    const routeText = r.routeCode === null ? null : json(r.routeCode);
+    let most = ENTRY_FIXED + tagInfo.json.length + jsonBytes(nameText, plain) + jsonBytes(idText, plain);
+    for (const a of attrTexts) most += jsonBytes(a, plain) + 1;
+    if (routeText !== null) most += ROUTE_CODE.length + jsonBytes(routeText, false) + 1;
     const buf = this.room(most);
-    // The name and attributes are made of the id's characters ('.' added): when the id is plain, they are.
-    const put = isPlainJson(r.id) ? putPlainJsonString : putJsonString;
     const entryAt = this.pos;
     let p = putBytes(buf, entryAt, ENTRY_NAME);
-    p = put(buf, p, name);
+    p = putJsonText(buf, p, nameText, plain);
     buf[p++] = 0x2c;
     const preLen = p - entryAt - 1;
     p = putBytes(buf, p, STATUS_JSON[STATUS_CODE.get(status) as number] as Buffer);
@@ -394,20 +407,20 @@ export class TestPreparer {
     p = putBytes(buf, p, DURATION);
     p = duration === null ? putBytes(buf, p, NULL) : putAscii(buf, p, json(duration));
     p = putBytes(buf, p, DETAILS_ID);
-    p = put(buf, p, r.id);
+    p = putJsonText(buf, p, idText, plain);
     p = putBytes(buf, p, ATTRIBUTES);
     buf[p++] = 0x5b;
-    for (let k = 0; k < attributes.length; k++) {
+    for (let k = 0; k < attrTexts.length; k++) {
       if (k > 0) buf[p++] = 0x2c;
-      p = put(buf, p, attributes[k] as string);
+      p = putJsonText(buf, p, attrTexts[k] as string, plain);
     }
     p = putBytes(buf, p, WORKER);
     const worker = tagInfo.worker;
     p = worker === null ? putBytes(buf, p, NULL) : putAscii(buf, p, String(worker));
     buf[p++] = 0x2c;
-    if (routeCode !== null) {
+    if (routeText !== null) {
       p = putBytes(buf, p, ROUTE_CODE);
-      p = putJsonString(buf, p, routeCode);
+      p = putJsonText(buf, p, routeText, false);
       buf[p++] = 0x2c;
     }
     this.pos = p;
