@@ -90,13 +90,11 @@ async function openReport(
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   // CSP violations and failed loads surface as console errors.
   page.on('console', (m) => {
-    // The browser's own favicon probe is not the report's business (it 404s on any plain server).
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
-      problems.push(`console: ${m.text()} (${m.location().url})`);
+    // The page names its own icon, so not even the browser's /favicon.ico probe may fail.
+    if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on('response', (r) => {
-    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico'))
-      problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
   page.on('request', (r) => {
     if (
