@@ -137,12 +137,14 @@ const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
  * string made (a regular expression finds the rest, which goes through JSON.stringify).
  */
 export function putJsonString(out: Buffer, at: number, s: string): number {
-  if (NOT_PLAIN.test(s)) return at + out.write(JSON.stringify(s), at, 'utf8');
+  if (!isPlainJson(s)) return at + out.write(JSON.stringify(s), at, 'utf8');
   return putPlainJsonString(out, at, s);
 }
 
 /** True when `s` is printable ASCII without `"` or `\\`: its JSON is `"` + s + `"`. */
-export const isPlainJson = (s: string): boolean => !NOT_PLAIN.test(s);
+export function isPlainJson(s: string): boolean {
+  return !NOT_PLAIN.test(s);
+}
 
 /** putJsonString for a string known to be plain (isPlainJson), or part of one: not tested again. */
 export function putPlainJsonString(out: Buffer, at: number, s: string): number {

@@ -52,8 +52,13 @@ const GATHER_POOL_MAX = 8;
 /** The shared memory's buffer and its native copy, while its gathering region is in use. */
 let shared: { buffer: SharedArrayBuffer; copy: (to: number, from: number, n: number) => void } | null = null;
 
-const takeGatherBuffer = (): Buffer => regionPool.pop() ?? gatherPool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
-const returnGatherBuffer = (b: Buffer): void => {
+/**
+ * A buffer of GATHER_BYTES for a while (in the shared memory when its region is in use), to give back with
+ * `giveBackBuffer` once nothing refers to its bytes any more.
+ */
+export const borrowBuffer = (): Buffer =>
+  regionPool.pop() ?? gatherPool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
+export const giveBackBuffer = (b: Buffer): void => {
   // With a region, an ordinary buffer is let go: the region is the pool then (no more memory kept).
   if (shared === null) {
     if (gatherPool.length < GATHER_POOL_MAX) gatherPool.push(b);
@@ -61,13 +66,6 @@ const returnGatherBuffer = (b: Buffer): void => {
     regionPool.push(b);
   }
 };
-
-/**
- * A buffer of GATHER_BYTES for a while (in the shared memory when its region is in use), to give back with
- * `giveBackBuffer` once nothing refers to its bytes any more.
- */
-export const borrowBuffer = (): Buffer => takeGatherBuffer();
-export const giveBackBuffer = (b: Buffer): void => returnGatherBuffer(b);
 
 /**
  * Copy `src[start, end)` into `dst` at `at`: natively when both are in the shared memory (memory.copy), else
@@ -107,7 +105,7 @@ class Gathering {
 
   append(src: Uint8Array): void {
     for (let at = 0; at < src.length;) {
-      const buf = (this.buf ??= takeGatherBuffer());
+      const buf = (this.buf ??= borrowBuffer());
       const n = Math.min(src.length - at, buf.length - this.used);
       copyBytes(buf, this.used, src, at, at + n);
       this.used += n;
@@ -116,7 +114,7 @@ class Gathering {
     }
   }
 
-  /** The gathered bytes and the pooled buffer they are in (give it back with `returnGatherBuffer`), or null. */
+  /** The gathered bytes and the pooled buffer they are in (give it back with `giveBackBuffer`), or null. */
   take(): { bytes: Buffer; buffer: Buffer } | null {
     const buffer = this.buf;
     if (buffer === null || this.used === 0) return null;
@@ -217,7 +215,7 @@ export class OutFile {
     const taken = this.gathering.take();
     if (taken === null) return;
     // The buffer goes back to the pool once the stream is done with it (zlib copies what it takes).
-    this.head.write(taken.bytes, () => returnGatherBuffer(taken.buffer));
+    this.head.write(taken.bytes, () => giveBackBuffer(taken.buffer));
   }
 
   /** True when the stream's buffer is full: the producer should wait for `drained()`. */
@@ -274,7 +272,7 @@ export class TeeGather {
     if (taken === null) return;
     let users = this.second === null ? 1 : 2;
     const done = (): void => {
-      if (--users === 0) returnGatherBuffer(taken.buffer);
+      if (--users === 0) giveBackBuffer(taken.buffer);
     };
     this.first.writeOwned(taken.bytes, done);
     this.second?.writeOwned(taken.bytes, done);

@@ -27,7 +27,7 @@ const SHARD_MAX = 8 * 1024 * 1024;
  * (tempest-full) gets 1-2 MiB shards, and a big run's file count grows with the log of its size until the
  * shards reach 8 MiB. Each file costs: its creation (~0.7 ms in the benchmark, where ext4 skips over the
  * inodes the previous export freed), and an upload of its own from a CI job. The benchmark's 180 MB of
- * details went from 136 shards of 1 MiB to 40 (1.29 -> 1.22 s with 4 MiB shards alike, eight pairs).
+ * details went from 136 shards of 1 MiB to 36 (1.28 -> 1.17 s, eight alternating pairs).
  */
 export function shardTarget(k: number): number {
   return Math.min(SHARD_MAX, SHARD_MIN * 2 ** Math.floor(k / SHARDS_PER_SIZE));
