@@ -66,3 +66,30 @@ export interface CompareResult {
   removed: string[];
   slower: { name: string; before: number; after: number }[];
 }
+
+// ---- The fleet view's JSON answers (`stackviz serve --db DB`, under /api/) ----
+
+/** `GET /api/jobs`: every job of the store, newest run first. */
+export interface JobSummary {
+  job: string;
+  /** Runs recorded for the job (untimed ones included). */
+  runs: number;
+  /** Start of the job's latest timed run, ISO 8601 UTC; null when it has none. */
+  latest: string | null;
+  /** The job's last runs (at most 30), oldest first, for a pass-rate trend: pass rate = 1 − failures / tests. */
+  trend: HistoryRun[];
+  /** Names flagged `flaky` over the job's latest window, most flips first, at most 10. */
+  top_flaky: { name: string; flips: number; runs: number; failures: number }[];
+}
+
+/** `GET /api/test?job=J&name=N[&window=W]`: one test of one job across its latest runs, oldest first. */
+export interface TestHistoryPage {
+  job: string;
+  name: string;
+  /** The window's runs, as in `HistoryFile.runs` (report links included). */
+  runs: HistoryRun[];
+  /** What the rules say about the test over that window. */
+  test: HistoryTest;
+  /** Its failing attempts, newest first: run index, status and the last traceback lines. */
+  failures: { run: number; status: string; exception: string | null; traceback_tail: string | null }[];
+}
