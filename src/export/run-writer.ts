@@ -1,11 +1,12 @@
 // One run's files (raw, details + shards, tree, stats), written as its tests complete.
 import { Buffer } from 'node:buffer';
-import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.js';
+import type { Artifact, RawEntry, StatsFile, TempestRun } from '../contract/export-format.js';
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
 import { awaitedLater, TeeGather, writeJsonPieces, type OutFile, type OutputDir } from './output.js';
 import { putAscii, putBytes, putJsonString } from './json-bytes.js';
 import { jsonPieces } from './json-pieces.js';
+import type { ExportedTest, ExportListener } from './listener.js';
 import {
   blankPreparedTest,
   preparedTest,
@@ -109,13 +110,18 @@ export class RunWriter {
   /** The shard of the details `finishDetails` last wrote. */
   private detailsShard = 0;
 
+  /** Told of each test after the stats (--trace, --junit, the gate). */
+  private readonly listeners: readonly ExportListener[];
+
   private constructor(
     out: OutputDir,
     naming: RunNaming,
     files: [OutFile, OutFile, OutFile],
     entriesPath: string,
     shared: SharedGzipDetails | null,
+    listeners: readonly ExportListener[],
   ) {
+    this.listeners = listeners;
     this.out = out;
     this.naming = naming;
     this.prefix = `tempest_${naming.source}_${naming.runId}`;
@@ -127,7 +133,7 @@ export class RunWriter {
     if (shared === null) this.details.write('{');
   }
 
-  static create(out: OutputDir, naming: RunNaming): RunWriter {
+  static create(out: OutputDir, naming: RunNaming, listeners: readonly ExportListener[] = []): RunWriter {
     const prefix = `tempest_${naming.source}_${naming.runId}`;
     const raw = out.create(`${prefix}_raw.json`);
     // Under -z the shards' compressed bytes are reused for the whole details file (SharedGzipDetails).
@@ -140,7 +146,7 @@ export class RunWriter {
       entries = out.create(name, false);
       entriesPath = out.scratchPath(name);
     }
-    return new RunWriter(out, naming, [raw, details, entries], entriesPath, shared);
+    return new RunWriter(out, naming, [raw, details, entries], entriesPath, shared, listeners);
   }
 
   get testCount(): number {
@@ -159,7 +165,8 @@ export class RunWriter {
       this.details.full ||
       (this.shard?.full ?? false) ||
       this.entries.full ||
-      (this.shared?.full ?? false)
+      (this.shared?.full ?? false) ||
+      this.listeners.some((l) => l.full === true)
     );
   }
 
@@ -169,6 +176,7 @@ export class RunWriter {
     await this.entries.drained();
     if (this.shard) await this.shard.drained();
     if (this.shared) await this.shared.drained();
+    for (const l of this.listeners) await l.drained?.();
   }
 
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
@@ -277,6 +285,21 @@ export class RunWriter {
     }
     t.detailsKey = detailsKey;
     this.stats.add(t);
+    if (this.listeners.length > 0) this.tell(t, entry, tail);
+  }
+
+  /** The listeners' view of a test: its entry is parsed only if one of them asks for it. */
+  private tell(t: PreparedTest, entry: Buffer, tail: Buffer): void {
+    let parsed: RawEntry | null = null;
+    const e: ExportedTest = {
+      ...t,
+      index: this.count - 1,
+      entry: () =>
+        (parsed ??= JSON.parse(
+          `${entry.toString('utf8', entry[0] === 0x2c ? 1 : 0)}${tail.toString('utf8')}`,
+        ) as RawEntry),
+    };
+    for (const l of this.listeners) l.test(e);
   }
 
   /**

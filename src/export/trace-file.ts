@@ -1,0 +1,86 @@
+// --trace FILE: the export as a Chrome/Perfetto JSON trace, streamed test by test into a file beside DEST.
+import { Buffer } from 'node:buffer';
+import type { StatsFile } from '../contract/export-format.js';
+import { parseDstat } from '../formats/dstat/index.js';
+import { EVENT_SEPARATOR, TRACE_HEAD, TRACE_TAIL, TraceBuilder } from '../trace/trace.js';
+import type { ExportedTest, ExportListener } from './listener.js';
+import type { RunNaming } from './run-writer.js';
+import { SideFile } from './side-file.js';
+
+export class TraceFile implements ExportListener {
+  private readonly builder: TraceBuilder;
+  private first = true;
+
+  /** `dstat`: the --dstat CSV, whose series become counters clipped to the runs' spans. */
+  private constructor(
+    private readonly file: SideFile,
+    private readonly dstat: Uint8Array | null,
+  ) {
+    file.write(TRACE_HEAD);
+    this.builder = new TraceBuilder((e) => {
+      if (!this.first) file.write(EVENT_SEPARATOR);
+      this.first = false;
+      file.write(e);
+    });
+  }
+
+  static async open(path: string, dstat: Uint8Array | null): Promise<TraceFile> {
+    return new TraceFile(await SideFile.open(path, 'the trace'), dstat);
+  }
+
+  beginRun(naming: RunNaming): void {
+    this.builder.beginRun(naming.title);
+  }
+
+  test(t: ExportedTest): void {
+    if (t.startUs === null || t.endUs === null) {
+      this.builder.test({ ...t, id: '', tags: [] }); // only extends the run's span
+      return;
+    }
+    const e = t.entry();
+    this.builder.test({
+      name: t.name,
+      id: e.id,
+      status: t.status,
+      tags: e.tags,
+      worker: t.worker,
+      startUs: t.startUs,
+      endUs: t.endUs,
+    });
+  }
+
+  async endRun(_stats: StatsFile): Promise<void> {
+    this.builder.endRun();
+  }
+
+  get full(): boolean {
+    return this.file.full;
+  }
+
+  drained(): Promise<void> {
+    return this.file.drained();
+  }
+
+  async finish(): Promise<void> {
+    const spans = this.builder.spans;
+    if (this.dstat !== null && spans.length > 0) {
+      // Yearless local dstat times take their year from the first run's start, as the viewer does for its run.
+      const reference = Math.min(...spans.map((s) => s[0])) / 1000;
+      const text = Buffer.from(this.dstat.buffer, this.dstat.byteOffset, this.dstat.byteLength).toString(
+        'utf8',
+      );
+      const log = parseDstat(text, { referenceUtcMs: reference });
+      this.builder.counters(log);
+    }
+    this.file.write(TRACE_TAIL);
+    await this.file.close();
+  }
+
+  commit(): Promise<void> {
+    return this.file.commit();
+  }
+
+  abort(): Promise<void> {
+    return this.file.abort();
+  }
+}
