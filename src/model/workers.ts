@@ -20,6 +20,9 @@ export interface WorkerInput {
  */
 const OPEN_INTERVALS = 32;
 
+/** The long pole's tests listed at most (its latest): enough to see what kept a run going. */
+export const LONG_POLE_TESTS = 100;
+
 class Worker {
   tests = 0;
   startUs = Infinity;
@@ -99,8 +102,10 @@ export class WorkerAccumulator {
     const others = this.othersEnd(w);
     if (e > others) {
       w.tail.push({ name: t.name, index, s, e });
-      // Drop those that other workers have outlasted since (kept short however the ends fall).
-      if (w.tail.length > 64) w.tail = w.tail.filter((x) => x.e > others);
+      // Drop those that other workers have outlasted since, and keep the latest LONG_POLE_TESTS (a run on one
+      // worker, so far, would otherwise keep all its tests); amortised, a filter every LONG_POLE_TESTS tests.
+      if (w.tail.length >= 2 * LONG_POLE_TESTS)
+        w.tail = w.tail.filter((x) => x.e > others).slice(-LONG_POLE_TESTS);
     }
     if (this.top === w) return;
     if (this.top === null || e > this.top.endUs) {
@@ -152,6 +157,7 @@ export class WorkerAccumulator {
     const second = this.secondEndUs;
     const tests: LongPoleTest[] = w.tail
       .filter((x) => x.e > second)
+      .slice(-LONG_POLE_TESTS)
       .map((x) => ({
         name: x.name,
         index: x.index,
