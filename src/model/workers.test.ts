@@ -94,7 +94,8 @@ describe('WorkerAccumulator', () => {
       fc.property(fc.array(interval, { maxLength: 300 }), fc.integer({ min: 0, max: 3 }), (raw, jitter) => {
         // Sorted by end, then a few neighbours swapped: the order a worker's tests are reported in.
         const xs = raw.map(([s, d]) => [s, s + d] as [number, number]).sort((a, b) => a[1] - b[1]);
-        for (let i = jitter; i + 1 < xs.length; i += 5) [xs[i], xs[i + 1]] = [xs[i + 1]!, xs[i]!];
+        for (let i = jitter; i + 1 < xs.length; i += 5)
+          xs.splice(i, 2, xs[i + 1] as [number, number], xs[i] as [number, number]);
         const w = run(xs.map(([s, e]) => t(7, s, e)));
         const res = w.workersResult();
         if (xs.length === 0) {
