@@ -170,8 +170,10 @@ export class TraceBuilder {
   }
 
   /**
-   * The dstat series as counters on the machine process, only the rows inside a run's span (rows outside
-   * every run are another job's load). `log.timeMs` is already UTC (the reader aligned it).
+   * The dstat series as counters on the machine process, clipped to the runs' spans (rows outside every run
+   * are another job's load): the rows inside a span, and the value in force at its start (the last row before
+   * it, when the log goes on past the start) placed at the start. `log.timeMs` is UTC already (the reader
+   * aligned it).
    */
   counters(log: CounterLog, machineName = 'machine'): void {
     this.endRun();
@@ -182,11 +184,10 @@ export class TraceBuilder {
         .filter((v): v is readonly [string, Float64Array] => v[1] !== undefined),
     })).filter((g) => g.values.length > 0);
     if (groups.length === 0) return;
-    const spans = [...this.spans].sort((a, b) => a[0] - b[0]);
+    const time = log.timeMs;
+    const rowUs = (i: number): number => Math.round((time[i] as number) * 1000);
     let named = false;
-    for (let i = 0; i < log.timeMs.length; i++) {
-      const ts = Math.round((log.timeMs[i] as number) * 1000);
-      if (!spans.some(([s, e]) => ts >= s && ts <= e)) continue;
+    const row = (i: number, ts: number): void => {
       if (!named) {
         this.emit(
           `{"ph":"M","pid":${MACHINE_PID},"name":"process_name","args":{"name":${json(machineName)}}}`,
@@ -204,8 +205,32 @@ export class TraceBuilder {
         if (args !== '')
           this.emit(`{"ph":"C","pid":${MACHINE_PID},"ts":${ts},"name":${g.name},"args":{${args}}}`);
       }
+    };
+    for (const [start, end] of mergedSpans(this.spans)) {
+      // First row after the start (rows are in time order).
+      let lo = 0;
+      let hi = time.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rowUs(mid) <= start) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo > 0 && lo < time.length) row(lo - 1, start);
+      else if (lo > 0 && rowUs(lo - 1) === start) row(lo - 1, start);
+      for (let i = lo; i < time.length && rowUs(i) <= end; i++) row(i, rowUs(i));
     }
   }
+}
+
+/** Spans sorted and overlapping ones joined (runs recorded at the same time share their rows). */
+export function mergedSpans(spans: readonly [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
+    const last = out[out.length - 1];
+    if (last !== undefined && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
 }
 
 /** A whole trace as text pieces (for the viewer, which holds the run in memory anyway). */

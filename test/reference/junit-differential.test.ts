@@ -128,7 +128,8 @@ function hostileStream(badBytes = false): Buffer {
 /** A real stream with packets broken: a flipped byte in the middle (a bad CRC) and its last 30% cut off. */
 function damagedStream(): Buffer {
   const b = Buffer.from(readFileSync(join(DIRS[0] as string, 'stestr-failure.subunit')));
-  b[Math.floor(b.length / 3)] ^= 0xff;
+  const at = Math.floor(b.length / 3);
+  b[at] = (b[at] as number) ^ 0xff;
   return b.subarray(0, Math.floor(b.length * 0.7));
 }
 
