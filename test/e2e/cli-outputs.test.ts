@@ -1,6 +1,6 @@
 // Black-box tests of the built CLI's outputs beside DEST (--trace, --junit), the quality gate (--fail-on) and the
 // worker utilisation in the stats: what is written, exit codes, one-line errors, nothing half-written.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -108,6 +108,32 @@ describe('--trace and --junit', () => {
       expect(readdirSync(dir)).toEqual(['dest']);
     });
   }
+});
+
+it('an interrupted export removes the temporary trace and JUnit files, and leaves an earlier trace as it was', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 't.json'), 'earlier');
+  const child = spawn(
+    process.execPath,
+    [BIN, '-i', '--trace', join(dir, 't.json'), '--junit', join(dir, 'j.xml'), join(dir, 'out')],
+    {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Half a stream, and the input left open: the export is under way, its files beside DEST begun.
+  const bytes = readFileSync(FAILURE);
+  child.stdin.write(bytes.subarray(0, bytes.length >> 1));
+  for (let k = 0; k < 100 && !readdirSync(dir).some((f) => f.startsWith('.j.xml.')); k++)
+    await new Promise((r) => setTimeout(r, 50));
+  expect(readdirSync(dir).some((f) => f.startsWith('.t.json.'))).toBe(true);
+  child.kill('SIGTERM');
+  const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(sig ?? c)));
+  expect(code).toBe('SIGTERM');
+  expect(stderr).toBe('stackviz-export: interrupted (SIGTERM); nothing was written\n');
+  expect(readdirSync(dir)).toEqual(['t.json']);
+  expect(readFileSync(join(dir, 't.json'), 'utf8')).toBe('earlier');
 });
 
 describe('--fail-on', () => {
