@@ -14,7 +14,8 @@ const WAIT_MS = 60_000;
  * cannot be told from any other page's (the docs say to serve the host page over http(s)).
  */
 export function canPostToPerfetto(): boolean {
-  return window.location.origin !== 'null';
+  // window.origin, not location.origin: Chromium gives a file:// page's location the origin "file://".
+  return window.origin !== 'null';
 }
 
 /** The run's trace as UTF-8 bytes: a process for the run, a thread per worker, a slice per timed test. */
