@@ -22,6 +22,23 @@ const EMPTY_ROW: LaneRow = {
 /** A hit within this many css px of a bar counts as on it. */
 const HIT_SLOP_CSS_PX = 3;
 
+/** Sets one axis of an absolutely placed box 14 px after `atCssPx` in the first half of the span, before it in the second. */
+function placeAlong(
+  style: CSSStyleDeclaration,
+  atCssPx: number,
+  spanCssPx: number,
+  start: 'left' | 'top',
+  end: 'right' | 'bottom',
+): void {
+  if (atCssPx < spanCssPx / 2) {
+    style[start] = `${atCssPx + 14}px`;
+    style[end] = 'auto';
+  } else {
+    style[start] = 'auto';
+    style[end] = `${Math.max(0, spanCssPx - atCssPx + 14)}px`;
+  }
+}
+
 export class Hover {
   private readonly t: TimelineContext;
   private readonly requestDraw: () => void;
@@ -40,24 +57,11 @@ export class Hover {
     const { widthCssPx, testsHeightCssPx, loadHeightCssPx } = this.t.geometry;
     tooltip.replaceChildren(...lines.map((l) => el('div', l.strong === true ? 'tl-tip-strong' : '', l.text)));
     tooltip.style.display = 'block';
-    // Right of the cursor in the left half, left of it in the right half: placed without measuring the tooltip,
-    // so hovering never forces a layout.
-    if (xCssPx < widthCssPx / 2) {
-      tooltip.style.left = `${xCssPx + 14}px`;
-      tooltip.style.right = 'auto';
-    } else {
-      tooltip.style.left = 'auto';
-      tooltip.style.right = `${Math.max(0, widthCssPx - xCssPx + 14)}px`;
-    }
-    // Likewise below the cursor in the upper half and above it in the lower half, so the body's edge never clips it.
-    const bodyHeightCssPx = testsHeightCssPx + loadHeightCssPx;
-    if (yCssPx < bodyHeightCssPx / 2) {
-      tooltip.style.top = `${yCssPx + 14}px`;
-      tooltip.style.bottom = 'auto';
-    } else {
-      tooltip.style.top = 'auto';
-      tooltip.style.bottom = `${Math.max(0, bodyHeightCssPx - yCssPx + 14)}px`;
-    }
+    // Right of the cursor in the left half, left of it in the right half, and likewise below it in the upper half,
+    // above it in the lower: placed without measuring the tooltip, so hovering never forces a layout, and the
+    // body's edge never clips it.
+    placeAlong(tooltip.style, xCssPx, widthCssPx, 'left', 'right');
+    placeAlong(tooltip.style, yCssPx, testsHeightCssPx + loadHeightCssPx, 'top', 'bottom');
   }
 
   /** Moves the cursor line to a css x in the body (null hides it) and records the instant under it. */
