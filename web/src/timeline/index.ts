@@ -1,5 +1,8 @@
 // The timeline: one canvas lane per worker, zoom/pan/brush, hover and selection, search and status filter, load lanes.
-// This file only wires the parts; controller.ts owns them, state.ts holds what they share.
+// This file only wires the parts. controller.ts owns them and the changes that touch several; state.ts holds what
+// they share (TimelineState), geometry.ts where things are (css px). Drawing: test-rows.ts (with axis.ts, paint.ts,
+// theme.ts), overview.ts, load.ts (over ../lanes). Input: interactions.ts, hover.ts, controls.ts, panel.ts.
+// Pure and unit-tested: state, geometry, scale, layout, batch, search.
 import './timeline.css';
 import type { TimelineDebug, TimelineHandle, TimelineOptions } from './api';
 import { TimelineController } from './controller';
