@@ -107,7 +107,7 @@ function slicesOf(text: string): Omit<TraceEvent, 'pid' | 'tid'>[] {
   return doc.traceEvents.filter((e) => e.ph === 'X').map(({ pid: _p, tid: _t, ...rest }) => rest);
 }
 
-describe('the run page', () => {
+describe('worker utilisation in the viewer, and Open in Perfetto', () => {
   it('shows the workers, and posts the trace to Perfetto only when clicked, after PING/PONG', async () => {
     const outside: string[] = [];
     const context = await offlineContext(outside);
@@ -145,6 +145,27 @@ describe('the run page', () => {
     expect(JSON.parse(got.text).traceEvents.some((e: TraceEvent) => e.ph === 'C')).toBe(true);
     expect(outside).toEqual([]);
     await context.close();
+  });
+
+  it("the timeline shows each worker's idle gaps, which add up to the stats' idle time", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}#/run/${encodeURIComponent(runKey)}/timeline`);
+    await page.waitForFunction('(window.__stackvizTimeline?.frames ?? 0) > 0');
+    const debug = (await page.evaluate(
+      '({ drawn: window.__stackvizTimeline.idleGapsDrawn, gaps: window.__stackvizTimeline.idleGaps })',
+    )) as { drawn: number; gaps: { worker: number; gaps: [number, number][] }[] };
+    const config = JSON.parse(readFileSync(join(site, 'config.json'), 'utf8')) as ConfigFile;
+    const workers = config.tempest?.[2]?.stats.workers ?? [];
+    expect(workers.length).toBe(2);
+    for (const w of workers) {
+      const lane = debug.gaps.find((l) => `worker-${l.worker}` === w.name);
+      const idleMs = (lane?.gaps ?? []).reduce((n, [s, e]) => n + (e - s), 0);
+      // Within 5 µs: the viewer holds times as ms since the epoch in doubles (~0.2 µs apart at today's dates).
+      expect(idleMs).toBeCloseTo(w.idle * 1000, 2);
+      expect(idleMs).toBeGreaterThan(0);
+    }
+    expect(debug.drawn).toBeGreaterThan(0);
+    await page.close();
   });
 
   it('from file:// offers the trace as a download, and opens no window', async () => {
