@@ -22,6 +22,15 @@ interface TraceEvent {
   args: Record<string, unknown>;
 }
 
+/** What the timeline's debug hook shows of the idle gaps (web/src/timeline/api.ts). */
+interface Globals {
+  __stackvizTimeline?: {
+    frames: number;
+    idleGapsDrawn: number;
+    idleGaps: { worker: number; gaps: [number, number][] }[];
+  };
+}
+
 /** Stands in for ui.perfetto.dev: answers the second PING with PONG (to '*', as the UI does), keeps the trace. */
 const STUB = `<!doctype html><title>stub Perfetto</title><script>
 let pings = 0;
@@ -150,10 +159,14 @@ describe('worker utilisation in the viewer, and Open in Perfetto', () => {
   it("the timeline shows each worker's idle gaps, which add up to the stats' idle time", async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}#/run/${encodeURIComponent(runKey)}/timeline`);
-    await page.waitForFunction('(window.__stackvizTimeline?.frames ?? 0) > 0');
-    const debug = (await page.evaluate(
-      '({ drawn: window.__stackvizTimeline.idleGapsDrawn, gaps: window.__stackvizTimeline.idleGaps })',
-    )) as { drawn: number; gaps: { worker: number; gaps: [number, number][] }[] };
+    // Functions, not strings: the page's CSP forbids eval.
+    await page.waitForFunction(
+      () => ((globalThis as unknown as Globals).__stackvizTimeline?.frames ?? 0) > 0,
+    );
+    const debug = await page.evaluate(() => {
+      const d = (globalThis as unknown as Globals).__stackvizTimeline;
+      return { drawn: d?.idleGapsDrawn ?? 0, gaps: d?.idleGaps ?? [] };
+    });
     const config = JSON.parse(readFileSync(join(site, 'config.json'), 'utf8')) as ConfigFile;
     const workers = config.tempest?.[2]?.stats.workers ?? [];
     expect(workers.length).toBe(2);
