@@ -112,6 +112,7 @@ export class RunWriter {
 
   /** Told of each test after the stats (--trace, --junit, the gate). */
   private readonly listeners: readonly ExportListener[];
+  private view: TestView | null = null;
 
   private constructor(
     out: OutputDir,
@@ -288,18 +289,11 @@ export class RunWriter {
     if (this.listeners.length > 0) this.tell(t, entry, tail);
   }
 
-  /** The listeners' view of a test: its entry is parsed only if one of them asks for it. */
+  /** The listeners' view of a test (one object, refilled per test): its entry is parsed only when asked for. */
   private tell(t: PreparedTest, entry: Buffer, tail: Buffer): void {
-    let parsed: RawEntry | null = null;
-    const e: ExportedTest = {
-      ...t,
-      index: this.count - 1,
-      entry: () =>
-        (parsed ??= JSON.parse(
-          `${entry.toString('utf8', entry[0] === 0x2c ? 1 : 0)}${tail.toString('utf8')}`,
-        ) as RawEntry),
-    };
-    for (const l of this.listeners) l.test(e);
+    const v = (this.view ??= new TestView());
+    v.fill(t, this.count - 1, entry, tail);
+    for (const l of this.listeners) l.test(v);
   }
 
   /**
@@ -468,5 +462,48 @@ export class RunWriter {
       failures: this.stats.failureCount,
       statsJson,
     };
+  }
+}
+
+/** What listeners see of a test: the prepared test's fields, and its raw entry parsed on demand. */
+class TestView implements ExportedTest {
+  name = '';
+  status: PreparedTest['status'] = 'unknown';
+  startUs: number | null = null;
+  endUs: number | null = null;
+  duration: number | null = null;
+  traceback: string | null = null;
+  reason: string | null = null;
+  detailsKey: string | null = null;
+  parserError = false;
+  worker: number | null = null;
+  index = 0;
+  private entryBytes: Buffer = Buffer.alloc(0);
+  private tailBytes: Buffer = Buffer.alloc(0);
+  private parsed: RawEntry | null = null;
+
+  fill(t: PreparedTest, index: number, entry: Buffer, tail: Buffer): void {
+    this.name = t.name;
+    this.status = t.status;
+    this.startUs = t.startUs;
+    this.endUs = t.endUs;
+    this.duration = t.duration;
+    this.traceback = t.traceback;
+    this.reason = t.reason;
+    this.detailsKey = t.detailsKey;
+    this.parserError = t.parserError;
+    this.worker = t.worker;
+    this.index = index;
+    this.entryBytes = entry;
+    this.tailBytes = tail;
+    this.parsed = null;
+  }
+
+  entry(): RawEntry {
+    const e = this.entryBytes;
+    // The prepared entry starts with a comma (left out for a run's first test), and ends before its tail.
+    return (this.parsed ??= JSON.parse(
+      e.toString('utf8', e[0] === 0x2c ? 1 : 0) + this.tailBytes.toString('utf8'),
+    ) as RawEntry);
   }
 }

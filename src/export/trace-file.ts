@@ -33,16 +33,13 @@ export class TraceFile implements ExportListener {
   }
 
   test(t: ExportedTest): void {
-    if (t.startUs === null || t.endUs === null) {
-      this.builder.test({ ...t, id: '', tags: [] }); // only extends the run's span
-      return;
-    }
-    const e = t.entry();
+    // Only a timed test becomes a slice: only then is its entry read (for its id and tags).
+    const e = t.startUs !== null && t.endUs !== null ? t.entry() : null;
     this.builder.test({
       name: t.name,
-      id: e.id,
+      id: e?.id ?? '',
       status: t.status,
-      tags: e.tags,
+      tags: e?.tags ?? [],
       worker: t.worker,
       startUs: t.startUs,
       endUs: t.endUs,
