@@ -1,7 +1,7 @@
 // --trace FILE: the export as a Chrome/Perfetto JSON trace, streamed test by test into a file beside DEST.
 import { Buffer } from 'node:buffer';
 import type { StatsFile } from '../contract/export-format.js';
-import { parseDstat } from '../formats/dstat/index.js';
+import { DstatFormatError, parseDstat, type DstatLog } from '../formats/dstat/index.js';
 import { EVENT_SEPARATOR, TRACE_HEAD, TRACE_TAIL, TraceBuilder } from '../trace/trace.js';
 import type { ExportedTest, ExportListener } from './listener.js';
 import type { RunNaming } from './run-writer.js';
@@ -66,8 +66,14 @@ export class TraceFile implements ExportListener {
       const text = Buffer.from(this.dstat.buffer, this.dstat.byteOffset, this.dstat.byteLength).toString(
         'utf8',
       );
-      const log = parseDstat(text, { referenceUtcMs: reference });
-      this.builder.counters(log);
+      // The CLI checked the header; a log the reader still refuses has no counters (the viewer says why).
+      let log: DstatLog | null = null;
+      try {
+        log = parseDstat(text, { referenceUtcMs: reference });
+      } catch (e) {
+        if (!(e instanceof DstatFormatError)) throw e;
+      }
+      if (log !== null) this.builder.counters(log);
     }
     this.file.write(TRACE_TAIL);
     await this.file.close();

@@ -158,6 +158,13 @@ describe('--junit agrees with subunit2junitxml', () => {
   const streams: [string, Buffer][] = [
     ...fixtureStreams(),
     ['damaged (bad CRC, cut short)', damagedStream()],
+    [
+      'non-subunit output before the packets',
+      Buffer.concat([
+        Buffer.from('plain text output\n'),
+        readFileSync(join(DIRS[0] as string, 'stestr-successful.subunit')),
+      ]),
+    ],
     ['hostile (every status, markup, controls)', hostileStream()],
   ];
   it.each(streams)(
