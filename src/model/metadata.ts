@@ -31,7 +31,7 @@ export class MetaArgumentError extends Error {
 }
 
 /** Keys are names, not text: letters, digits, `_`, `-`, `.`, `/` (e.g. `zuul.tenant`, `job`). */
-const KEY = /^[A-Za-z_][A-Za-z0-9_.\/-]*$/;
+const KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 
 /**
  * `--meta KEY=VALUE` arguments, in order (a later KEY wins). A dataset field's name sets that field (an empty
