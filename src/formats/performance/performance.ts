@@ -158,7 +158,8 @@ export function parsePerformance(json: string): PerformanceReport {
   try {
     doc = JSON.parse(json);
   } catch (e) {
-    throw new PerformanceFormatError(`not JSON (${e instanceof Error ? e.message : String(e)})`);
+    const why = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
+    throw new PerformanceFormatError(`not JSON (${why.length > 100 ? `${why.slice(0, 100)}…` : why})`);
   }
   return readPerformance(doc);
 }
