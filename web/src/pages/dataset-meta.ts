@@ -42,10 +42,15 @@ export function datasetMetaBlock(dataset: DatasetMeta | null, hasPerformance: bo
   return h(
     'dl',
     { class: 'dataset-meta' },
-    ...shown.flatMap(([k, v, href]) => [
-      h('dt', null, k),
-      h('dd', { 'data-key': k }, href === null ? v : h('a', { href, class: 'change-link' }, v)),
-    ]),
-    perf === null ? null : h('dd', { 'data-key': 'performance' }, perf),
+    // Each name stays with its value when the line wraps (a <div> may group a <dt> and its <dd>).
+    ...shown.map(([k, v, href]) =>
+      h(
+        'div',
+        { class: 'meta-pair' },
+        h('dt', null, k),
+        h('dd', { 'data-key': k }, href === null ? v : h('a', { href, class: 'change-link' }, v)),
+      ),
+    ),
+    perf === null ? null : h('div', { class: 'meta-pair' }, h('dd', { 'data-key': 'performance' }, perf)),
   );
 }
