@@ -88,3 +88,34 @@ export function comparePerformance(a: PerformanceReport, b: PerformanceReport): 
     processes: deltas(processes(a), processes(b)),
   };
 }
+
+/** What compare prints for people: per table, the changed rows, biggest change first (at most `limit` each). */
+export function comparePerformanceText(c: PerformanceComparison, limit = 10): string {
+  const mib = (v: number): string => `${(v / 1048576).toFixed(1)} MiB`;
+  const sign = (v: number, f: (n: number) => string): string => `${v >= 0 ? '+' : '−'}${f(Math.abs(v))}`;
+  const lines: string[] = [];
+  const section = (title: string, list: PerformanceDelta[], f: (n: number) => string): void => {
+    const changed = list.filter((d) => d.delta !== 0 && (d.a !== null || d.b !== null));
+    if (changed.length === 0) return;
+    lines.push(`${title}:`);
+    for (const d of changed.slice(0, limit)) {
+      const what =
+        d.delta !== null
+          ? `${f(d.a ?? 0)} → ${f(d.b ?? 0)} (${sign(d.delta, f)})`
+          : d.a === null
+            ? `new: ${d.b === null ? '–' : f(d.b)}`
+            : `gone (was ${f(d.a)})`;
+      lines.push(`  ${d.key}: ${what}`);
+    }
+    if (changed.length > limit) lines.push(`  … ${changed.length - limit} more`);
+  };
+  const count = (n: number): string => n.toLocaleString('en-US');
+  section('service memory', c.memory, mib);
+  section('database queries', c.db, count);
+  section('database queries per operation', c.dbOps, count);
+  section('API calls', c.api, count);
+  section('process memory (RSS)', c.processes, mib);
+  return lines.length === 0
+    ? 'performance: no change'
+    : ['performance:', ...lines.map((l) => `  ${l}`)].join('\n');
+}
