@@ -68,7 +68,26 @@ describe('parseZuulInventory', () => {
     });
   });
 
+  it('reads anchors and aliases (PyYAML writes them for a mapping that appears twice)', () => {
+    const z = parseZuulInventory(
+      [
+        'all:',
+        '  vars:',
+        '    zuul:',
+        '      items:',
+        '      - project: &id001',
+        "          name: !unsafe 'openstack/nova'",
+        "          canonical_name: !unsafe 'opendev.org/openstack/nova'",
+        "      job: !unsafe 'nova-next'",
+        '      project: *id001',
+      ].join('\n'),
+    );
+    expect(z.project.name).toBe('openstack/nova');
+    expect(z.job).toBe('nova-next');
+  });
+
   it.each([
+    ['', /no all\.vars\.zuul/],
     ['all: [unclosed', /not YAML/],
     ['just text', /no all\.vars\.zuul/],
     ['all:\n  vars:\n    other: 1', /no all\.vars\.zuul/],

@@ -5,9 +5,11 @@
 // the build's logs as zuul-info/inventory.yaml. Older Zuuls wrote it untagged. Either is read: a tag we do not
 // know (`!unsafe`, `!encrypted/...`, anything) keeps its plain value.
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { isScalar, parseDocument, parse as parseYaml, visit, Scalar } from 'yaml';
 import type { RunMetadata } from '../model/metadata.js';
 import { describeFsError, InputError } from './errors.js';
+import { isGzip } from './gzip.js';
 
 /** The `zuul` variables we map (the rest are ignored). */
 export interface ZuulVars {
@@ -174,7 +176,9 @@ export function zuulMetadata(z: ZuulVars): RunMetadata {
 export async function readZuulInventory(path: string): Promise<{ vars: ZuulVars; metadata: RunMetadata }> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const bytes = await readFile(path);
+    // Log servers may keep it as inventory.yaml.gz.
+    text = (isGzip(bytes) ? gunzipSync(bytes) : bytes).toString('utf8');
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }

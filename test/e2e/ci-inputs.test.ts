@@ -240,6 +240,16 @@ describe('--dstat with a pcp-dstat log', () => {
     expect(types).toContainEqual(['dstat_pcp.csv', 'dstat-recorded']);
   });
 
+  it('leaves the classic copy out of --single-file (only the original front-end reads it)', () => {
+    const dir = tmp();
+    const page = join(dir, 'report.html');
+    const r = run(['--dstat', PCP, '--single-file', page, '-f', STREAM, join(dir, 'out')]);
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).toContain('data-path="dstat_pcp.csv"');
+    expect(html).not.toContain('data-path="dstat_log.csv"');
+  });
+
   it('copies a classic dstat log as it is, with no second copy', () => {
     const dest = join(tmp(), 'out');
     expect(run(['--dstat', CLASSIC, '-f', STREAM, dest]).status).toBe(0);

@@ -46,6 +46,7 @@ describe('parsePerformance', () => {
     ['[]', /not a JSON object/],
     ['{"a": 1', /not JSON/],
     ['{"services": []}', /no "db" list/],
+    ['  \n', /empty file/],
     ['{"services": {}, "db": [], "api": [], "processes": []}', /"services" is not a list/],
     ['{"services": [1], "db": [], "api": [], "processes": []}', /"services"\[0\] is not an object/],
     ['{"services": [{"MemoryCurrent": 1}], "db": [], "api": [], "processes": []}', /no "service" string/],

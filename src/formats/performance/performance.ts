@@ -154,6 +154,8 @@ export function readPerformance(doc: unknown): PerformanceReport {
 
 /** Parse performance.json text; throws PerformanceFormatError (bad JSON included). */
 export function parsePerformance(json: string): PerformanceReport {
+  // devstack redirects the script's output into the file: a crashed run leaves it empty.
+  if (json.trim() === '') throw new PerformanceFormatError('empty file (did get-stats.py fail?)');
   let doc: unknown;
   try {
     doc = JSON.parse(json);
