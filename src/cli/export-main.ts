@@ -11,9 +11,9 @@ import { DestBusyError, stopExports } from '../export/output.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
+import { MetaArgumentError, parseMetaArgs } from '../model/metadata.js';
 import { classicDstatCopy, readMetadata, readPerformanceFile } from './ci-inputs.js';
 import { describeFsError, InputError, isGzip, resolveInputs } from './inputs.js';
-import { MetaArgumentError } from '../model/metadata.js';
 import { Logger } from './logger.js';
 
 const PROG = 'stackviz-export';
@@ -266,6 +266,7 @@ async function main(argv: string[]): Promise<number> {
     if (o.streamFile.length === 0 && o.repository.length === 0 && !o.stdin) {
       throw new UsageError('no input: give at least one of -f FILE, -i/--stdin, -r DIR');
     }
+    parseMetaArgs(o.meta); // A usage error: said before any input is read.
     if (o.stdin) checkStdin();
     if (dest !== undefined) await checkDest(dest);
     if (dest === undefined) {

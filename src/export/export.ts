@@ -174,8 +174,9 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
       files.push(dstatPath);
     }
     let performancePath: string | null = null;
-    if ((o.performance ?? null) !== null) {
-      performancePath = await out.writeWhole('performance.json', o.performance as Uint8Array);
+    const performance = o.performance ?? null;
+    if (performance !== null) {
+      performancePath = await out.writeWhole('performance.json', performance);
       files.push(performancePath);
     }
     const config = buildConfig({

@@ -215,6 +215,8 @@ describe('--zuul-inventory and --meta', () => {
   it('refuses a --meta that is not KEY=VALUE as a usage error', () => {
     expectRefused(['--meta', 'novalue'], 2, '--meta "novalue"', 'KEY=VALUE');
     expectRefused(['--meta', '=x'], 2, '--meta "=x"');
+    // Before the inputs are read: a usage error, even with a missing stream.
+    expectOneLineError(run(['--meta', 'x', '-f', 'missing.subunit', join(tmp(), 'out')]), 2, '--meta "x"');
   });
 
   it('--help names the new options', () => {
