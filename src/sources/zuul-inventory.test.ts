@@ -68,6 +68,26 @@ describe('parseZuulInventory', () => {
     });
   });
 
+  it('keeps the plain value under YAML 1.1 tags, verbatim tags and %TAG handles too', () => {
+    const z = parseZuulInventory(
+      [
+        '%TAG !e! tag:example.com,2000:',
+        '---',
+        'all:',
+        '  vars:',
+        '    zuul:',
+        "      job: !!python/unicode 'tempest'",
+        '      change: !<tag:example.com:x> 42',
+        '      pipeline: !e!thing check',
+        '      patchset: !!int 3',
+        '      project: !!python/dict',
+        '        name: !unsafe openstack/nova',
+      ].join('\n'),
+    );
+    expect(z).toMatchObject({ job: 'tempest', change: '42', pipeline: 'check', patchset: '3' });
+    expect(z.project.name).toBe('openstack/nova');
+  });
+
   it('reads anchors and aliases (PyYAML writes them for a mapping that appears twice)', () => {
     const z = parseZuulInventory(
       [

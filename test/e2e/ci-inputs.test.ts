@@ -252,6 +252,13 @@ describe('--dstat with a pcp-dstat log', () => {
     expect(html).not.toContain('data-path="dstat_log.csv"');
   });
 
+  it('embeds performance.json in --single-file', () => {
+    const dir = tmp();
+    const page = join(dir, 'report.html');
+    expect(run(['--performance', PERF_V2, '--single-file', page, '-f', STREAM]).status).toBe(0);
+    expect(readFileSync(page, 'utf8')).toContain('data-path="performance.json"');
+  });
+
   it('copies a classic dstat log as it is, with no second copy', () => {
     const dest = join(tmp(), 'out');
     expect(run(['--dstat', CLASSIC, '-f', STREAM, dest]).status).toBe(0);

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './browser.js';
@@ -113,6 +114,30 @@ describe('the performance page', () => {
     expect(JSON.parse(readFileSync(join(dest, 'config.json'), 'utf8'))).toMatchObject({
       performance: 'performance.json',
     });
+    await page.close();
+  });
+
+  it('shows the tables from the single file opened from file://', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stackviz-viewer-ci-'));
+    const report = join(dir, 'report.html');
+    execFileSync(
+      process.execPath,
+      [
+        'bin/stackviz-export.js',
+        '-q',
+        '--performance',
+        `${FIX}/performance/performance-v2.json`,
+        '--single-file',
+        report,
+        '-f',
+        `${FIX}/streams/stestr-failure.subunit`,
+      ],
+      { stdio: 'pipe' },
+    );
+    const page = await browser.newPage();
+    await page.goto(`${pathToFileURL(report).href}#/performance`);
+    await page.waitForSelector('.perf-table');
+    expect((await rows(page, 'Service memory'))[0]).toEqual(['devstack@q-svc.service', '384.0 MiB']);
     await page.close();
   });
 
