@@ -5,8 +5,7 @@ import {
   readPerformance,
   type PerformanceReport,
 } from '../../../src/formats/performance/index';
-import type { AppContext, Page } from '../app/app';
-import { errorBox } from '../app/app';
+import { errorBox, type AppContext, type Page } from '../app/page';
 import { h, replace, type Child } from '../app/dom';
 import { formatCount } from '../app/format';
 import { loadJson } from '../data/loader';
