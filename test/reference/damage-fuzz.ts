@@ -1,26 +1,15 @@
 // Test helper: seeded damage of real streams, read by us (as the exporter reads) and by python-subunit, compared.
-import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoReader, type SubunitVersion } from '../../src/formats/subunit/detect.js';
 import { TestAssembler } from '../../src/model/assemble.js';
 import { cleanTestId } from '../../src/model/names.js';
 import { rng } from './gen.js';
+import { runPythonOver } from './oracle.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('./fuzz_reference.py', import.meta.url));
-/** The system interpreter has python-subunit and testtools; the pyenv one on PATH does not. */
-const PYTHON = '/usr/bin/python3';
 
 export interface Source {
   name: string;
@@ -177,25 +166,15 @@ export interface ReferenceReading {
 export function readReference(
   streams: readonly { version: SubunitVersion; bytes: Uint8Array }[],
 ): ReferenceReading[] {
-  if (streams.length === 0) return [];
-  const dir = mkdtempSync(join(tmpdir(), 'subunit-fuzz-'));
-  try {
-    const args = streams.map((s, k) => {
-      const p = join(dir, `${k}.${s.version}`);
-      writeFileSync(p, s.bytes);
-      return `${s.version}:${p}`;
-    });
-    const r = spawnSync(PYTHON, [SCRIPT, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    if (r.status !== 0) throw new Error(`reference reader failed (${String(r.status)}): ${r.stderr}`);
-    const lines = r.stdout.split('\n').filter((l) => l.length > 0);
-    if (lines.length !== streams.length) throw new Error(`reference reader gave ${lines.length} results`);
-    return lines.map((l) => {
-      const o = JSON.parse(l) as { tests: [string, string][]; crashed: string | null };
-      return { tests: o.tests.map(([id, st]) => [cleanTestId(id).name, st] as const), crashed: o.crashed };
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const raw = runPythonOver<{ tests: [string, string][]; crashed: string | null }>(
+    SCRIPT,
+    streams.map((s) => s.bytes),
+    (path, k) => `${(streams[k] as { version: SubunitVersion }).version}:${path}`,
+  );
+  return raw.map((o) => ({
+    tests: o.tests.map(([id, st]) => [cleanTestId(id).name, st] as const),
+    crashed: o.crashed,
+  }));
 }
 
 /** The (name, status) pairs whose counts differ: [pair, ours, reference]. Empty when the multisets agree. */
