@@ -98,9 +98,9 @@ export function makeCase(sources: readonly Source[], seed: number, index: number
         break;
       }
       case 'delete': {
-        const n = 1 + int(2048);
-        bytes = new Uint8Array(Buffer.concat([b.subarray(0, at), b.subarray(at + n)]));
-        steps.push(`delete [${at}, ${Math.min(at + n, bytes.length + n)})`);
+        const end = Math.min(b.length, at + 1 + int(2048));
+        bytes = new Uint8Array(Buffer.concat([b.subarray(0, at), b.subarray(end)]));
+        steps.push(`delete [${at}, ${end})`);
         break;
       }
       case 'splice': {
