@@ -67,8 +67,8 @@ const SKIP: Outcome = { status: 'skip', label: 'skip', style: Style.Reason };
 const XFAIL: Outcome = { status: 'xfail', label: 'xfail', style: Style.Traceback };
 const UXSUCCESS: Outcome = { status: 'uxsuccess', label: 'uxsuccess', style: Style.Traceback };
 
-/** Directive words (after trailing ':' are stripped), matched on bytes; the index is the keyword's code. */
-const KEYWORDS = [
+/** The words that start a directive line (python-subunit's `_ParserState.lineReceived`), trailing ':' stripped. */
+export const V1_DIRECTIVE_WORDS: readonly string[] = [
   'test',
   'testing',
   'tags',
@@ -81,7 +81,9 @@ const KEYWORDS = [
   'skip',
   'xfail',
   'uxsuccess',
-].map((w) => Uint8Array.from(w, (c) => c.charCodeAt(0)));
+];
+/** The directive words as bytes; the index is the keyword's code. */
+const KEYWORDS = V1_DIRECTIVE_WORDS.map((w) => Uint8Array.from(w, (c) => c.charCodeAt(0)));
 const KW_TEST = 0;
 const KW_TAGS = 2;
 const KW_TIME = 3;
