@@ -26,20 +26,8 @@ const TMP_NAME = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/;
 const BATCH = GATHER_BYTES;
 /** Characters of string output gathered before encoding. */
 const STR_BATCH = 64 * 1024;
-/**
- * zlib level for `-z`: level 1 is what `gzip -1` does; the details go out twice (whole file and shards),
- * each compressed on its own libuv thread, so the fastest level keeps the total near one `gzip -1`.
- */
+/** zlib level for `-z`: what `gzip -1` does (the details, most of the bytes, use it too: gzip-segments.ts). */
 const GZIP_LEVEL = 1;
-
-/**
- * `p`, marked as handled: for a promise kept to be awaited later (a shard's close, awaited when the run
- * finishes), whose rejection (ENOSPC, say) would otherwise be an unhandled rejection that kills the process.
- */
-export function awaitedLater<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
 
 /**
  * Gathering buffers not in use: reused, so a long export does not map and fault in fresh memory per write.
@@ -195,16 +183,6 @@ export class OutFile {
     this.gathering.append(buf);
   }
 
-  /**
-   * Write `buf` as it is, without copying it (after what was gathered before); `done` once the stream is
-   * finished with it, and the caller may reuse it.
-   */
-  writeOwned(buf: Buffer, done: () => void): void {
-    this.flush();
-    this.size += buf.length;
-    this.head.write(buf, () => done());
-  }
-
   /** Bytes written so far, strings not yet encoded included. */
   get bytes(): number {
     return this.size + (this.str === '' ? 0 : Buffer.byteLength(this.str, 'utf8'));
@@ -243,39 +221,6 @@ export class OutFile {
     this.flush();
     this.head.end();
     await this.done;
-  }
-}
-
-/**
- * Bytes two files receive alike (a run's details file and its current shard): gathered once, and the same
- * buffer handed to both streams, instead of a copy gathered per file (the details are most of an export).
- */
-export class TeeGather {
-  private readonly gathering = new Gathering(() => this.flush());
-  private second: OutFile | null = null;
-
-  constructor(private readonly first: OutFile) {}
-
-  /** The second file from now on (what was gathered goes to the files it was written for). */
-  retarget(second: OutFile): void {
-    this.flush();
-    this.second = second;
-  }
-
-  write(buf: Uint8Array): void {
-    this.gathering.append(buf);
-  }
-
-  /** Hand what was gathered to both files; the buffer goes back to the pool once both are done with it. */
-  flush(): void {
-    const taken = this.gathering.take();
-    if (taken === null) return;
-    let users = this.second === null ? 1 : 2;
-    const done = (): void => {
-      if (--users === 0) giveBackBuffer(taken.buffer);
-    };
-    this.first.writeOwned(taken.bytes, done);
-    this.second?.writeOwned(taken.bytes, done);
   }
 }
 
@@ -382,6 +327,7 @@ function previousExportPaths(config: unknown): string[] {
       if (typeof t !== 'object' || t === null) continue;
       const r = t as Partial<Record<string, unknown>>;
       for (const k of ['raw', 'details', 'tree', 'dstat']) add(r[k]);
+      // Exports before details were stored once also had shard files.
       if (Array.isArray(r['details_shards'])) for (const s of r['details_shards'] as unknown[]) add(s);
     }
   }

@@ -9,6 +9,7 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -294,8 +295,12 @@ describe('stackviz-export options', () => {
     }
     const raw = JSON.parse(gunzipSync(readFileSync(join(dest, t?.raw ?? ''))).toString('utf8')) as RawEntry[];
     expect(raw).toHaveLength(63);
-    for (const s of t?.details_shards ?? [])
-      expect(gunzipSync(readFileSync(join(dest, s))).length).toBeGreaterThan(1);
+    // The details are one gzip member; its index says where each segment lies.
+    const details = JSON.parse(
+      gunzipSync(readFileSync(join(dest, t?.details ?? ''))).toString('utf8'),
+    ) as object;
+    expect(Object.keys(details)).toHaveLength(63);
+    expect(t?.details_index?.packed.at(-1)).toBe(statSync(join(dest, t?.details ?? '')).size - 10);
   });
 
   it('-e fills the dataset from Zuul variables', () => {
@@ -576,16 +581,21 @@ describe('stackviz-export DEST handling', () => {
     expect(run(['-f', FAILURE, dest]).status).toBe(0);
     writeFileSync(join(dest, 'notes.txt'), 'mine');
     const old = config(dest).tempest?.[0];
+    // Exports before details were stored once had shard folders, listed in config.json: they go too.
+    const oldConfig = JSON.parse(readFileSync(join(dest, 'config.json'), 'utf8')) as ConfigFile;
+    Object.assign(oldConfig.tempest?.[0] ?? {}, { details_shards: ['old_details/0.json'] });
+    writeFileSync(join(dest, 'config.json'), JSON.stringify(oldConfig));
+    mkdirSync(join(dest, 'old_details'));
+    writeFileSync(join(dest, 'old_details', '0.json'), '{}');
     expect(run(['-f', join(STREAMS, 'tempest.subunit'), dest]).status).toBe(0);
     expect(existsSync(join(dest, old?.raw ?? 'x'))).toBe(false);
-    expect(existsSync(join(dest, (old?.details_shards ?? ['x'])[0] ?? 'x'))).toBe(false);
+    expect(existsSync(join(dest, 'old_details'))).toBe(false);
     expect(readFileSync(join(dest, 'notes.txt'), 'utf8')).toBe('mine');
     const files = readdirSync(dest)
       .filter((f) => f !== 'notes.txt')
       .sort();
     expect(files).toEqual([
       'config.json',
-      'tempest_tempest_0_details',
       'tempest_tempest_0_details.json',
       'tempest_tempest_0_raw.json',
       'tempest_tempest_0_stats.json',

@@ -87,16 +87,12 @@ export function parseConfig(doc: unknown): ParsedConfig {
         str(t['key']) ??
         artifactNameByPath.get(raw) ??
         `${str(t['source']) ?? 'run'}_${String(t['id'] ?? i)}`;
-      const shards = Array.isArray(t['details_shards'])
-        ? t['details_shards'].filter((s): s is string => typeof s === 'string')
-        : [];
       runs.push({
         key: uniqueKey(used, wanted),
         name: str(t['name']) ?? wanted,
         files: {
           raw,
           details: str(t['details']) ?? '',
-          detailsShards: shards,
           stats: null,
           tree: str(t['tree']),
           dstat: str(t['dstat']) ?? datasetDstat,
@@ -136,7 +132,6 @@ export function parseConfig(doc: unknown): ParsedConfig {
         files: {
           raw,
           details: pathOf('subunit-details') ?? '',
-          detailsShards: [],
           stats: pathOf('subunit-stats'),
           tree: pathOf('subunit-tree'),
           dstat,
