@@ -752,15 +752,33 @@ describe('stackviz-export DEST handling', () => {
 });
 
 describe('the launcher', () => {
-  it("runs the worker with the code cache the build wrote (V8 accepts it with the launcher's flags)", () => {
-    const dest = join(tmp(), 'out');
-    const r = spawnSync(BIN, ['-q', '-f', FAILURE, dest], {
-      encoding: 'utf8',
-      env: { ...process.env, STACKVIZ_WORKER_CACHE_REPORT: '1' },
-      timeout: 60_000,
-    });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe('worker code cache: used\n');
-    expect(existsSync(join(dest, 'config.json'))).toBe(true);
+  it('runs `stackviz export` as `stackviz-export`: one process, the same node settings, the same files', async () => {
+    const dests = [join(tmp(), 'a'), join(tmp(), 'b')];
+    const commands: [string, string[]][] = [
+      [join(process.cwd(), 'bin', 'stackviz.js'), ['export']],
+      [BIN, []],
+    ];
+    const cmdlines: string[][] = [];
+    for (const [i, [bin, pre]] of commands.entries()) {
+      const child = spawn(bin, [...pre, '-q', '--stdin', dests[i] as string], {
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
+      const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // While it waits for its input, its command line (/proc) shows how node was started.
+      let cmd: string[] = [];
+      for (let k = 0; k < 200 && !cmd.some((a) => a.endsWith('stackviz-export.js')); k++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        cmd = readFileSync(`/proc/${child.pid}/cmdline`, 'latin1').split('\0');
+      }
+      cmdlines.push(cmd.slice(0, -1).map((a) => a.replace(/^.*\/(?=[^/]+$)/, '')));
+      child.stdin.end(readFileSync(FAILURE));
+      expect(await exit).toBe(0);
+    }
+    expect(cmdlines[0]).toContain('--max-semi-space-size=1');
+    expect(cmdlines[0]).toEqual([...(cmdlines[1] ?? []).slice(0, -1), dests[0]?.replace(/^.*\//, '')]);
+    const [a, b] = dests.map((d) => readTree(d));
+    expect([...(a ?? new Map()).keys()]).toEqual([...(b ?? new Map()).keys()]);
+    for (const [p, bytes] of a ?? new Map<string, Buffer>())
+      expect(bytes.equals(b?.get(p) as Buffer), p).toBe(true);
   });
 });
