@@ -4,6 +4,7 @@ import type { Artifact, ByteRange, StatsFile, TempestRun } from '../contract/exp
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
 import { writeJsonPieces, type OutFile, type OutputDir } from './output.js';
+import { bytes, KEY } from './fields.js';
 import { putAscii, putBytes, putJsonString } from './json-bytes.js';
 import { jsonPieces } from './json-pieces.js';
 import {
@@ -45,9 +46,9 @@ export interface RunNaming {
 
 /** The depth of a run's stats object in config.json (config → tempest → run → stats); see jsonPieces. */
 const STATS_DEPTH = 3;
-const TAIL_KEY = Buffer.from('"details_key":');
-const TAIL_RANGE = Buffer.from(',"details_range":');
-const TAIL_NONE = Buffer.from(',"details_range":null}');
+const TAIL_KEY = KEY.details_key;
+const TAIL_RANGE = bytes(',', KEY.details_range);
+const TAIL_NONE = bytes(',', KEY.details_range, 'null}');
 /** The value of a test without attachments in `_details.json`. */
 const NO_DETAILS = Buffer.from('{}');
 

@@ -3,6 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { borrowBuffer, copyBytes, giveBackBuffer, type ByteOut } from './output.js';
+import { bytes, KEY } from './fields.js';
 
 const INITIAL_NODES = 1024;
 const NO_NODE = 0;
@@ -340,9 +341,9 @@ export class NameTrie {
   }
 }
 
-const NAME = Buffer.from('{"name":"');
-const NAME_FULL = Buffer.from(',"name_full":');
-const CHILDREN = Buffer.from(',"children":[');
+const NAME = bytes('{', KEY.name, '"');
+const NAME_FULL = bytes(',', KEY.name_full);
+const CHILDREN = bytes(',', KEY.children, '[');
 const CLOSE = Buffer.from(']}');
 
 /** FNV-1a of `b[a, z)` seeded with the parent node, then mixed (the table uses the low bits). */

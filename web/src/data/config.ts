@@ -1,7 +1,13 @@
 // config.json → the runs of a report: both layouts (`tempest` list, `datasets` with artifacts), pure.
-import type { StatsFile, TempestRun } from '../../../src/contract/export-format';
+import type {
+  Artifact,
+  ConfigFile,
+  Dataset,
+  StatsFile,
+  TempestRun,
+} from '../../../src/contract/export-format';
 import type { DatasetMeta, RunFiles } from '../model/types';
-import { DataFormatError } from './test-table';
+import { DataFormatError, hasFields, type Fields } from './test-table';
 
 /** A run as config.json describes it, before any other file is read. Paths are relative to config.json's folder. */
 export interface ConfigRun {
@@ -18,16 +24,13 @@ export interface ParsedConfig {
   dataset: DatasetMeta | null;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
 /** Loose check that inline stats look like the contract's StatsFile (the home page reads these fields). */
 export function asStats(v: unknown): StatsFile | null {
-  if (!isRecord(v) || typeof v['count'] !== 'number') return null;
+  if (!hasFields<StatsFile>(v) || typeof v['count'] !== 'number') return null;
   return {
     ...(v as unknown as StatsFile),
     failures: Array.isArray(v['failures']) ? (v['failures'] as StatsFile['failures']) : [],
@@ -38,7 +41,7 @@ export function asStats(v: unknown): StatsFile | null {
   };
 }
 
-function datasetMeta(d: Record<string, unknown>): DatasetMeta {
+function datasetMeta(d: Fields<Dataset>): DatasetMeta {
   return {
     name: str(d['name']),
     url: str(d['url']),
@@ -59,8 +62,8 @@ function uniqueKey(used: Set<string>, wanted: string): string {
 }
 
 export function parseConfig(doc: unknown): ParsedConfig {
-  if (!isRecord(doc)) throw new DataFormatError('config.json is not a JSON object');
-  const datasets = Array.isArray(doc['datasets']) ? doc['datasets'].filter(isRecord) : [];
+  if (!hasFields<ConfigFile>(doc)) throw new DataFormatError('config.json is not a JSON object');
+  const datasets = Array.isArray(doc['datasets']) ? doc['datasets'].filter(hasFields<Dataset>) : [];
   const firstDataset = datasets[0];
   const dataset = firstDataset ? datasetMeta(firstDataset) : null;
   const used = new Set<string>();
@@ -70,7 +73,7 @@ export function parseConfig(doc: unknown): ParsedConfig {
   const artifactNameByPath = new Map<string, string>();
   let datasetDstat: string | null = null;
   for (const d of datasets) {
-    for (const a of Array.isArray(d['artifacts']) ? d['artifacts'].filter(isRecord) : []) {
+    for (const a of Array.isArray(d['artifacts']) ? d['artifacts'].filter(hasFields<Artifact>) : []) {
       const p = str(a['path']);
       const n = str(a['artifact_name']);
       if (p !== null && n !== null) artifactNameByPath.set(p, n);
@@ -78,7 +81,7 @@ export function parseConfig(doc: unknown): ParsedConfig {
     }
   }
 
-  const tempest = Array.isArray(doc['tempest']) ? doc['tempest'].filter(isRecord) : [];
+  const tempest = Array.isArray(doc['tempest']) ? doc['tempest'].filter(hasFields<TempestRun>) : [];
   if (tempest.length > 0) {
     tempest.forEach((t, i) => {
       const raw = str(t['raw']);
@@ -105,10 +108,10 @@ export function parseConfig(doc: unknown): ParsedConfig {
   }
 
   for (const d of datasets) {
-    const artifacts = Array.isArray(d['artifacts']) ? d['artifacts'].filter(isRecord) : [];
+    const artifacts = Array.isArray(d['artifacts']) ? d['artifacts'].filter(hasFields<Artifact>) : [];
     let dstat: string | null = null;
     // One group per artifact_name, in order of first appearance.
-    const groups = new Map<string, Record<string, unknown>[]>();
+    const groups = new Map<string, Fields<Artifact>[]>();
     for (const a of artifacts) {
       const type = str(a['artifact_type']) ?? '';
       if (type === 'dstat') {

@@ -122,7 +122,7 @@ describe('buildTestTable', () => {
     expect(() => buildTestTable([{ status: 'success' }])).toThrow(/entry 0/);
   });
 
-  it('builds 100,000 tests quickly', () => {
+  it('builds 100,000 tests', () => {
     const entries = Array.from({ length: 100_000 }, (_, i) => ({
       name: `pkg.mod.Class.test_${i}`,
       status: i % 50 === 0 ? 'fail' : 'success',
@@ -131,11 +131,9 @@ describe('buildTestTable', () => {
       duration: 0.005,
       details: {},
     }));
-    const t0 = performance.now();
+    // No clock here (the machine may be busy): bench/viewer-perf.ts measures the viewer's load.
     const t = buildTestTable(JSON.parse(JSON.stringify(entries)));
-    const ms = performance.now() - t0;
     expect(t.count).toBe(100_000);
     expect(countStatuses(t).get('fail')).toBe(2000);
-    expect(ms).toBeLessThan(2000);
   });
 });

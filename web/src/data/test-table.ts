@@ -1,5 +1,10 @@
 // raw.json entries → the columnar TestTable: one pass, typed arrays, no object per test kept.
-import { EXPORT_STATUSES, workerOf, type ExportStatus } from '../../../src/contract/export-format';
+import {
+  EXPORT_STATUSES,
+  workerOf,
+  type ExportStatus,
+  type RawEntry,
+} from '../../../src/contract/export-format';
 import type { TestTable } from '../model/types';
 
 /** Thrown for data that is present but not what the contract describes; the message is shown on the page. */
@@ -63,7 +68,14 @@ export function parseIsoUtcMs(s: string | null | undefined): number {
   return Number.isFinite(ms) ? ms : NaN;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/**
+ * A parsed JSON object read through a contract type's field names: each value is still `unknown` (checked as it
+ * is read), but a name the contract does not have (a field renamed there) fails to compile.
+ */
+export type Fields<T> = { readonly [K in keyof T]?: unknown };
+
+/** True for a JSON object (not null, not an array), to read as `Fields<T>`. */
+export function hasFields<T>(v: unknown): v is Fields<T> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -117,7 +129,7 @@ export function parseRawFile(doc: unknown): RawFile {
   const noAttributes: string[] = [];
   for (let i = 0; i < count; i++) {
     const e: unknown = doc[i];
-    if (!isRecord(e) || typeof e['name'] !== 'string') {
+    if (!hasFields<RawEntry>(e) || typeof e['name'] !== 'string') {
       throw new DataFormatError(`test entry ${i} of raw.json has no name`);
     }
     const n = e['name'];
