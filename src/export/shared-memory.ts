@@ -18,9 +18,19 @@ export interface SharedMemory {
   readonly buffer: SharedArrayBuffer;
 }
 
-const { WebAssembly } = globalThis as unknown as {
-  WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: true }) => SharedMemory };
-};
+/**
+ * The part of the WebAssembly global the exporter uses (Node has it; this project's TS libs do not declare it):
+ * the one declaration, for this file and json-bytes.ts.
+ */
+export const WebAssembly = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (d: { initial: number; maximum: number; shared: true }) => SharedMemory;
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: { env: { memory: SharedMemory } }) => { exports: unknown };
+    };
+  }
+).WebAssembly;
 
 /** A shared memory of at least `bytes` (whole pages); it never grows, so its buffer stays the same object. */
 export function sharedMemory(bytes: number): SharedMemory {
