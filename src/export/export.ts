@@ -1,7 +1,7 @@
 // The export job: every run read once, in chunks, into its RunWriter; then dstat, config.json, commit.
 import type { Dataset, TempestRun, Artifact } from '../contract/export-format.js';
 import { buildConfig } from './config.js';
-import { gatherIn, OutputDir } from './output.js';
+import { OutputDir } from './output.js';
 import { InlinePipeline, WorkerPipeline, type PlainReader, type PreparePipeline } from './pipeline.js';
 import { RunWriter, type RunNaming } from './run-writer.js';
 
@@ -129,7 +129,6 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
     throw destError(e);
   }
   const pipe: PreparePipeline = o.worker === undefined ? new InlinePipeline() : new WorkerPipeline(o.worker);
-  gatherIn(pipe.gatherRegion?.() ?? null);
   try {
     const runs: TempestRun[] = [];
     const artifacts: Artifact[] = [];
@@ -175,6 +174,5 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
     throw destError(e);
   } finally {
     await pipe.close();
-    gatherIn(null);
   }
 }

@@ -64,14 +64,6 @@ export function escapeInMemory(memory: SharedMemory): void {
   wasm = load(memory);
 }
 
-/**
- * A copy between two places of `memory` (addresses: byte offsets in its buffer), done natively. For a thread
- * that does not escape in `memory`: the escaper's area is left alone.
- */
-export function memoryCopier(memory: SharedMemory): (to: number, from: number, n: number) => void {
-  return instantiate(memory).copy;
-}
-
 /** A comparison of two places of `memory`: 1 when their `n` bytes are equal, else 0 (16 bytes a step). */
 export function memoryEqual(memory: SharedMemory): (a: number, b: number, n: number) => number {
   return instantiate(memory).equal;

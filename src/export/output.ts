@@ -15,70 +15,32 @@ import { lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:f
 import { dirname, join, posix, resolve } from 'node:path';
 import { createGzip, constants as zc, type Gzip } from 'node:zlib';
 import type { ConfigFile } from '../contract/export-format.js';
-import { memoryCopier } from './json-bytes.js';
 import { jsonPieces, type EncodedJson } from './json-pieces.js';
-import { GATHER_BYTES, GATHER_SLOTS, type GatherRegion } from './shared-memory.js';
 
 const TMP_PREFIX = '.stackviz-export-';
 /** An export's temporary folder in DEST; group 1 is its process number. */
 const TMP_NAME = /^\.stackviz-export-(\d+)-[0-9a-z]+\.tmp$/;
 /** Bytes gathered before a write is handed to the stream (fewer, larger writes). */
-const BATCH = GATHER_BYTES;
+const BATCH = 512 * 1024;
 /** Characters of string output gathered before encoding. */
 const STR_BATCH = 64 * 1024;
 /** zlib level for `-z`: what `gzip -1` does (the details, most of the bytes, use it too: gzip-segments.ts). */
 const GZIP_LEVEL = 1;
 
-/**
- * Gathering buffers not in use: reused, so a long export does not map and fault in fresh memory per write.
- * During a worker export most are views of the shared memory's gathering region (`gatherIn`), into which
- * bytes from a batch slot are copied natively; the others are ordinary buffers.
- */
-const regionPool: Buffer[] = [];
+/** Gathering buffers not in use: reused, so a long export does not map and fault in fresh memory per write. */
 const gatherPool: Buffer[] = [];
 const GATHER_POOL_MAX = 8;
-/** The shared memory's buffer and its native copy, while its gathering region is in use. */
-let shared: { buffer: SharedArrayBuffer; copy: (to: number, from: number, n: number) => void } | null = null;
 
-/**
- * A buffer of GATHER_BYTES for a while (in the shared memory when its region is in use), to give back with
- * `giveBackBuffer` once nothing refers to its bytes any more.
- */
-export const borrowBuffer = (): Buffer =>
-  regionPool.pop() ?? gatherPool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
+/** A buffer of BATCH bytes for a while, to give back with `giveBackBuffer` once nothing refers to its bytes. */
+export const borrowBuffer = (): Buffer => gatherPool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
 export const giveBackBuffer = (b: Buffer): void => {
-  // With a region, an ordinary buffer is let go: the region is the pool then (no more memory kept).
-  if (shared === null) {
-    if (gatherPool.length < GATHER_POOL_MAX) gatherPool.push(b);
-  } else if (b.buffer === shared.buffer) {
-    regionPool.push(b);
-  }
+  if (gatherPool.length < GATHER_POOL_MAX) gatherPool.push(b);
 };
 
-/**
- * Copy `src[start, end)` into `dst` at `at`: natively when both are in the shared memory (memory.copy), else
- * by TypedArray methods, which copy out of a SharedArrayBuffer byte by byte unless both sides align.
- */
+/** Copy `src[start, end)` into `dst` at `at` (`src` and `dst` may be the same bytes). */
 export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
-  if (shared !== null && src.buffer === shared.buffer && dst.buffer === shared.buffer)
-    shared.copy(dst.byteOffset + at, src.byteOffset + start, end - start);
-  else if (src === dst) dst.copyWithin(at, start, end);
+  if (src === dst) dst.copyWithin(at, start, end);
   else dst.set(start === 0 && end === src.length ? src : src.subarray(start, end), at);
-}
-
-/**
- * Gather in `region` from now on; null: no longer (once nothing gathered there is still being written: an
- * export's end).
- */
-export function gatherIn(region: GatherRegion | null): void {
-  regionPool.length = 0;
-  gatherPool.length = 0;
-  shared = null;
-  if (region === null) return;
-  const buffer = region.memory.buffer;
-  shared = { buffer, copy: memoryCopier(region.memory) };
-  for (let i = GATHER_SLOTS - 1; i >= 0; i--)
-    regionPool.push(Buffer.from(buffer, region.at + i * GATHER_BYTES, GATHER_BYTES));
 }
 
 /**

@@ -367,7 +367,7 @@ function mixed(h: number): number {
  */
 class ChunkWriter {
   private readonly out: ByteOut;
-  /** Borrowed: in the shared memory with the buckets during an export, so copies from them are native. */
+  /** A borrowed gathering buffer (output.ts). */
   private readonly borrowed = borrowBuffer();
   private buf = this.borrowed;
   private pos = 0;
@@ -654,7 +654,7 @@ class LeafStore {
 
 /**
  * Write the body of the entry `src[from, from + len)` (whose `{"name":<full>,` prefix is `pre` bytes) at
- * `out[at]`: `,<rest>,"name_full":<full>` (copied natively within the shared memory: copyBytes).
+ * `out[at]`: `,<rest>,"name_full":<full>`.
  */
 function bodyOf(src: Buffer, from: number, len: number, pre: number, out: Buffer, at: number): void {
   const rest = len - 1 - pre;

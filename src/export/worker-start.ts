@@ -1,15 +1,7 @@
 // Starting the preparing worker thread, possibly early: a worker boots (isolate, modules) in ~45 ms, which the
 // CLI overlaps with loading its own modules and checking its inputs. Kept tiny: it is imported first.
 import { Worker } from 'node:worker_threads';
-import {
-  ESCAPER_BYTES,
-  GATHER_BYTES,
-  STRINGS_BYTES,
-  GATHER_SLOTS,
-  PAGE,
-  sharedMemory,
-  type SharedMemory,
-} from './shared-memory.js';
+import { ESCAPER_BYTES, STRINGS_BYTES, PAGE, sharedMemory, type SharedMemory } from './shared-memory.js';
 
 /** Batches the worker may have handed over before the main thread has written them (memory bound). */
 export const RING_SLOTS = 4;
@@ -30,8 +22,8 @@ export const INPUT_MESSAGE = 1024 * 1024;
 
 /**
  * What the worker is given at its start: the rings, and the writer's count of batches done. Both rings are
- * in one shared memory (shared-memory.ts), after the escaper's area and the reader's string cache, and before
- * the main thread's gathering buffers: [escaper | strings | input ring | batch slots | gathering buffers].
+ * in one shared memory (shared-memory.ts), after the escaper's area and the reader's string cache:
+ * [escaper | strings | input ring | batch slots].
  */
 export interface RingData {
   memory: SharedMemory;
@@ -42,8 +34,6 @@ export interface RingData {
   inputBytes: number;
   /** Where the batch slots start in the memory (RING_SLOTS of SLOT_BYTES). */
   ringAt: number;
-  /** Where the gathering buffers start (GATHER_SLOTS of GATHER_BYTES): the main thread's alone. */
-  gatherAt: number;
   /** [0]: batches the main thread has written (and whose slots are free again). */
   released: Int32Array;
 }
@@ -64,14 +54,12 @@ function start(url: URL, inputBytes = INPUT_BYTES): StartedWorker {
   const inputAt = stringsAt + STRINGS_BYTES;
   // The batch slots start on a page of their own (an input ring of any size may be asked for).
   const ringAt = Math.ceil((inputAt + inputBytes) / PAGE) * PAGE;
-  const gatherAt = ringAt + RING_SLOTS * SLOT_BYTES;
   const ring: RingData = {
-    memory: sharedMemory(gatherAt + GATHER_SLOTS * GATHER_BYTES),
+    memory: sharedMemory(ringAt + RING_SLOTS * SLOT_BYTES),
     stringsAt,
     inputAt,
     inputBytes,
     ringAt,
-    gatherAt,
     released: new Int32Array(new SharedArrayBuffer(4)),
   };
   // A small young generation: the worker's live objects are few (open tests, one batch), and the default
