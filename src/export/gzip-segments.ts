@@ -3,7 +3,8 @@
 import { Buffer } from 'node:buffer';
 import { constants as zc, crc32, deflateRaw } from 'node:zlib';
 import type { DetailsIndex } from '../contract/export-format.js';
-import type { OutFile, OutputDir } from './output.js';
+import type { OutFile } from './out-file.js';
+import type { OutputDir } from './output.js';
 
 /** zlib level: `gzip -1`, as for the other files. */
 const LEVEL = 1;

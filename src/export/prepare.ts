@@ -1,5 +1,7 @@
 // Assembled tests → the bytes of their raw entry and details, in batches: everything of a test's output that
 // needs no run-wide state (keys, byte offsets, the tree, stats totals), so it can be made off the main thread.
+// Over 500 lines: TestPreparer writes a test's entry, details and packed numbers in one pass over one buffer, and
+// the pieces share its position, its room checks and its hand-over of big details in parts.
 import { Buffer } from 'node:buffer';
 import type { ExportStatus } from '../contract/export-format.js';
 import { EXPORT_STATUSES, workerOf } from '../contract/export-format.js';

@@ -1,8 +1,10 @@
 // `_tree.json`: test names split on `.` into nested nodes, built from a compact trie and the run's own
 // raw entries read back from disk, so memory never holds every entry.
+// Over 500 lines: the trie, the bucketed read-back and the walk share the trie's per-leaf arrays and node order;
+// they are the parts to split along.
 import { Buffer } from 'node:buffer';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { borrowBuffer, copyBytes, giveBackBuffer, type ByteOut } from './output.js';
+import { borrowBuffer, copyBytes, giveBackBuffer, type ByteOut } from './out-file.js';
 import { bytes, KEY } from './fields.js';
 
 const INITIAL_NODES = 1024;
