@@ -369,7 +369,7 @@ function mixed(h: number): number {
  */
 class ChunkWriter {
   private readonly out: ByteOut;
-  /** A borrowed gathering buffer (output.ts). */
+  /** A borrowed gathering buffer (out-file.ts). */
   private readonly borrowed = borrowBuffer();
   private buf = this.borrowed;
   private pos = 0;
