@@ -1,0 +1,308 @@
+// The history rules (docs/history.md): a test's outcome in a run, and what a window of runs says about it.
+// Pure functions with no Node I/O: the store, the CLI and the viewer (comparing two runs of a report) share them.
+import type {
+  CompareResult,
+  HistoryFile,
+  HistoryPoint,
+  HistoryRun,
+  HistoryTest,
+  Outcome,
+} from '../contract/history-format.js';
+
+/** Test id python-subunit gives the entries it makes for damaged packets: not a test of the suite. */
+export const PARSER_TEST_NAME = 'subunit.parser';
+
+/** Attempt statuses that count as failing, and as passing (raw.json's statuses). */
+const FAILED = new Set(['fail', 'uxsuccess', 'inprogress']);
+const PASSED = new Set(['success', 'xfail']);
+
+/** The slower rule's floor and the number of earlier durations it needs. */
+export const SLOWER_FLOOR_S = 0.5;
+export const SLOWER_MIN_SAMPLES = 5;
+/** Default window (runs). */
+export const DEFAULT_WINDOW = 30;
+
+/** Outcome of a test in one run from the statuses of all its attempts there (first match wins). */
+export function outcomeOf(statuses: Iterable<string>): Outcome {
+  let failed = false;
+  let passed = false;
+  let skipped = false;
+  for (const s of statuses) {
+    if (FAILED.has(s)) failed = true;
+    else if (PASSED.has(s)) passed = true;
+    else if (s === 'skip') skipped = true;
+  }
+  if (failed && passed) return 'flaky';
+  if (failed) return 'fail';
+  if (passed) return 'pass';
+  if (skipped) return 'skip';
+  return 'absent';
+}
+
+/** What the rules need of one test in one run, folded from its attempts in recording order. */
+export interface TestInRun {
+  outcome: Outcome;
+  /** Duration (s) of the last `success` attempt; null when none had one. */
+  success: number | null;
+  /** Duration for a strip: the last `success` attempt's, else the last timed attempt's; null if none. */
+  duration: number | null;
+}
+
+/** Folds the attempts of every test of one run (add them in the run's order), `subunit.parser` left out. */
+export class RunTests {
+  private readonly statuses = new Map<string, string[]>();
+  private readonly success = new Map<string, number | null>();
+  private readonly timed = new Map<string, number>();
+
+  add(name: string, status: string, duration: number | null): void {
+    if (name === PARSER_TEST_NAME) return;
+    const list = this.statuses.get(name);
+    if (list === undefined) this.statuses.set(name, [status]);
+    else list.push(status);
+    if (status === 'success') this.success.set(name, duration);
+    if (duration !== null) this.timed.set(name, duration);
+  }
+
+  /** Every name with at least one attempt (absent ones included: `exists` only). */
+  names(): IterableIterator<string> {
+    return this.statuses.keys();
+  }
+
+  /** Names whose outcome in this run is not absent. */
+  *present(): IterableIterator<string> {
+    for (const [name, s] of this.statuses) if (outcomeOf(s) !== 'absent') yield name;
+  }
+
+  get(name: string): TestInRun {
+    const statuses = this.statuses.get(name);
+    if (statuses === undefined) return { outcome: 'absent', success: null, duration: null };
+    const success = this.success.get(name) ?? null;
+    return {
+      outcome: outcomeOf(statuses),
+      success,
+      duration: success ?? this.timed.get(name) ?? null,
+    };
+  }
+
+  /** Names whose outcome is not absent, and those that fail. */
+  counts(): { tests: number; failures: number } {
+    let tests = 0;
+    let failures = 0;
+    for (const s of this.statuses.values()) {
+      const o = outcomeOf(s);
+      if (o !== 'absent') tests++;
+      if (o === 'fail') failures++;
+    }
+    return { tests, failures };
+  }
+}
+
+/**
+ * Python's order for strings (code points). JavaScript's default compares UTF-16 units, which puts an astral
+ * character (a surrogate pair) before U+E000–U+FFFF.
+ */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    return sx === sy ? x - y : sx ? 1 : -1;
+  }
+  return a.length - b.length;
+}
+
+/** Median of numbers (even count: mean of the middle two); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Raw (unscaled) median absolute deviation. */
+export function mad(values: readonly number[]): number {
+  const m = median(values);
+  return median(values.map((v) => Math.abs(v - m)));
+}
+
+/** The slower rule: `latest` beyond median + max(3 × MAD, 0.5 s) of at least 5 earlier durations. */
+export function isSlower(latest: number | null, earlier: readonly number[]): boolean {
+  if (latest === null || earlier.length < SLOWER_MIN_SAMPLES) return false;
+  return latest > median(earlier) + Math.max(3 * mad(earlier), SLOWER_FLOOR_S);
+}
+
+/** A run of the store or of a report, as the window sees it. */
+export interface WindowRun {
+  id: string;
+  /** Earliest test timestamp, µs since the epoch; null for an untimed or empty run. */
+  startUs: number | null;
+  /** Recording order (ties of start are broken by it). */
+  seq: number;
+  /** The run's metadata (`--meta`, CI); `change_project`, `change_id`, `revision` and `report_url` are read. */
+  meta: Readonly<Record<string, string>>;
+}
+
+/**
+ * The window of the latest `size` runs, oldest first: runs with no start take no place; ties of start are
+ * broken by recording order.
+ */
+export function selectWindow<R extends WindowRun>(runs: readonly R[], size: number): R[] {
+  const timed = runs.filter((r) => r.startUs !== null);
+  timed.sort((a, b) => (a.startUs as number) - (b.startUs as number) || a.seq - b.seq);
+  return size <= 0 ? [] : timed.slice(-size);
+}
+
+/** ISO 8601 UTC of a µs timestamp, with the microseconds (`2024-01-02T03:04:05.000006Z`). */
+export function isoOfMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString();
+  const micro = us - ms * 1000;
+  return `${iso.slice(0, -1)}${String(micro).padStart(3, '0')}Z`;
+}
+
+/** µs since the epoch of an ISO 8601 timestamp with an offset or Z (raw.json's isoformat), null if unreadable. */
+export function microsOfIso(iso: string): number | null {
+  const m = /^(.+?T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/.exec(iso);
+  if (m === null) return null;
+  const base = Date.parse(`${m[1] as string}${m[3] ?? 'Z'}`);
+  if (Number.isNaN(base)) return null;
+  const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
+  return base * 1000 + Number(frac);
+}
+
+function historyRun(r: WindowRun, t: RunTests): HistoryRun {
+  const out: HistoryRun = { id: r.id, start: isoOfMicros(r.startUs ?? 0), ...t.counts() };
+  const url = r.meta['report_url'];
+  if (url !== undefined) out.report_url = url;
+  return out;
+}
+
+/** The change a run tested, when it carries all three of change_project, change_id and revision. */
+function changeOf(r: WindowRun): string | null {
+  const { change_project: p, change_id: c, revision: v } = r.meta;
+  return p === undefined || c === undefined || v === undefined ? null : JSON.stringify([p, c, v]);
+}
+
+/** What the rules say about one name over a window (`runs` oldest first, the last one analysed). */
+export function analyseTest(
+  name: string,
+  runs: readonly WindowRun[],
+  tests: readonly RunTests[],
+): HistoryTest {
+  const n = tests.length;
+  const per = tests.map((t) => t.get(name));
+  let present = 0;
+  let passes = 0;
+  let failures = 0;
+  let skips = 0;
+  let flips = 0;
+  let flakyRun = false;
+  let last: 'P' | 'F' | null = null;
+  const step = (x: 'P' | 'F'): void => {
+    if (last !== null && last !== x) flips++;
+    last = x;
+  };
+  const recent: HistoryPoint[] = [];
+  const passChanges = new Set<string>();
+  const failChanges = new Set<string>();
+  per.forEach((t, i) => {
+    const o = t.outcome;
+    if (o === 'absent') return;
+    present++;
+    recent.push({ run: i, outcome: o, duration: t.duration });
+    const change = changeOf(runs[i] as WindowRun);
+    if (o === 'pass') {
+      passes++;
+      step('P');
+      if (change !== null) passChanges.add(change);
+    } else if (o === 'fail') {
+      failures++;
+      step('F');
+      if (change !== null) failChanges.add(change);
+    } else if (o === 'flaky') {
+      flakyRun = true;
+      step('F');
+      step('P');
+    } else skips++;
+  });
+  const latest = per[n - 1] as TestInRun;
+  // Earlier runs' pass/fail/flaky outcomes, oldest first.
+  const earlier = per.slice(0, n - 1).map((t) => t.outcome);
+  const decisive = earlier.filter((o) => o === 'pass' || o === 'fail' || o === 'flaky');
+  const previous = decisive[decisive.length - 1];
+  let sameChange = false;
+  for (const c of passChanges) if (failChanges.has(c)) sameChange = true;
+  const earlierSuccess: number[] = [];
+  for (let i = 0; i < n - 1; i++) {
+    const s = (per[i] as TestInRun).success;
+    if (s !== null) earlierSuccess.push(s);
+  }
+  return {
+    name,
+    runs: present,
+    passes,
+    failures,
+    skips,
+    flips,
+    new_failure: latest.outcome === 'fail' && decisive.length > 0 && decisive.every((o) => o === 'pass'),
+    new_test: latest.outcome !== 'absent' && earlier.every((o) => o === 'absent'),
+    fixed: latest.outcome === 'pass' && previous === 'fail',
+    flaky: flips >= 2 || flakyRun || sameChange,
+    slower: isSlower(latest.success, earlierSuccess),
+    outcome: latest.outcome,
+    recent,
+  };
+}
+
+/** The history file of a window (oldest first; empty when no run is timed). */
+export function analyseWindow(
+  job: string,
+  window: number,
+  runs: readonly WindowRun[],
+  tests: readonly RunTests[],
+): HistoryFile {
+  const names = new Set<string>();
+  for (const t of tests) for (const name of t.present()) names.add(name);
+  const sorted = [...names].sort(byCodePoint);
+  return {
+    job,
+    window,
+    runs: runs.map((r, i) => historyRun(r, tests[i] as RunTests)),
+    tests: runs.length === 0 ? [] : sorted.map((name) => analyseTest(name, runs, tests)),
+  };
+}
+
+/** The slower rule of compare: after − before ≥ max(1 s, 50 % of before). */
+export function isSlowerThan(before: number, after: number): boolean {
+  return after - before >= Math.max(1, 0.5 * before);
+}
+
+/** `stackviz compare A B`: what changed from run A to run B, every list sorted by name. */
+export function compareRuns(a: RunTests, b: RunTests): CompareResult {
+  const names = new Set<string>([...a.names(), ...b.names()]);
+  const out: CompareResult = {
+    new_failures: [],
+    fixed: [],
+    still_failing: [],
+    added: [],
+    removed: [],
+    slower: [],
+  };
+  for (const name of [...names].sort(byCodePoint)) {
+    const x = a.get(name);
+    const y = b.get(name);
+    const [oa, ob] = [x.outcome, y.outcome];
+    if (oa === 'pass' && ob === 'fail') out.new_failures.push(name);
+    else if (oa === 'fail' && ob === 'pass') out.fixed.push(name);
+    else if (oa === 'fail' && ob === 'fail') out.still_failing.push(name);
+    if (oa === 'absent' && ob !== 'absent') out.added.push(name);
+    if (oa !== 'absent' && ob === 'absent') out.removed.push(name);
+    if (x.success !== null && y.success !== null && isSlowerThan(x.success, y.success)) {
+      out.slower.push({ name, before: x.success, after: y.success });
+    }
+  }
+  return out;
+}
