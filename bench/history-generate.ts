@@ -30,6 +30,8 @@ export interface SeedOptions {
   /** Share of runs with no timestamps (default 0.05) and with no test at all (default 0.03). */
   untimed?: number;
   empty?: number;
+  /** Share of runs whose start equals an earlier run's (default 0.1): ties broken by recording order. */
+  ties?: number;
 }
 
 const HOUR_US = 3_600_000_000;
@@ -47,6 +49,7 @@ export function seededHistory(o: SeedOptions): SeedRun[] {
   const jobs = o.jobs ?? 1;
   const untimed = o.untimed ?? 0.05;
   const empty = o.empty ?? 0.03;
+  const ties = o.ties ?? 0.1;
   // Per test: its base duration, how flaky it is, and when (if ever) it breaks, comes or goes.
   const traits = Array.from({ length: o.tests }, () => ({
     base: 0.05 + rnd.next() * 3,
@@ -65,8 +68,9 @@ export function seededHistory(o: SeedOptions): SeedRun[] {
     const isUntimed = !isEmpty && kind < empty + untimed;
     // Starts mostly follow recording order, some are late (recorded after a later run), some tie.
     let start = BASE_US + Math.floor(k / jobs) * HOUR_US;
-    if (rnd.next() < 0.1) start -= 3 * HOUR_US;
-    if (rnd.next() < 0.1) start = BASE_US + Math.floor(Math.max(0, k - jobs) / jobs) * HOUR_US;
+    // Late runs fall between the hours, so only the tie rule below makes equal starts.
+    if (rnd.next() < 0.1) start -= 3 * HOUR_US + 7 * 60_000_000;
+    if (rnd.next() < ties) start = BASE_US + Math.floor(Math.max(0, k - jobs) / jobs) * HOUR_US;
     const meta: Record<string, string> = {};
     if (rnd.next() < 0.5) {
       meta['change_project'] = 'openstack/nova';

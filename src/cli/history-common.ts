@@ -28,14 +28,22 @@ export function watchSignals(cmd: string, busy: () => boolean): () => string | n
       caught = sig;
       if (!busy()) {
         say(cmd, `interrupted (${sig}); the store is as it was`);
-        process.exit(128 + no);
+        dieOf(sig, no);
       }
     });
   }
   return () => caught;
 }
 
-export const signalExit = (sig: string): number => 128 + (SIGNALS[sig as keyof typeof SIGNALS] ?? 2);
+/**
+ * Dies of the signal, as stackviz-export does (a parent sees the signal; a shell shows 128 + n); exits with
+ * 128 + n when the signal was ignored when we started.
+ */
+export function dieOf(sig: string, no = SIGNALS[sig as keyof typeof SIGNALS] ?? 2): never {
+  process.removeAllListeners(sig);
+  process.kill(process.pid, sig);
+  process.exit(128 + no);
+}
 
 /** Runs a command; its errors become one line and an exit code (a bug keeps its stack with STACKVIZ_DEBUG=1). */
 export async function runCommand(cmd: string, f: () => Promise<number>): Promise<number> {
@@ -48,7 +56,7 @@ export async function runCommand(cmd: string, f: () => Promise<number>): Promise
     }
     if (e instanceof InterruptedError) {
       say(cmd, `interrupted (${e.signal}); the run being recorded was rolled back`);
-      return signalExit(e.signal);
+      dieOf(e.signal);
     }
     if (e instanceof StoreError || e instanceof InputError) {
       say(cmd, e.message);

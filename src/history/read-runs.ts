@@ -181,8 +181,14 @@ async function* exportFolderRuns(dir: string, interrupted: Interrupted): AsyncIt
       });
     }
   } else {
-    for (const a of dataset?.artifacts ?? []) {
-      if (a.artifact_type === 'subunit') refs.push({ name: a.artifact_name, raw: a.path });
+    // The original exporter's layout: a run's raw and details artifacts share its artifact name.
+    const artifacts = dataset?.artifacts ?? [];
+    for (const a of artifacts) {
+      if (a.artifact_type !== 'subunit') continue;
+      const details = artifacts.find(
+        (d) => d.artifact_type === 'subunit-details' && d.artifact_name === a.artifact_name,
+      );
+      refs.push({ name: a.artifact_name, raw: a.path, ...(details ? { details: details.path } : {}) });
     }
   }
   const label = basename(dir.replace(/\/+$/, '')) || dir;

@@ -159,6 +159,36 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     }
   });
 
+  it('gives what the rules say with each run of a job as the one analysed', async () => {
+    const store = await openStore(db, 'read');
+    const stories = new Map<string, number>();
+    try {
+      const all = await store.history('job-1', 1000);
+      for (const run of all.runs) {
+        const got = await store.history('job-1', 8, run.id);
+        const i = all.runs.indexOf(run);
+        const ids = new Set(all.runs.slice(0, i + 1).map((r) => r.id));
+        const want = expected(
+          runs.filter((r) => ids.has(idOf(r))),
+          'job-1',
+          8,
+        );
+        expect(got).toEqual(want);
+        for (const t of got.tests) {
+          for (const f of ['new_failure', 'new_test', 'fixed', 'flaky', 'slower'] as const) {
+            if (t[f]) stories.set(f, (stories.get(f) ?? 0) + 1);
+          }
+        }
+      }
+      // Every story the rules look for happened, several times.
+      for (const f of ['new_failure', 'new_test', 'fixed', 'flaky', 'slower']) {
+        expect(stories.get(f) ?? 0).toBeGreaterThan(3);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps untimed and empty runs, listed but with no place in the window', async () => {
     const store = await openStore(db, 'read');
     try {

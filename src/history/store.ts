@@ -284,7 +284,10 @@ export class SqlStore implements HistoryStore {
         c.tracebackTail.push(enc(r.tracebackTail));
       });
       await db.insertResults(c);
-      // A signal is handled between tasks: let one in before deciding to commit (SQLite's calls are synchronous).
+      // A signal is handled when the event loop polls: let it turn once through its poll phase before deciding
+      // to commit (SQLite's calls are synchronous, so a signal may have come in during them). Two immediates:
+      // the first may run in the same turn, before any poll; the second runs after the next poll.
+      await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
       check();
       await db.commit();
