@@ -45,6 +45,12 @@ function testName(i: number): string {
 
 /** A seeded history; every run's attempts in recording order, runs in recording order. */
 export function seededHistory(o: SeedOptions): SeedRun[] {
+  const g = historyGenerator(o);
+  return Array.from({ length: o.runs }, (_, k) => g.run(k));
+}
+
+/** The runs of a seeded history one at a time (run k is the same whenever it is asked for): flat memory. */
+export function historyGenerator(o: SeedOptions): { run(k: number): SeedRun } {
   const rnd = new Prng(o.seed);
   const jobs = o.jobs ?? 1;
   const untimed = o.untimed ?? 0.05;
@@ -60,8 +66,8 @@ export function seededHistory(o: SeedOptions): SeedRun[] {
     diesAt: rnd.next() < 0.02 ? Math.floor(rnd.next() * o.runs) : o.runs + 1,
     skip: rnd.next() < 0.03,
   }));
-  const runs: SeedRun[] = [];
-  for (let k = 0; k < o.runs; k++) {
+  const run = (k: number): SeedRun => {
+    const rnd = new Prng((o.seed ^ Math.imul(k + 1, 0x9e3779b1)) >>> 0);
     const job = `job-${k % jobs}`;
     const kind = rnd.next();
     const isEmpty = kind < empty;
@@ -114,9 +120,9 @@ export function seededHistory(o: SeedOptions): SeedRun[] {
         if (status === 'fail' && rnd.next() < 0.3) attempt('success', duration);
       }
     }
-    runs.push({ job, seq: k, meta, attempts });
-  }
-  return runs;
+    return { job, seq: k, meta, attempts };
+  };
+  return { run };
 }
 
 /** The run's attempts as the store records them. */

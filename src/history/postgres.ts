@@ -82,6 +82,19 @@ class PostgresDb implements Db {
     return this.q<T>(sql, params);
   }
 
+  async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    try {
+      const r = await this.client.query({
+        text: numbered(sql),
+        values: params as unknown[],
+        rowMode: 'array',
+      });
+      return r.rows as unknown[][];
+    } catch (e) {
+      throw postgresError(this.label, e);
+    }
+  }
+
   async begin(): Promise<void> {
     await this.q('BEGIN');
   }

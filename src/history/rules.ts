@@ -48,53 +48,76 @@ export interface TestInRun {
   duration: number | null;
 }
 
+const ABSENT: TestInRun = Object.freeze({ outcome: 'absent', success: null, duration: null });
+
 /** Folds the attempts of every test of one run (add them in the run's order), `subunit.parser` left out. */
 export class RunTests {
-  private readonly statuses = new Map<string, string[]>();
-  private readonly success = new Map<string, number | null>();
-  private readonly timed = new Map<string, number>();
+  /** Per name, its attempts folded so far (one object per name: a window holds tens of thousands). */
+  private readonly tests = new Map<string, Folded>();
 
   add(name: string, status: string, duration: number | null): void {
     if (name === PARSER_TEST_NAME) return;
-    const list = this.statuses.get(name);
-    if (list === undefined) this.statuses.set(name, [status]);
-    else list.push(status);
-    if (status === 'success') this.success.set(name, duration);
-    if (duration !== null) this.timed.set(name, duration);
+    let f = this.tests.get(name);
+    if (f === undefined) {
+      f = { failed: false, passed: false, skipped: false, success: null, timed: null, answer: null };
+      this.tests.set(name, f);
+    }
+    f.answer = null;
+    if (FAILED.has(status)) f.failed = true;
+    else if (PASSED.has(status)) f.passed = true;
+    else if (status === 'skip') f.skipped = true;
+    if (status === 'success') f.success = duration;
+    if (duration !== null) f.timed = duration;
   }
 
   /** Every name with at least one attempt (absent ones included: `exists` only). */
   names(): IterableIterator<string> {
-    return this.statuses.keys();
+    return this.tests.keys();
   }
 
   /** Names whose outcome in this run is not absent. */
-  *present(): IterableIterator<string> {
-    for (const [name, s] of this.statuses) if (outcomeOf(s) !== 'absent') yield name;
+  present(): string[] {
+    const out: string[] = [];
+    for (const [name, f] of this.tests) if (foldedOutcome(f) !== 'absent') out.push(name);
+    return out;
   }
 
   get(name: string): TestInRun {
-    const statuses = this.statuses.get(name);
-    if (statuses === undefined) return { outcome: 'absent', success: null, duration: null };
-    const success = this.success.get(name) ?? null;
-    return {
-      outcome: outcomeOf(statuses),
-      success,
-      duration: success ?? this.timed.get(name) ?? null,
-    };
+    const f = this.tests.get(name);
+    if (f === undefined) return ABSENT;
+    f.answer ??= { outcome: foldedOutcome(f), success: f.success, duration: f.success ?? f.timed };
+    return f.answer;
   }
 
   /** Names whose outcome is not absent, and those that fail. */
   counts(): { tests: number; failures: number } {
     let tests = 0;
     let failures = 0;
-    for (const s of this.statuses.values()) {
-      const o = outcomeOf(s);
+    for (const f of this.tests.values()) {
+      const o = foldedOutcome(f);
       if (o !== 'absent') tests++;
       if (o === 'fail') failures++;
     }
     return { tests, failures };
   }
+}
+
+/** A name's attempts in one run, folded: what `outcomeOf` looks at, and the durations the rules use. */
+interface Folded {
+  failed: boolean;
+  passed: boolean;
+  skipped: boolean;
+  /** Duration of the last `success` attempt (null: none, or it had none). */
+  success: number | null;
+  /** Duration of the last timed attempt. */
+  timed: number | null;
+  answer: TestInRun | null;
+}
+
+function foldedOutcome(f: Folded): Outcome {
+  if (f.failed) return f.passed ? 'flaky' : 'fail';
+  if (f.passed) return 'pass';
+  return f.skipped ? 'skip' : 'absent';
 }
 
 /**
@@ -186,59 +209,80 @@ function changeOf(r: WindowRun): string | null {
   return p === undefined || c === undefined || v === undefined ? null : JSON.stringify([p, c, v]);
 }
 
+/** The change keys of a window's runs, computed once per window. */
+const changeKeys = new WeakMap<readonly WindowRun[], (string | null)[]>();
+
 /** What the rules say about one name over a window (`runs` oldest first, the last one analysed). */
 export function analyseTest(
   name: string,
   runs: readonly WindowRun[],
   tests: readonly RunTests[],
 ): HistoryTest {
+  // One pass, oldest first, allocating only what the answer holds: a window asks this for every name.
   const n = tests.length;
-  const per = tests.map((t) => t.get(name));
+  let changes = changeKeys.get(runs);
+  if (changes === undefined) {
+    changes = runs.map(changeOf);
+    changeKeys.set(runs, changes);
+  }
   let present = 0;
   let passes = 0;
   let failures = 0;
   let skips = 0;
   let flips = 0;
   let flakyRun = false;
-  let last: 'P' | 'F' | null = null;
-  const step = (x: 'P' | 'F'): void => {
-    if (last !== null && last !== x) flips++;
-    last = x;
-  };
+  /** The last entry of the pass/fail sequence: 0 none, 1 pass, 2 fail. */
+  let last = 0;
+  let earlierPresent = false;
+  let earlierDecisive = 0;
+  let earlierAllPass = true;
+  let previous: Outcome | null = null;
+  let passChanges: string[] | null = null;
+  let failChanges: string[] | null = null;
+  const earlierSuccess: number[] = [];
   const recent: HistoryPoint[] = [];
-  const passChanges = new Set<string>();
-  const failChanges = new Set<string>();
-  per.forEach((t, i) => {
+  let latest: TestInRun = ABSENT;
+  for (let i = 0; i < n; i++) {
+    const t = (tests[i] as RunTests).get(name);
+    const earlier = i < n - 1;
+    if (!earlier) latest = t;
     const o = t.outcome;
-    if (o === 'absent') return;
+    if (o === 'absent') continue;
+    if (earlier && t.success !== null) earlierSuccess.push(t.success);
     present++;
     recent.push({ run: i, outcome: o, duration: t.duration });
-    const change = changeOf(runs[i] as WindowRun);
-    if (o === 'pass') {
+    const change = changes[i] ?? null;
+    if (o === 'skip') {
+      skips++;
+    } else if (o === 'pass') {
       passes++;
-      step('P');
-      if (change !== null) passChanges.add(change);
+      if (last === 2) flips++;
+      last = 1;
+      if (change !== null) (passChanges ??= []).push(change);
     } else if (o === 'fail') {
       failures++;
-      step('F');
-      if (change !== null) failChanges.add(change);
-    } else if (o === 'flaky') {
+      if (last === 1) flips++;
+      last = 2;
+      if (change !== null) (failChanges ??= []).push(change);
+    } else {
+      // A flaky run: fail, then pass.
       flakyRun = true;
-      step('F');
-      step('P');
-    } else skips++;
-  });
-  const latest = per[n - 1] as TestInRun;
-  // Earlier runs' pass/fail/flaky outcomes, oldest first.
-  const earlier = per.slice(0, n - 1).map((t) => t.outcome);
-  const decisive = earlier.filter((o) => o === 'pass' || o === 'fail' || o === 'flaky');
-  const previous = decisive[decisive.length - 1];
+      if (last === 1) flips++;
+      flips++;
+      last = 1;
+    }
+    if (earlier) {
+      earlierPresent = true;
+      if (o !== 'skip') {
+        earlierDecisive++;
+        if (o !== 'pass') earlierAllPass = false;
+        previous = o;
+      }
+    }
+  }
   let sameChange = false;
-  for (const c of passChanges) if (failChanges.has(c)) sameChange = true;
-  const earlierSuccess: number[] = [];
-  for (let i = 0; i < n - 1; i++) {
-    const s = (per[i] as TestInRun).success;
-    if (s !== null) earlierSuccess.push(s);
+  if (passChanges !== null && failChanges !== null) {
+    for (const c of passChanges) if (failChanges.includes(c)) sameChange = true;
   }
   return {
     name,
@@ -247,8 +291,8 @@ export function analyseTest(
     failures,
     skips,
     flips,
-    new_failure: latest.outcome === 'fail' && decisive.length > 0 && decisive.every((o) => o === 'pass'),
-    new_test: latest.outcome !== 'absent' && earlier.every((o) => o === 'absent'),
+    new_failure: latest.outcome === 'fail' && earlierDecisive > 0 && earlierAllPass,
+    new_test: latest.outcome !== 'absent' && !earlierPresent,
     fixed: latest.outcome === 'pass' && previous === 'fail',
     flaky: flips >= 2 || flakyRun || sameChange,
     slower: isSlower(latest.success, earlierSuccess),

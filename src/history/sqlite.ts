@@ -6,6 +6,14 @@ import { SqlStore, StoreError, type Db, type ResultColumns } from './store.js';
 
 const HEADER = 'SQLite format 3\0';
 
+// URI file names, for opening a read-only store in WAL mode as immutable (see `openReadOnly`); read when the
+// driver's addon loads, at the first open. A plain path is still a plain path (one starting `file:` is not
+// given as it is: see `asGiven`).
+process.env['SQLITE_USE_URI'] = '1';
+
+/** The path SQLite is given: one that would read as a URI is made relative-explicit. */
+const asGiven = (path: string): string => (/^file:/i.test(path) ? `./${path}` : path);
+
 type Statement = Database.Statement<unknown[], unknown>;
 
 /** A better-sqlite3 error as one line naming the store. */
@@ -139,6 +147,16 @@ class SqliteDb implements Db {
     });
   }
 
+  rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    // A statement of its own (raw mode sticks to a statement): the key marks it.
+    return this.guard(
+      () =>
+        this.prepare(`${sql} -- rows`)
+          .raw(true)
+          .all(...params) as unknown[][],
+    );
+  }
+
   begin(): Promise<void> {
     return this.guard(() => void this.db.exec('BEGIN IMMEDIATE'));
   }
@@ -205,8 +223,13 @@ export function openSqliteStore(path: string, mode: 'read' | 'write'): SqlStore 
   if (!exists && mode === 'read') throw new StoreError(`no store at '${path}' (stackviz record creates one)`);
   let db: Database.Database | null = null;
   try {
-    db = new Database(path, { readonly: mode === 'read', fileMustExist: mode === 'read' });
+    db = new Database(asGiven(path), { readonly: mode === 'read', fileMustExist: mode === 'read' });
     db.pragma('busy_timeout = 10000');
+    // Write-ahead log, synced at checkpoints: a commit costs no fsync (a power cut may lose the last runs,
+    // never corrupt the store), and readers never wait for a recorder. The mode is kept in the file.
+    if (mode === 'write' && db.pragma('journal_mode', { simple: true }) !== 'wal')
+      db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
     const v = versionOf(db, path);
     if (v > SCHEMA_VERSION) throw tooNew(path, v);
     if (v < SCHEMA_VERSION) {
@@ -220,6 +243,35 @@ export function openSqliteStore(path: string, mode: 'read' | 'write'): SqlStore 
     return new SqlStore(new SqliteDb(db, path));
   } catch (e) {
     db?.close();
+    if (mode === 'read' && isReadOnlyWal(e)) return openReadOnly(path);
+    throw sqliteError(path, e);
+  }
+}
+
+/** A WAL store SQLite cannot read normally: its folder or file cannot be written (no shared-memory file). */
+function isReadOnlyWal(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return (
+    typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'))
+  );
+}
+
+/**
+ * A store nobody here can write, opened as immutable (SQLite then needs no shared-memory file beside it, which
+ * a WAL store otherwise does even to be read); a store that needs migrating cannot be read this way.
+ */
+function openReadOnly(path: string): SqlStore {
+  const uri = `file:${path.split('/').map(encodeURIComponent).join('/')}?immutable=1`;
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(uri, { readonly: true, fileMustExist: true });
+    const v = versionOf(db, path);
+    if (v > SCHEMA_VERSION) throw tooNew(path, v);
+    if (v < SCHEMA_VERSION)
+      throw new StoreError(`'${path}' is read-only and needs migrating (schema version ${v})`);
+    return new SqlStore(new SqliteDb(db, path));
+  } catch (e) {
+    db?.close();
     throw sqliteError(path, e);
   }
 }
@@ -227,7 +279,7 @@ export function openSqliteStore(path: string, mode: 'read' | 'write'): SqlStore 
 /** The schema version of an SQLite store file (0 when it does not exist or is empty). */
 export function sqliteVersion(path: string): number {
   if (!checkFile(path)) return 0;
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = new Database(asGiven(path), { readonly: true, fileMustExist: true });
   try {
     const v = versionOf(db, path);
     if (v > SCHEMA_VERSION) throw tooNew(path, v);

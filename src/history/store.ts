@@ -116,6 +116,8 @@ export interface Db {
   readonly engine: Engine;
   readonly label: string;
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Rows as arrays of column values (no object per row: for the big reads). */
+  rows(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
   /** Begin a write transaction (SQLite takes its write lock at once). */
   begin(): Promise<void>;
   commit(): Promise<void>;
@@ -344,25 +346,34 @@ export class SqlStore implements HistoryStore {
     return (await this.withMeta(rows)).reverse();
   }
 
-  /** The attempts of the window's runs (through the results primary key), folded per run. */
+  /**
+   * The attempts of the window's runs, folded per run: through the results primary key (run, attempt) with no
+   * join, then the names of the test ids seen, by the tests primary key.
+   */
   private async windowTests(runs: readonly StoredRun[], testId?: number): Promise<RunTests[]> {
     const index = new Map(runs.map((r, i) => [r.seq, i]));
     const tests = runs.map(() => new RunTests());
     if (runs.length === 0) return tests;
-    const rows = await this.db.all<{
-      run_seq: number | string;
-      name: string;
-      status: number;
-      duration: number | null;
-    }>(
-      `SELECT r.run_seq, t.name, r.status, r.duration FROM results r JOIN tests t ON t.id = r.test_id
-       WHERE r.run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND r.test_id = ?'}
-       ORDER BY r.run_seq, r.attempt`,
+    const rows = await this.db.rows(
+      `SELECT run_seq, test_id, status, duration FROM results
+       WHERE run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND test_id = ?'}
+       ORDER BY run_seq, attempt`,
       [...runs.map((r) => r.seq), ...(testId === undefined ? [] : [testId])],
     );
+    const names = new Map<number, string>();
+    for (const r of rows) names.set(Number(r[1]), '');
+    const ids = [...names.keys()];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const found = await this.db.rows(
+        `SELECT id, name FROM tests WHERE id IN (${placeholders(part.length)})`,
+        part,
+      );
+      for (const [id, name] of found) names.set(Number(id), decodeText(name as string));
+    }
     for (const r of rows) {
-      const t = tests[index.get(Number(r.run_seq)) as number] as RunTests;
-      t.add(decodeText(r.name), statusName(Number(r.status)), num(r.duration));
+      const t = tests[index.get(Number(r[0])) as number] as RunTests;
+      t.add(names.get(Number(r[1])) as string, statusName(Number(r[2])), num(r[3]));
     }
     return tests;
   }
