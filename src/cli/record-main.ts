@@ -62,6 +62,11 @@ async function recordRuns(
   if (o.streamFile.length === 0 && o.repository.length === 0 && !o.stdin) {
     throw new UsageError('no input: give at least one of -f FILE, -r DIR, -i');
   }
+  if (o.stdin && process.stdin.isTTY === true) {
+    throw new UsageError(
+      '-i reads a subunit stream from standard input, which is a terminal (redirect a file)',
+    );
+  }
   const meta = { ...(o.env ? environmentMeta(process.env) : {}), ...parseMeta(o.meta) };
   delete meta['job'];
   const runs = readRuns(
