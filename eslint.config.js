@@ -66,7 +66,7 @@ export default tseslint.config(
   },
   {
     // Pure modules the viewer shares: no Node I/O.
-    files: ['src/contract/**/*.ts', 'src/formats/dstat/**/*.ts'],
+    files: ['src/contract/**/*.ts', 'src/formats/dstat/**/*.ts', 'src/history/rules.ts'],
     ignores: ['src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
