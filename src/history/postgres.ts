@@ -111,17 +111,24 @@ class PostgresDb implements Db {
     const ids = new Map<string, number>();
     for (let i = 0; i < names.length; i += BATCH) {
       const part = names.slice(i, i + BATCH);
-      // One order for every recorder: two inserting the same new names never wait for each other in a cycle.
+      const found = async (list: readonly string[]): Promise<void> => {
+        const rows = await this.q<{ id: string; name: string }>(
+          'SELECT id, name FROM tests WHERE name = ANY(?::text[])',
+          [list],
+        );
+        for (const r of rows) ids.set(r.name, Number(r.id));
+      };
+      // Nearly always every name is known: one query. New ones are inserted in one order for every recorder,
+      // so two adding the same names never wait for each other in a cycle.
+      await found(part);
+      const missing = part.filter((n) => !ids.has(n));
+      if (missing.length === 0) continue;
       await this.q(
         `INSERT INTO tests (name) SELECT n FROM unnest(?::text[]) AS n ORDER BY n COLLATE "C"
          ON CONFLICT (name) DO NOTHING`,
-        [part],
+        [missing],
       );
-      const rows = await this.q<{ id: string; name: string }>(
-        'SELECT id, name FROM tests WHERE name = ANY(?::text[])',
-        [part],
-      );
-      for (const r of rows) ids.set(r.name, Number(r.id));
+      await found(missing);
     }
     return ids;
   }
