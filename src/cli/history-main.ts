@@ -99,7 +99,7 @@ export function historyText(h: HistoryFile, untimed: StoredRun[]): string {
   }
   if (untimed.length > 0) {
     lines.push(
-      `${untimed.length} runs with no timestamped test (recorded, no place in the window): ` +
+      `${untimed.length} run${untimed.length === 1 ? '' : 's'} with no timestamped test (recorded, no place in the window): ` +
         untimed.map((r) => r.id.slice(0, 12)).join(', '),
     );
   }

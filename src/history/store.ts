@@ -398,7 +398,14 @@ export class SqlStore implements HistoryStore {
   }
 
   async runTests(runId: string): Promise<{ run: StoredRun; tests: RunTests } | null> {
-    const run = await this.runById(runId);
+    let run = await this.runById(runId);
+    if (run === null && /^[0-9a-f]{8,63}$/.test(runId)) {
+      // The 12 characters `stackviz record` prints name a run when no other run starts with them.
+      const found = await this.db.all<{ id: string }>('SELECT id FROM runs WHERE id LIKE ? LIMIT 2', [
+        `${runId}%`,
+      ]);
+      if (found.length === 1) run = await this.runById((found[0] as { id: string }).id);
+    }
     if (run === null) return null;
     const [tests] = await this.windowTests([run]);
     return { run, tests: tests as RunTests };

@@ -262,7 +262,7 @@ describe.each(engines)('stackviz record / history / compare on $name', (engine) 
     const text = sv(['history', '--db', db]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(
-      /1 runs with no timestamped test \(recorded, no place in the window\): [0-9a-f]{12}/,
+      /1 run with no timestamped test \(recorded, no place in the window\): [0-9a-f]{12}/,
     );
   });
 
@@ -370,6 +370,10 @@ describe.each(engines)('stackviz record / history / compare on $name', (engine) 
     const full = (short: string): string => h.runs.find((r) => r.id.startsWith(short))?.id ?? short;
     expect(
       json<CompareResult>(sv(['compare', full(ids[0] as string), files[1] as string, '--db', db, '--json'])),
+    ).toEqual(want);
+    // The short id `record` printed names the run too.
+    expect(
+      json<CompareResult>(sv(['compare', ids[0] as string, ids[1] as string, '--db', db, '--json'])),
     ).toEqual(want);
     const missing = sv(['compare', 'deadbeef', files[1] as string, '--db', db]);
     expect(missing.status).toBe(2);
