@@ -51,12 +51,14 @@ export function compareText(r: CompareResult): string {
   };
   lines.push(
     `${r.new_failures.length} new failures, ${r.fixed.length} fixed, ${r.still_failing.length} still failing, ` +
-      `${r.added.length} added, ${r.removed.length} removed, ${r.slower.length} slower`,
+      `${r.added.length} added (${r.added_failing?.length ?? 0} failing), ${r.removed.length} removed, ` +
+      `${r.slower.length} slower`,
   );
   list('new failures', r.new_failures);
   list('fixed', r.fixed);
   list('still failing', r.still_failing);
   list('added', r.added);
+  list('added and failing', r.added_failing ?? []);
   list('removed', r.removed);
   if (r.slower.length > 0) {
     lines.push(`${r.slower.length} slower:`);

@@ -315,6 +315,7 @@ describe('compare', () => {
       fixed: ['fixed'],
       still_failing: ['still'],
       added: ['added', 'listed'],
+      added_failing: ['added'],
       removed: ['removed'],
       slower: [
         { name: 'big', before: 10, after: 15 },

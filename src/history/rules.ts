@@ -381,6 +381,7 @@ export function compareRuns(a: RunTests, b: RunTests): CompareResult {
     added: [],
     removed: [],
     slower: [],
+    added_failing: [],
   };
   for (const name of [...names].sort(byCodePoint)) {
     const x = a.get(name);
@@ -389,7 +390,10 @@ export function compareRuns(a: RunTests, b: RunTests): CompareResult {
     if (oa === 'pass' && ob === 'fail') out.new_failures.push(name);
     else if (oa === 'fail' && ob === 'pass') out.fixed.push(name);
     else if (oa === 'fail' && ob === 'fail') out.still_failing.push(name);
-    if (oa === 'absent' && ob !== 'absent') out.added.push(name);
+    if (oa === 'absent' && ob !== 'absent') {
+      out.added.push(name);
+      if (ob === 'fail') out.added_failing?.push(name);
+    }
     if (oa !== 'absent' && ob === 'absent') out.removed.push(name);
     if (x.success !== null && y.success !== null && isSlowerThan(x.success, y.success)) {
       out.slower.push({ name, before: x.success, after: y.success });

@@ -318,6 +318,7 @@ describe.each(engines)('stackviz record / history / compare on $name', (engine) 
       added: [],
       removed: [],
       slower: [],
+      added_failing: [],
     };
     const same = json<CompareResult>(sv(['compare', ORIGINAL_EXPORT, FAILURE, '--json']));
     expect(same).toEqual({
@@ -360,7 +361,8 @@ describe.each(engines)('stackviz record / history / compare on $name', (engine) 
     expect(text.status).toBe(0);
     expect(text.stdout.split('\n')[0]).toBe(
       `${want.new_failures.length} new failures, ${want.fixed.length} fixed, ${want.still_failing.length} still failing, ` +
-        `${want.added.length} added, ${want.removed.length} removed, ${want.slower.length} slower`,
+        `${want.added.length} added (${want.added_failing?.length ?? 0} failing), ${want.removed.length} removed, ` +
+        `${want.slower.length} slower`,
     );
     const db = await engine.create();
     const out = sv(['record', '--db', db, '--job', 'c', '-f', files[0] as string, '-f', files[1] as string]);
