@@ -1,21 +1,12 @@
 // Black-box tests of `stackviz record`, `history`, `history migrate` and `compare` (the built CLI), on an
 // embedded store and on a real PostgreSQL: seeded repositories recorded by four recorders at once give what the
-// rules say, re-recording changes nothing, and every bad input is one line, exit 1, the store as it was.
-import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  writeFileSync,
-} from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+// rules say, re-recording changes nothing, SIGINT leaves the store as it was. Bad stores: history-errors.test.ts.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { seededHistory, seedStream, type SeedRun } from '../../bench/history-generate.js';
 import type { RawEntry } from '../../src/contract/export-format.js';
 import type { CompareResult, HistoryFile } from '../../src/contract/history-format.js';
@@ -27,63 +18,12 @@ import {
   selectWindow,
   type WindowRun,
 } from '../../src/history/rules.js';
-import {
-  freePort,
-  freshDatabase,
-  grantRead,
-  passwordCluster,
-  type TestDatabase,
-} from '../history/pg-server.js';
+import { BIN, FAILURE, json, shellStatus, STREAMS, sv, svAsync, tmp } from '../history/cli.js';
+import { freshDatabase, type TestDatabase } from '../history/pg-server.js';
 
-const BIN = join(process.cwd(), 'bin', 'stackviz.js');
 const EXPORT_BIN = join(process.cwd(), 'bin', 'stackviz-export.js');
-const STREAMS = join(process.cwd(), 'test', 'fixtures', 'streams');
-const FAILURE = join(STREAMS, 'stestr-failure.subunit');
 const ORIGINAL_EXPORT = join(process.cwd(), 'test', 'fixtures', 'expected', 'stestr-failure');
 const EXAMPLE_REPO = join(process.cwd(), 'examples', 'stestr-repo', '.stestr');
-
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'stackviz-hcli-'));
-
-function sv(
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer } = {},
-): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    input: opts.input ?? '',
-    cwd: opts.cwd ?? process.cwd(),
-    env: { ...process.env, STACKVIZ_DB: '', ZUUL_JOB: '', JOB_NAME: '', ...opts.env },
-    timeout: 120_000,
-  });
-}
-
-function svAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, STACKVIZ_DB: '', ZUUL_JOB: '', JOB_NAME: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The exit status a shell shows: the code, or 128 + n for a death by signal n. */
-function shellStatus(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) =>
-    child.on('exit', (code, signal) =>
-      resolve(code ?? (signal === null ? null : 128 + (constants.signals[signal] ?? 0))),
-    ),
-  );
-}
-
-const json = <T>(r: SpawnSyncReturns<string>): T => {
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout) as T;
-};
 
 /** An stestr repository holding the seeded runs (an empty run is an empty file). */
 function seedRepo(runs: SeedRun[]): string {
@@ -450,155 +390,5 @@ describe.each(engines)('stackviz record / history / compare on $name', (engine) 
     expect(await shellStatus(child)).toBe(130);
     expect(stderr).toBe('stackviz record: interrupted (SIGINT); the run being recorded was rolled back\n');
     expect(await engine.snapshot(db)).toBe(before);
-  });
-});
-
-describe('bad stores: one line, exit 1, nothing changed', () => {
-  it('a file that is not a store, or an SQLite file of something else', () => {
-    const dir = tmp();
-    const text = join(dir, 'notes.txt');
-    writeFileSync(text, 'just some text, not a database at all\n');
-    for (const args of [
-      ['record', '--db', text, '--job', 'j', '-f', FAILURE],
-      ['history', '--db', text],
-    ]) {
-      const r = sv(args);
-      expect(r.status).toBe(1);
-      expect(r.stderr).toBe(
-        `stackviz ${args[0] as string}: '${text}' is not a stackviz store (not an SQLite database)\n`,
-      );
-    }
-    expect(readFileSync(text, 'utf8')).toBe('just some text, not a database at all\n');
-    const other = join(dir, 'other.sqlite');
-    const mk = spawnSync('sqlite3', [other, 'CREATE TABLE x (a)'], { encoding: 'utf8' });
-    if (mk.status !== 0) {
-      // No sqlite3 shell: make it with the driver.
-      writeFileSync(other, '');
-    }
-    const r = sv(['history', '--db', other]);
-    expect(r.status).toBe(mk.status === 0 ? 1 : 2);
-    if (mk.status === 0) {
-      expect(r.stderr).toBe(
-        `stackviz history: '${other}' is not a stackviz store (an SQLite database without its tables)\n`,
-      );
-    }
-  });
-
-  it('a missing store for history, and no store left behind by a bad input', () => {
-    const dir = tmp();
-    const db = join(dir, 'h.sqlite');
-    const r = sv(['history', '--db', db]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`stackviz history: no store at '${db}' (stackviz record creates one)\n`);
-    const bad = sv(['record', '--db', db, '-f', join(dir, 'missing.subunit')]);
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^stackviz record: cannot read '.*missing\.subunit': no such file\n$/);
-    expect(readdirSync(dir)).toEqual([]);
-  });
-
-  it('usage mistakes exit 2', () => {
-    for (const [args, message] of [
-      [['record'], 'no input: give at least one of -f FILE, -r DIR, -i'],
-      [['record', '-f', FAILURE, '--meta', 'novalue'], "--meta takes KEY=VALUE (got 'novalue')"],
-      [['history', '--window', '0'], '--window takes a whole number of runs, 1 or more'],
-    ] as const) {
-      const r = sv([...args], { cwd: tmp() });
-      expect(r.status).toBe(2);
-      expect(r.stderr).toBe(`stackviz ${args[0]}: ${message} (see stackviz ${args[0]} --help)\n`);
-    }
-    expect(sv(['record', '--bogus']).status).toBe(2);
-  });
-
-  it('a read-only embedded store', () => {
-    const dir = tmp();
-    const db = join(dir, 'h.sqlite');
-    expect(sv(['record', '--db', db, '--job', 'j', '-f', FAILURE]).status).toBe(0);
-    const before = readFileSync(db);
-    chmodSync(db, 0o444);
-    chmodSync(dir, 0o555);
-    // root writes anyway: run the CLI as an unprivileged user then (nobody may read what root left here).
-    const root = process.getuid?.() === 0;
-    if (root) for (let d = dir; d !== '/' && d !== tmpdir(); d = join(d, '..')) chmodSync(d, 0o755);
-    if (root) chmodSync(tmpdir(), 0o755);
-    const args = ['record', '--db', db, '--job', 'j', '-f', join(STREAMS, 'tempest.subunit')];
-    const r = root
-      ? spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, ...args], {
-          encoding: 'utf8',
-          env: { ...process.env, STACKVIZ_DB: '' },
-        })
-      : sv(args);
-    expect(r.stderr).toBe(`stackviz record: '${db}' is read-only: cannot write to the store\n`);
-    expect(r.status).toBe(1);
-    expect(readFileSync(db).equals(before)).toBe(true);
-    const h = root
-      ? spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'history', '--db', db, '--json'], {
-          encoding: 'utf8',
-        })
-      : sv(['history', '--db', db, '--json']);
-    expect(h.status).toBe(0);
-    chmodSync(dir, 0o755);
-  });
-
-  it('an unreachable server', async () => {
-    const port = await freePort();
-    const url = `postgres://someone:secret@127.0.0.1:${port}/history`;
-    for (const args of [
-      ['record', '--db', url, '--job', 'j', '-f', FAILURE],
-      ['history', '--db', url],
-      ['history', 'migrate', '--db', url],
-    ]) {
-      const r = sv(args);
-      expect(r.status).toBe(1);
-      expect(r.stderr).toBe(
-        `stackviz ${args[0] === 'history' && args[1] === 'migrate' ? 'history migrate' : (args[0] as string)}: cannot connect to postgres://someone:***@127.0.0.1:${port}/history: connection refused (is the server running?)\n`,
-      );
-    }
-  });
-
-  describe('PostgreSQL stores', () => {
-    let d: TestDatabase;
-    beforeAll(async () => {
-      d = await freshDatabase();
-    });
-    afterAll(() => d.drop());
-
-    it('a database without the schema asks for migrate; a read-only role cannot record', async () => {
-      const r = sv(['record', '--db', d.url, '--job', 'j', '-f', FAILURE]);
-      expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(
-        /^stackviz record: postgres:\/\/.*:\*\*\*@.* has no stackviz schema yet: run `stackviz history migrate --db .*`\n$/,
-      );
-      expect(sv(['history', 'migrate', '--db', d.url]).status).toBe(0);
-      expect(sv(['record', '--db', d.url, '--job', 'j', '-f', FAILURE]).status).toBe(0);
-      await grantRead(d);
-      const ro = sv(['record', '--db', d.readOnlyUrl, '--job', 'j', '-f', join(STREAMS, 'tempest.subunit')]);
-      expect(ro.status).toBe(1);
-      expect(ro.stderr).toMatch(/^stackviz record: postgres:\/\/.*: permission denied for table runs\n$/);
-      expect(sv(['history', '--db', d.readOnlyUrl, '--json']).status).toBe(0);
-    });
-  });
-
-  it('a wrong password, and none, on a server that asks for one', async () => {
-    const cluster = await passwordCluster();
-    try {
-      const wrong = cluster.url.replace('right-password', 'wrong-password');
-      const r = sv(['history', 'migrate', '--db', wrong]);
-      expect(r.status).toBe(1);
-      expect(r.stderr).toBe(
-        `stackviz history migrate: postgres://owner:***@127.0.0.1:${cluster.port}/postgres: password authentication failed for user "owner"\n`,
-      );
-      const none = sv(['history', '--db', `postgres://owner@127.0.0.1:${cluster.port}/postgres`], {
-        env: { PGPASSWORD: '' },
-      });
-      expect(none.status).toBe(1);
-      expect(none.stderr).toMatch(
-        /^stackviz history: postgres:\/\/owner@127\.0\.0\.1:\d+\/postgres: (the server asks for a password and none was given|password authentication failed .*)\n$/,
-      );
-      // The right one works.
-      expect(sv(['history', 'migrate', '--db', cluster.url]).status).toBe(0);
-      expect(sv(['record', '--db', cluster.url, '--job', 'j', '-f', FAILURE]).status).toBe(0);
-    } finally {
-      cluster.stop();
-    }
   });
 });
