@@ -13,8 +13,8 @@ import type {
 export const PARSER_TEST_NAME = 'subunit.parser';
 
 /** Attempt statuses that count as failing, and as passing (raw.json's statuses). */
-const FAILED = new Set(['fail', 'uxsuccess', 'inprogress']);
-const PASSED = new Set(['success', 'xfail']);
+export const FAILED = new Set(['fail', 'uxsuccess', 'inprogress']);
+export const PASSED = new Set(['success', 'xfail']);
 
 /** The slower rule's floor and the number of earlier durations it needs. */
 export const SLOWER_FLOOR_S = 0.5;
@@ -204,21 +204,22 @@ export function microsOfIso(iso: string): number | null {
   return base * 1000 + Number(frac);
 }
 
-function historyRun(r: WindowRun, t: RunTests): HistoryRun {
-  const out: HistoryRun = { id: r.id, start: isoOfMicros(r.startUs ?? 0), ...t.counts() };
+/** A run of the window as the contract lists it, with its counts. */
+export function historyRun(r: WindowRun, counts: { tests: number; failures: number }): HistoryRun {
+  const out: HistoryRun = { id: r.id, start: isoOfMicros(r.startUs ?? 0), ...counts };
   const url = r.meta['report_url'];
   if (url !== undefined) out.report_url = url;
   return out;
 }
 
 /** The change a run tested, when it carries all three of change_project, change_id and revision. */
-function changeOf(r: WindowRun): string | null {
+export function changeOf(r: WindowRun): string | null {
   const { change_project: p, change_id: c, revision: v } = r.meta;
   return p === undefined || c === undefined || v === undefined ? null : JSON.stringify([p, c, v]);
 }
 
 /** Outcomes as small numbers in the window's matrix (0: absent). */
-const OUTCOMES: readonly Outcome[] = ['absent', 'pass', 'fail', 'flaky', 'skip'];
+export const OUTCOMES: readonly Outcome[] = ['absent', 'pass', 'fail', 'flaky', 'skip'];
 const CODE: Readonly<Record<Outcome, number>> = { absent: 0, pass: 1, fail: 2, flaky: 3, skip: 4 };
 
 /** What the rules say about one name over a window (`runs` oldest first, the last one analysed). */
@@ -262,7 +263,7 @@ function analyseNames(
 }
 
 /** One name's row of the window's matrix, oldest run first; the last run is the one analysed. */
-function analyseRow(
+export function analyseRow(
   name: string,
   at: number,
   n: number,
@@ -361,7 +362,7 @@ export function analyseWindow(
   return {
     job,
     window,
-    runs: runs.map((r, i) => historyRun(r, tests[i] as RunTests)),
+    runs: runs.map((r, i) => historyRun(r, (tests[i] as RunTests).counts())),
     tests: runs.length === 0 ? [] : analyseNames(sorted, runs, tests),
   };
 }

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { HistoryFile, HistoryRun, JobSummary, TestHistoryPage } from '../contract/history-format.js';
 import { decodeText, encodeText } from './text-codec.js';
+import { WindowMatrix } from './window-matrix.js';
 import {
-  analyseWindow,
   byCodePoint,
   DEFAULT_WINDOW,
   isoOfMicros,
@@ -378,6 +378,38 @@ export class SqlStore implements HistoryStore {
     return tests;
   }
 
+  /** The window analysed: its attempts read as `windowTests` does, folded straight into a WindowMatrix. */
+  private async analyse(
+    job: string,
+    window: number,
+    runs: readonly StoredRun[],
+    testId?: number,
+  ): Promise<HistoryFile> {
+    const index = new Map(runs.map((r, i) => [r.seq, i]));
+    const m = new WindowMatrix(runs.length);
+    if (runs.length > 0) {
+      const rows = await this.db.rows(
+        `SELECT run_seq, test_id, status, duration FROM results
+         WHERE run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND test_id = ?'}
+         ORDER BY run_seq, attempt`,
+        [...runs.map((r) => r.seq), ...(testId === undefined ? [] : [testId])],
+      );
+      for (const r of rows)
+        m.add(index.get(Number(r[0])) as number, Number(r[1]), statusName(Number(r[2])), num(r[3]));
+    }
+    const names = new Map<number, string>();
+    const ids = m.testKeys;
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const found = await this.db.rows(
+        `SELECT id, name FROM tests WHERE id IN (${placeholders(part.length)})`,
+        part,
+      );
+      for (const [id, name] of found) names.set(Number(id), decodeText(name as string));
+    }
+    return m.analyse(job, window, runs, names);
+  }
+
   private async runById(runId: string): Promise<StoredRun | null> {
     const [run] = await this.withMeta(
       await this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [runId]),
@@ -394,7 +426,7 @@ export class SqlStore implements HistoryStore {
       job = r.job;
     }
     const runs = await this.window(job, window, last);
-    return analyseWindow(job, window, runs, await this.windowTests(runs));
+    return this.analyse(job, window, runs);
   }
 
   async runTests(runId: string): Promise<{ run: StoredRun; tests: RunTests } | null> {
@@ -442,8 +474,7 @@ export class SqlStore implements HistoryStore {
     if (test === undefined) return null;
     const testId = Number(test.id);
     const runs = await this.window(job, window);
-    const tests = await this.windowTests(runs, testId);
-    const h = analyseWindow(job, window, runs, tests);
+    const h = await this.analyse(job, window, runs, testId);
     const t = h.tests.find((x) => x.name === name);
     if (t === undefined) return null;
     // The runs' counts as recorded (the folded tests here hold this one name only).
