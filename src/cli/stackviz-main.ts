@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageVersion } from '../export/site.js';
 import { ServeError, startServer } from '../serve/server.js';
+import { addHistoryCommands } from './history-commands.js';
 
 /** Default port; when it is taken (and --port was not given) the next free one of the following 20 is used. */
 export const DEFAULT_PORT = 8000;
@@ -69,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
     )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .action(async (dir: string, opts: { port?: number; host: string }) => serve(dir, opts));
+  addHistoryCommands(program);
   program
     .command('export')
     .description('the same as stackviz-export (see stackviz export --help)')
@@ -77,7 +79,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) process.exit(e.exitCode);
+    // A usage mistake exits 2, as stackviz-export's do; --help and --version 0.
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
     throw e;
   }
 }
