@@ -7,7 +7,15 @@ import { openStore, storeName } from '../history/open.js';
 import { readRuns } from '../history/read-runs.js';
 import { compareRuns, RunTests } from '../history/rules.js';
 import type { HistoryStore } from '../history/store.js';
+import { PerformanceFormatError } from '../formats/performance/index.js';
+import {
+  comparePerformance,
+  comparePerformanceText,
+  type PerformanceComparison,
+} from '../model/performance.js';
+import { InputError } from '../sources/errors.js';
 import { EXIT_OK, runCommand, UsageError } from './history-common.js';
+import { performanceOfSide } from './performance-side.js';
 
 export interface CompareOptions {
   db?: string;
@@ -39,6 +47,17 @@ async function side(what: string, store: () => Promise<HistoryStore>): Promise<R
     throw new UsageError(`'${what}' is neither a file or folder nor a run id of ${s.label}`);
   }
   return found.tests;
+}
+
+/** devstack's performance.json of both sides compared, when both have one (export folders or the files). */
+async function performanceChanges(a: string, b: string): Promise<PerformanceComparison | null> {
+  const read = (path: string) =>
+    performanceOfSide(path).catch((e: unknown) => {
+      if (e instanceof PerformanceFormatError) throw new InputError(path, e.message);
+      throw e;
+    });
+  const [pa, pb] = [await read(a), await read(b)];
+  return pa === null || pb === null ? null : comparePerformance(pa, pb);
 }
 
 /** Text for people: each list under its heading. */
@@ -75,7 +94,10 @@ export function compare(a: string, b: string, o: CompareOptions): Promise<number
       const before = await side(a, store);
       const after = await side(b, store);
       const r = compareRuns(before, after);
-      process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : compareText(r));
+      const perf = await performanceChanges(a, b);
+      if (o.json)
+        process.stdout.write(`${JSON.stringify(perf === null ? r : { ...r, performance: perf })}\n`);
+      else process.stdout.write(compareText(r) + (perf === null ? '' : comparePerformanceText(perf)));
       return EXIT_OK;
     } finally {
       await (opened as HistoryStore | null)?.close();
