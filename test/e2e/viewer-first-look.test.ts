@@ -1,0 +1,62 @@
+// Browser tests of the viewer as a person first meets it (issue 17): a folder opened from disk explains itself,
+// failures say why, hung tests are named, empty and untimed runs are shown honestly, controls keep their place.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
+import { busyRun, exportHtml, streamOf, type Export } from './viewer-ux-fixtures.js';
+
+let browser: Browser;
+let site: Export;
+let server: StaticServer;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  site = exportHtml({
+    busy: streamOf(busyRun()),
+    empty: new Uint8Array(0),
+    untimed: streamOf([
+      { id: 'a.B.test_one', status: 'success', start: null, end: null },
+      { id: 'a.B.test_two', status: 'fail', start: null, end: null, traceback: 'ValueError: no\n' },
+    ]),
+  });
+  server = await startStaticServer(site.dir);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  site?.remove();
+});
+
+async function openPage(hash: string): Promise<Page> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}#${hash}`);
+  await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
+  expect(errors).toEqual([]);
+  return page;
+}
+
+describe('a report folder opened from disk', () => {
+  it('explains within 3 s how to open it, styled, instead of hanging on "Loading report…"', async () => {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(join(site.dir, 'index.html')).href);
+    const advice = page.locator('.boot-advice');
+    await advice.waitFor({ state: 'visible', timeout: 3000 });
+    expect(await advice.textContent()).toContain('stackviz serve DEST');
+    expect(await advice.textContent()).toContain('--single-file');
+    // Styled by the page's own inline CSS (nothing else loads there): a bordered box, not bare text.
+    expect(await advice.evaluate((el) => getComputedStyle(el).borderLeftWidth)).toBe('4px');
+    await page.screenshot({ path: '/tmp/stackviz-from-disk.png' });
+    await page.close();
+  });
+
+  it('served, the app replaces the advice', async () => {
+    const page = await openPage('/');
+    expect(await page.locator('.boot-advice').count()).toBe(0);
+    await page.close();
+  });
+});

@@ -1,0 +1,127 @@
+// Streams and exported --html folders for the viewer's user-experience browser tests (issue 17).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodePacket } from '../../src/formats/subunit/v2-encode.js';
+import type { TestStatus } from '../../src/formats/subunit/events.js';
+
+/** Tempest's SSH timeout: the last line is not the exception (issue 17, item 4). */
+export const SSH_TRACEBACK = [
+  'Traceback (most recent call last):',
+  '  File "/opt/stack/tempest/tempest/lib/common/ssh.py", line 131, in _get_ssh_connection',
+  '    sock=proxy_chan)',
+  '  File "/usr/lib/python3/dist-packages/paramiko/client.py", line 349, in connect',
+  '    retry_on_signal(lambda: sock.connect(addr))',
+  'tempest.lib.exceptions.SSHTimeout: Connection to the 172.24.5.7 via SSH timed out.',
+  'User: cirros, Password: None',
+  '',
+].join('\n');
+
+const T0 = 1_700_000_000;
+const enc = new TextEncoder();
+
+export interface FakeTest {
+  id: string;
+  status: TestStatus;
+  /** Seconds after T0; null = no timestamp. */
+  start: number | null;
+  /** null = no end packet (still running when the stream stopped). */
+  end: number | null;
+  worker?: number;
+  traceback?: string;
+}
+
+function ts(s: number): { seconds: number; nanos: number } {
+  return { seconds: T0 + Math.floor(s), nanos: Math.round((s % 1) * 1e9) };
+}
+
+export function streamOf(tests: readonly FakeTest[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const t of tests) {
+    const tags = t.worker === undefined ? undefined : [`worker-${t.worker}`];
+    parts.push(
+      encodePacket({
+        testId: t.id,
+        status: 'inprogress',
+        ...(t.start === null ? {} : { timestamp: ts(t.start) }),
+        ...(tags ? { tags } : {}),
+      }),
+    );
+    if (t.end === null && t.status === 'inprogress') continue;
+    if (t.traceback !== undefined)
+      parts.push(
+        encodePacket({
+          testId: t.id,
+          fileName: 'traceback',
+          mimeType: 'text/x-traceback; charset="utf8"',
+          fileBytes: enc.encode(t.traceback),
+          eof: true,
+        }),
+      );
+    parts.push(
+      encodePacket({
+        testId: t.id,
+        status: t.status,
+        ...(t.end === null ? {} : { timestamp: ts(t.end) }),
+        ...(tags ? { tags } : {}),
+      }),
+    );
+  }
+  return Buffer.concat(parts);
+}
+
+/** A run of 400 quick passes on 4 workers over 100 s, with a failure, an unexpected success and a hung test. */
+export function busyRun(): FakeTest[] {
+  const tests: FakeTest[] = [];
+  for (let w = 0; w < 4; w++) {
+    for (let i = 0; i < 100; i++) {
+      tests.push({
+        id: `pkg.mod.TestPass.test_${w}_${i}`,
+        status: 'success',
+        start: i,
+        end: i + 0.9,
+        worker: w,
+      });
+    }
+  }
+  // Short ones: 20 ms in a 100 s run is a fraction of a pixel unless kept visible.
+  tests.push({
+    id: 'pkg.net.TestSsh.test_ssh_login',
+    status: 'fail',
+    start: 40.3,
+    end: 40.32,
+    worker: 1,
+    traceback: SSH_TRACEBACK,
+  });
+  tests.push({
+    id: 'pkg.mod.TestOdd.test_unexpected',
+    status: 'uxsuccess',
+    start: 70.5,
+    end: 70.51,
+    worker: 2,
+  });
+  tests.push({ id: 'pkg.mod.TestHang.test_hangs', status: 'inprogress', start: 99.95, end: null, worker: 3 });
+  return tests;
+}
+
+export interface Export {
+  dir: string;
+  remove(): void;
+}
+
+/** Runs the built CLI: one run per stream, `--html`, into a fresh folder. */
+export function exportHtml(streams: Record<string, Uint8Array>): Export {
+  const root = mkdtempSync(join(tmpdir(), 'stackviz-ux-'));
+  const args = ['bin/stackviz-export.js', '-q', '--html'];
+  for (const [name, bytes] of Object.entries(streams)) {
+    const f = join(root, `${name}.subunit`);
+    writeFileSync(f, bytes);
+    args.push('-f', f);
+  }
+  const dir = join(root, 'out');
+  args.push(dir);
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`stackviz-export failed: ${r.stderr}`);
+  return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
