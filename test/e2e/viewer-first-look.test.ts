@@ -49,7 +49,7 @@ describe('a report folder opened from disk', () => {
     expect(await advice.textContent()).toContain('stackviz serve DEST');
     expect(await advice.textContent()).toContain('--single-file');
     // Styled by the page's own inline CSS (nothing else loads there): a bordered box, not bare text.
-    expect(await advice.evaluate((el) => getComputedStyle(el).borderLeftWidth)).toBe('4px');
+    expect(await advice.evaluate('el => getComputedStyle(el).borderLeftWidth')).toBe('4px');
     await page.screenshot({ path: '/tmp/stackviz-from-disk.png' });
     await page.close();
   });
@@ -57,6 +57,25 @@ describe('a report folder opened from disk', () => {
   it('served, the app replaces the advice', async () => {
     const page = await openPage('/');
     expect(await page.locator('.boot-advice').count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe('the failure summary', () => {
+  it('shows the exception line, not the trailing "User: …" line, and names the hung test with a link', async () => {
+    const page = await openPage('/run/busy');
+    await page.waitForSelector('.run-card .fail-list a.test-name');
+    const failure = page.locator('.run-card .fail-list li', { hasText: 'test_ssh_login' });
+    expect(await failure.locator('.tb-tail').textContent()).toBe(
+      'tempest.lib.exceptions.SSHTimeout: Connection to the 172.24.5.7 via SSH timed out.',
+    );
+    const hung = page.locator('.run-card .hung-list a.test-name');
+    await hung.first().waitFor();
+    expect(await hung.allTextContents()).toEqual(['pkg.mod.TestHang.test_hangs']);
+    await hung.first().click();
+    await page.waitForFunction("location.hash.includes('/test/')");
+    await page.waitForSelector('.test-page :text("test_hangs")', { timeout: 30_000 });
+    await page.screenshot({ path: '/tmp/stackviz-hung-test.png' });
     await page.close();
   });
 });

@@ -1,5 +1,11 @@
 // Home: one card per run (counts per status, wall time, failures with their last traceback lines, skips with reasons).
-import { EXPORT_STATUSES, type ExportStatus, type StatsFile } from '../../../src/contract/export-format';
+import {
+  EXPORT_STATUSES,
+  type ExportStatus,
+  type StatsFailure,
+  type StatsFile,
+  type StatsInProgress,
+} from '../../../src/contract/export-format';
 import type { AppContext, Page } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatCount, formatDuration, formatUtc } from '../app/format';
@@ -142,6 +148,24 @@ function cappedList<T>(
   return wrap;
 }
 
+/** Why a test failed: the exception line (and its Details line); older stats only have the original's last lines. */
+function failureLine(f: StatsFailure): string | null {
+  if (f.exception !== undefined) return f.exception;
+  return f.details && f.details.length > 0 ? f.details.join('\n') : null;
+}
+
+/** Tests still running when the stream stopped: from the stats, or (older stats) from the test table. */
+function inProgressOf(stats: StatsFile, tests: TestTable | null): StatsInProgress[] {
+  if (stats.inprogress) return stats.inprogress;
+  if (!tests) return [];
+  const code = EXPORT_STATUSES.indexOf('inprogress');
+  const out: StatsInProgress[] = [];
+  for (let i = 0; i < tests.count; i++)
+    if (tests.status[i] === code)
+      out.push({ name: tests.name[i] ?? '', details_key: tests.detailsKey[i] ?? null });
+  return out;
+}
+
 function runCard(
   ctx: AppContext,
   run: RunModel,
@@ -185,10 +209,12 @@ function runCard(
 
   const first = single ? 200 : FIRST_ROWS;
   const failSlot = h('div', { class: 'list-slot' });
+  const hungSlot = h('div', { class: 'list-slot' });
   const skipSlot = h('div', { class: 'list-slot' });
   const renderLists = (tests: TestTable | null): void => {
     const findFail = tests ? indexFinder(tests, 'fail') : null;
     const findSkip = tests ? indexFinder(tests, 'skip') : null;
+    const findHung = tests ? indexFinder(tests, 'inprogress') : null;
     const link = (name: string, index: number): HTMLElement =>
       index >= 0
         ? h('a', { href: testHash(run.key, index), class: 'test-name' }, name)
@@ -211,11 +237,24 @@ function runCard(
                   link(f.name, findFail ? findFail(f.name, f.details_key) : -1),
                   h('span', { class: 'dur' }, formatDuration(f.duration)),
                 ),
-                f.details && f.details.length > 0
-                  ? h('pre', { class: 'tb-tail' }, f.details.join('\n'))
-                  : null,
+                failureLine(f) === null ? null : h('pre', { class: 'tb-tail' }, failureLine(f)),
               ),
             'fail-list',
+          ),
+    );
+    const hung = inProgressOf(stats, tests);
+    replace(
+      hungSlot,
+      hung.length === 0
+        ? null
+        : h('h3', null, `Still running when the stream stopped (${formatCount(hung.length)})`),
+      hung.length === 0
+        ? null
+        : cappedList(
+            hung,
+            first,
+            (t) => h('li', null, link(t.name, findHung ? findHung(t.name, t.details_key) : -1)),
+            'hung-list',
           ),
     );
     // Skips fold away on the all-runs page when there are failures to look at; the reader's choice survives redraws.
@@ -247,7 +286,7 @@ function runCard(
   };
   renderLists(run.tests);
   const slowSlot = h('div');
-  card.append(failSlot, skipSlot, slowSlot);
+  card.append(failSlot, hungSlot, skipSlot, slowSlot);
   if (single) {
     const output = runOutputSection(run);
     if (output) card.append(output);
