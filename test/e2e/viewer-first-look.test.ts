@@ -73,7 +73,9 @@ describe('the failure summary', () => {
     await hung.first().waitFor();
     expect(await hung.allTextContents()).toEqual(['pkg.mod.TestHang.test_hangs']);
     await hung.first().click();
-    await page.waitForFunction("location.hash.includes('/test/')");
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { location: { hash: string } }).location.hash.includes('/test/'),
+    );
     await page.waitForSelector('.test-page :text("test_hangs")', { timeout: 30_000 });
     await page.screenshot({ path: '/tmp/stackviz-hung-test.png' });
     await page.close();

@@ -39,6 +39,8 @@ export interface TimelineDebug {
   readonly firstDrawAtMs: number | null;
   /** Draw times (ms) of the last frames, newest last. */
   readonly frameMs: readonly number[];
+  /** Ticks on the overview (failures, unexpected successes, tests left running that the filter shows). */
+  readonly overviewMarks: number;
   readonly lanes: number;
   readonly rows: number;
   readonly loadLanes: readonly string[];

@@ -35,7 +35,7 @@ export class TimelineController implements TimelineActions {
   readonly loadView: LoadView;
   private readonly opts: TimelineOptions;
   private readonly testRows: TestRows;
-  private readonly overview: Overview;
+  readonly overview: Overview;
   private readonly hover: Hover;
   private readonly interactions: Interactions;
   private readonly panel: SelectionPanel;

@@ -60,6 +60,9 @@ export function timelineDebug(
     get frameMs() {
       return c.frameMs.slice();
     },
+    get overviewMarks() {
+      return c.overview.marks;
+    },
     lanes: layout.lanes.length,
     rows: layout.rows.length,
     loadLanes: load ? load.lanes.map((l) => l.def.id) : [],

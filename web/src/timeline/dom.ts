@@ -36,6 +36,7 @@ export interface TimelineDom {
   loadCanvas: HTMLCanvasElement;
   cursor: HTMLDivElement;
   tooltip: HTMLDivElement;
+  wheelHint: HTMLDivElement;
   shiftInput: HTMLInputElement;
   dstatNote: HTMLSpanElement;
   panel: HTMLElement;
@@ -100,9 +101,16 @@ export function buildDom(state: TimelineState): TimelineDom {
   const cursor = el('div', 'tl-cursor');
   const tooltip = el('div', 'tl-tooltip');
   tooltip.setAttribute('role', 'tooltip');
+  const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
+  const wheelHint = el(
+    'div',
+    'tl-wheel-hint',
+    `Use ${isMac ? '⌘' : 'Ctrl'} + scroll to zoom, Shift + scroll to pan`,
+  );
+  wheelHint.setAttribute('aria-hidden', 'true');
   body.append(testCanvas);
   if (state.load) body.append(loadCanvas);
-  body.append(cursor, tooltip);
+  body.append(cursor, tooltip, wheelHint);
 
   const dstatBar = el('div', 'tl-dstat');
   const shiftInput = el('input', 'tl-shift');
@@ -158,6 +166,7 @@ export function buildDom(state: TimelineState): TimelineDom {
     loadCanvas,
     cursor,
     tooltip,
+    wheelHint,
     shiftInput,
     dstatNote,
     panel,

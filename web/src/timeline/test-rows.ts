@@ -1,5 +1,5 @@
 // Drawing the test rows: lane backgrounds, the axis, every bar batched by fill, hover and selection outlines, lane labels.
-import { batchRow, newCounts } from './batch';
+import { ALARM_MIN_CSS_PX, batchRow, newCounts } from './batch';
 import { drawAxis } from './axis';
 import type { TimelineContext } from './context';
 import { AXIS_CSS_PX, GUTTER_CSS_PX, ROW_CSS_PX } from './geometry';
@@ -54,6 +54,7 @@ export class TestRows {
       status: state.tests.status,
       open: layout.open,
       mask: state.mask,
+      alarmMinDevicePx: ALARM_MIN_CSS_PX * dpr,
     };
     for (let r = 0; r < layout.rows.length; r++) {
       const row = layout.rows[r];

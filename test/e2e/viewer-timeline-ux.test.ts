@@ -1,0 +1,179 @@
+// Browser tests of the timeline as a person uses it (issue 17): failures in sight, the wheel, controls in place.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
+import { busyRun, exportHtml, streamOf, type Export } from './viewer-ux-fixtures.js';
+
+interface DebugLike {
+  frames: number;
+  t0Ms: number;
+  t1Ms: number;
+}
+interface PageGlobals {
+  __stackvizTimeline?: DebugLike;
+}
+
+let browser: Browser;
+let site: Export;
+let server: StaticServer;
+let names: string[];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  site = exportHtml({ busy: streamOf(busyRun()) });
+  const config = JSON.parse(readFileSync(join(site.dir, 'config.json'), 'utf8')) as {
+    tempest: { raw: string }[];
+  };
+  const raw = JSON.parse(readFileSync(join(site.dir, config.tempest[0]?.raw ?? ''), 'utf8')) as {
+    name: string;
+  }[];
+  names = raw.map((e) => e.name);
+  server = await startStaticServer(site.dir);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  site?.remove();
+});
+
+function indexOf(suffix: string): number {
+  const i = names.findIndex((n) => n.endsWith(suffix));
+  if (i < 0) throw new Error(`no test ${suffix}`);
+  return i;
+}
+
+async function openTimeline(query = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}#/run/busy/timeline${query === '' ? '' : `?${query}`}`);
+  await page.waitForFunction(
+    () => ((globalThis as unknown as PageGlobals).__stackvizTimeline?.frames ?? 0) > 0,
+    null,
+    { timeout: 30_000 },
+  );
+  expect(errors).toEqual([]);
+  return page;
+}
+
+/** A value of the timeline's debug view, by expression (`d` is the view). */
+async function debug<T>(page: Page, expr: string): Promise<T> {
+  return page.evaluate(`((d) => ${expr})(globalThis.__stackvizTimeline)`) as Promise<T>;
+}
+
+/**
+ * Width (css px) of a bar on the test canvas around a viewport point: the pixels either side that are painted
+ * (not the lane's faint background) and not the colour of the pass at `pass` (hatched bars vary in colour).
+ */
+async function barWidthAt(
+  page: Page,
+  p: { x: number; y: number },
+  pass: { x: number; y: number },
+): Promise<number> {
+  return page.evaluate(`(() => {
+    const c = document.querySelector('canvas.tl-tests');
+    const r = c.getBoundingClientRect();
+    const dpr = c.width / r.width;
+    const g = c.getContext('2d');
+    const ref = g.getImageData(Math.floor((${pass.x} - r.left) * dpr), Math.round((${pass.y} - r.top) * dpr), 1, 1).data;
+    const data = g.getImageData(0, Math.round((${p.y} - r.top) * dpr), c.width, 1).data;
+    const x = Math.floor((${p.x} - r.left) * dpr);
+    const inBar = (i) => data[i * 4 + 3] > 40 && ![0, 1, 2, 3].every((k) => data[i * 4 + k] === ref[k]);
+    if (!inBar(x)) return 0;
+    let a = x, b = x;
+    while (a > 0 && inBar(a - 1)) a--;
+    while (b < c.width - 1 && inBar(b + 1)) b++;
+    return (b - a + 1) / dpr;
+  })()`);
+}
+
+describe('failures in sight', () => {
+  it('a 20 ms failure, an unexpected success and a hung test stay >= 3 px wide in a 100 s run', async () => {
+    const page = await openTimeline();
+    const pass = await debug<{ x: number; y: number }>(page, `d.testClientPoint(${indexOf('test_3_50')})`);
+    for (const name of ['test_ssh_login', 'test_unexpected', 'test_hangs']) {
+      const i = indexOf(name);
+      const p = await debug<{ x: number; y: number } | null>(page, `d.testClientPoint(${i})`);
+      expect(p, name).not.toBeNull();
+      expect(await barWidthAt(page, p as { x: number; y: number }, pass), name).toBeGreaterThanOrEqual(3);
+    }
+    await page.screenshot({ path: '/tmp/stackviz-failures-in-sight.png' });
+    await page.close();
+  });
+
+  it('marks them on the overview', async () => {
+    const page = await openTimeline();
+    expect(await debug(page, 'd.overviewMarks')).toBe(3);
+    // Filtered to passes only, the marks go with the bars.
+    await page.close();
+    const passes = await openTimeline('st=success');
+    expect(await debug(passes, 'd.overviewMarks')).toBe(0);
+    await passes.close();
+  });
+});
+
+describe('the wheel', () => {
+  it('scrolls the page with a hint; Ctrl+wheel zooms, Shift+wheel and a sideways swipe pan', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 500 } });
+    await page.goto(`${server.url}#/run/busy/timeline`);
+    await page.waitForFunction(
+      () => ((globalThis as unknown as PageGlobals).__stackvizTimeline?.frames ?? 0) > 0,
+      null,
+      { timeout: 30_000 },
+    );
+    const win = (): Promise<[number, number]> => debug(page, '[d.t0Ms, d.t1Ms]');
+    const whole = await win();
+    const box = await page.locator('.tl-body').boundingBox();
+    if (!box) throw new Error('no timeline body');
+    await page.mouse.move(box.x + box.width / 2, box.y + 30);
+    await page.mouse.wheel(0, 200);
+    await page.waitForFunction(() => (globalThis as unknown as { scrollY: number }).scrollY > 0, null, {
+      timeout: 10_000,
+    });
+    await page.locator('.tl-wheel-hint.tl-show').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.tl-wheel-hint').textContent()).toContain('+ scroll to zoom');
+    expect(await win()).toEqual(whole);
+    await page.screenshot({ path: '/tmp/stackviz-wheel-hint.png' });
+
+    const body = await page.locator('.tl-body').boundingBox();
+    if (!body) throw new Error('no timeline body');
+    await page.mouse.move(body.x + body.width / 2, body.y + 30);
+    const scrolled = await page.evaluate('window.scrollY');
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -300);
+    await page.keyboard.up('Control');
+    await page.waitForFunction(
+      ([t0, t1]) => {
+        const d = (globalThis as unknown as PageGlobals).__stackvizTimeline;
+        return d !== undefined && d.t1Ms - d.t0Ms < (t1 - t0) * 0.9;
+      },
+      whole,
+      { timeout: 10_000 },
+    );
+    expect(await page.evaluate('window.scrollY')).toBe(scrolled);
+    const zoomed = await win();
+
+    await page.keyboard.down('Shift');
+    await page.mouse.wheel(0, 100);
+    await page.keyboard.up('Shift');
+    await page.waitForFunction(
+      (t0) => ((globalThis as unknown as PageGlobals).__stackvizTimeline?.t0Ms ?? t0) > t0,
+      zoomed[0],
+      { timeout: 10_000 },
+    );
+    const shifted = await win();
+    expect(shifted[1] - shifted[0]).toBeCloseTo(zoomed[1] - zoomed[0], 3);
+
+    await page.mouse.wheel(-100, 0);
+    await page.waitForFunction(
+      (t0) => ((globalThis as unknown as PageGlobals).__stackvizTimeline?.t0Ms ?? t0) < t0,
+      shifted[0],
+      { timeout: 10_000 },
+    );
+    expect(await page.evaluate('window.scrollY')).toBe(scrolled);
+    await page.close();
+  });
+});
