@@ -49,7 +49,14 @@ describe('a report folder opened from disk', () => {
     expect(await advice.textContent()).toContain('stackviz serve DEST');
     expect(await advice.textContent()).toContain('--single-file');
     // Styled by the page's own inline CSS (nothing else loads there): a bordered box, not bare text.
-    expect(await advice.evaluate('el => getComputedStyle(el).borderLeftWidth')).toBe('4px');
+    expect(
+      await advice.evaluate(
+        (el) =>
+          (
+            globalThis as unknown as { getComputedStyle(e: unknown): { borderLeftWidth: string } }
+          ).getComputedStyle(el).borderLeftWidth,
+      ),
+    ).toBe('4px');
     await page.screenshot({ path: '/tmp/stackviz-from-disk.png' });
     await page.close();
   });
@@ -80,4 +87,37 @@ describe('the failure summary', () => {
     await page.screenshot({ path: '/tmp/stackviz-hung-test.png' });
     await page.close();
   });
+});
+
+describe('empty and untimed runs', () => {
+  it.each(['empty', 'untimed'])(
+    '%s: no 1970 date, no 0 ms test time, no timeline button, no empty heading',
+    async (key) => {
+      const page = await openPage(`/run/${key}`);
+      const card = page.locator('.run-card');
+      await card.locator('.empty-note').waitFor({ timeout: 30_000 });
+      // The test table has loaded (the slowest tests would be drawn by now).
+      await page.waitForFunction(() => true);
+      const text = (await card.textContent()) ?? '';
+      expect(text).not.toMatch(/19[67]\d/);
+      expect(text).not.toContain('0.00 ms');
+      expect(text).not.toContain('test time');
+      expect(await card.locator('a', { hasText: 'Timeline' }).count()).toBe(0);
+      expect(await card.locator('h3', { hasText: 'Slowest tests' }).count()).toBe(0);
+      await page.screenshot({ path: `/tmp/stackviz-${key}-run.png` });
+      await page.close();
+    },
+  );
+
+  it.each(['empty', 'untimed'])(
+    '%s: the timeline route explains instead of drawing an empty axis',
+    async (key) => {
+      const page = await openPage(`/run/${key}/timeline`);
+      const box = page.locator('.empty-state');
+      await box.waitFor({ timeout: 30_000 });
+      expect(await box.textContent()).toContain('No timeline for this run');
+      expect(await page.locator('canvas').count()).toBe(0);
+      await page.close();
+    },
+  );
 });

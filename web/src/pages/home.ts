@@ -177,24 +177,25 @@ function runCard(
   const wallS = (endMs - startMs) / 1000;
   const card = h('section', { class: 'card run-card', 'data-run': run.key });
   const countsSlot = h('div', null, countsRow(statusCounts(stats, run.tests), stats.count));
+  // A run with no timestamp has no timeline, date, wall time or test time: say so once instead of showing
+  // 1970, "0.00 ms" and a button that leads to an empty axis.
+  const timed = Number.isFinite(startMs);
   const header = h(
     'div',
     { class: 'card-head' },
     h('h2', null, single ? run.name : h('a', { href: runHash(run.key) }, run.name)),
-    h('a', { class: 'button primary', href: timelineHash(run.key) }, 'Timeline →'),
+    timed ? h('a', { class: 'button primary', href: timelineHash(run.key) }, 'Timeline →') : null,
   );
-  const facts = h(
-    'dl',
-    { class: 'facts' },
-    h('dt', null, 'date'),
-    h('dd', null, formatUtc(startMs, false)),
-    h('dt', null, 'wall time'),
-    h('dd', null, formatDuration(wallS)),
-    h('dt', null, 'tests run'),
-    h('dd', { 'data-field': 'count' }, formatCount(stats.count)),
-    h('dt', null, 'test time'),
-    h('dd', null, formatDuration(stats.total_duration)),
-  );
+  const facts = h('dl', { class: 'facts' });
+  if (timed)
+    facts.append(
+      h('dt', null, 'date'),
+      h('dd', null, formatUtc(startMs, false)),
+      h('dt', null, 'wall time'),
+      h('dd', null, formatDuration(wallS)),
+    );
+  facts.append(h('dt', null, 'tests run'), h('dd', { 'data-field': 'count' }, formatCount(stats.count)));
+  if (timed) facts.append(h('dt', null, 'test time'), h('dd', null, formatDuration(stats.total_duration)));
   if (stats.parser_errors)
     // subunit.parser failures: damaged packets, or an input that broke off (a gzip stream cut short).
     facts.append(
@@ -205,7 +206,22 @@ function runCard(
       ),
       h('dd', null, String(stats.parser_errors)),
     );
-  card.append(header, facts, countsSlot);
+  card.append(header, facts);
+  if (stats.count === 0)
+    card.append(
+      h('p', { class: 'empty-note' }, 'This run holds no tests: its stream carried no test results.'),
+    );
+  else {
+    card.append(countsSlot);
+    if (!timed)
+      card.append(
+        h(
+          'p',
+          { class: 'empty-note' },
+          'No test in this run carries a timestamp, so it has no date, durations or timeline.',
+        ),
+      );
+  }
 
   const first = single ? 200 : FIRST_ROWS;
   const failSlot = h('div', { class: 'list-slot' });
@@ -297,6 +313,7 @@ function runCard(
       replace(countsSlot, countsRow(statusCounts(stats, tests), stats.count));
       renderLists(tests);
       if (single) replace(slowSlot, slowestSection(run, tests));
+      card.dataset['filled'] = 'true';
     },
   };
 }
@@ -316,8 +333,9 @@ export function slowestTests(tests: TestTable, n: number): number[] {
   return top;
 }
 
-function slowestSection(run: RunModel, tests: TestTable): HTMLElement {
+function slowestSection(run: RunModel, tests: TestTable): HTMLElement | null {
   const rows = slowestTests(tests, 15);
+  if (rows.length === 0) return null;
   return h(
     'div',
     { class: 'list-slot' },
