@@ -177,3 +177,30 @@ describe('the wheel', () => {
     await page.close();
   });
 });
+
+describe('controls', () => {
+  it('the zoom "+" button stays put: 8 clicks on one spot zoom in 8 times', async () => {
+    const page = await openTimeline();
+    const plus = page.locator('.tl-zoom .tl-btn', { hasText: '+' });
+    const first = await plus.boundingBox();
+    if (!first) throw new Error('no + button');
+    const at = { x: first.x + first.width / 2, y: first.y + first.height / 2 };
+    let span = await debug<number>(page, 'd.t1Ms - d.t0Ms');
+    for (let k = 0; k < 8; k++) {
+      await page.mouse.click(at.x, at.y);
+      await page.waitForFunction(
+        (before) => {
+          const d = (globalThis as unknown as PageGlobals).__stackvizTimeline;
+          return d !== undefined && d.t1Ms - d.t0Ms < before * 0.75;
+        },
+        span,
+        { timeout: 10_000 },
+      );
+      span = await debug<number>(page, 'd.t1Ms - d.t0Ms');
+      const box = await plus.boundingBox();
+      expect(box?.x).toBe(first.x);
+      expect(box?.y).toBe(first.y);
+    }
+    await page.close();
+  });
+});

@@ -92,7 +92,11 @@ export class Controls {
     dom.root.dataset['selected'] = String(state.view.selected);
     dom.root.dataset['dimmed'] = String(state.lastCounts.dimmed);
     dom.root.dataset['frames'] = String(frames);
-    dom.windowText.textContent = `${formatUtc(win.t0Ms)} – ${formatUtc(win.t1Ms).replace(/^\S+ /, '')} (${formatDuration((win.t1Ms - win.t0Ms) / 1000)})`;
+    const text = `${formatUtc(win.t0Ms)} – ${formatUtc(win.t1Ms).replace(/^\S+ /, '')} (${formatDuration((win.t1Ms - win.t0Ms) / 1000)})`;
+    if (dom.windowText.textContent !== text) {
+      dom.windowText.textContent = text;
+      dom.windowText.title = text;
+    }
   }
 
   destroy(): void {

@@ -90,7 +90,9 @@ export function buildDom(state: TimelineState): TimelineDom {
   zoomReset.title = 'Show the whole run (0)';
   zoomBox.append(zoomOut, zoomReset, zoomIn);
   const windowText = el('span', 'tl-window');
-  toolbar.append(search, regexLabel, queryError, zoomBox, windowText);
+  // The window text has a fixed width and the zoom buttons end the row, so they never move under the cursor
+  // as the text changes; the query error takes a line of its own below.
+  toolbar.append(search, regexLabel, windowText, zoomBox, queryError);
 
   const overview = el('canvas', 'tl-overview');
   overview.setAttribute('aria-label', 'Overview of the whole run; drag to choose the window');
