@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { busyRun, exportHtml, streamOf, type Export } from './viewer-ux-fixtures.js';
+import { busyRun, damagedStream, exportHtml, streamOf, type Export } from './viewer-ux-fixtures.js';
 
 let browser: Browser;
 let site: Export;
@@ -21,6 +21,7 @@ beforeAll(async () => {
       { id: 'a.B.test_one', status: 'success', start: null, end: null },
       { id: 'a.B.test_two', status: 'fail', start: null, end: null, traceback: 'ValueError: no\n' },
     ]),
+    damaged: damagedStream(),
   });
   server = await startStaticServer(site.dir);
 });
@@ -120,4 +121,38 @@ describe('empty and untimed runs', () => {
       await page.close();
     },
   );
+});
+
+describe('the test page and titles', () => {
+  it('names each page in its title', async () => {
+    const page = await openPage('/');
+    await page.waitForSelector('.run-card');
+    const titles = [await page.title()];
+    for (const hash of ['/run/busy', '/run/busy/timeline', '/run/busy/test/0']) {
+      await page.evaluate(`location.hash = '#${hash}'`);
+      await page.waitForFunction(
+        (before) => (globalThis as unknown as { document: { title: string } }).document.title !== before,
+        titles[titles.length - 1],
+        { timeout: 30_000 },
+      );
+      titles.push(await page.title());
+    }
+    expect(titles[0]).toMatch(/^Runs/);
+    expect(titles[2]).toMatch(/^Timeline/);
+    expect(titles[3]).toContain('test_');
+    expect(new Set(titles).size).toBe(4);
+    await page.close();
+  });
+
+  it('a parser-error entry reads as such, not "method parser / class subunit"', async () => {
+    const page = await openPage('/run/damaged');
+    const link = page.locator('.run-card a.test-name', { hasText: 'subunit.parser' }).first();
+    await link.waitFor({ timeout: 30_000 });
+    await link.click();
+    const facts = page.locator('.test-facts');
+    await facts.waitFor({ timeout: 30_000 });
+    expect(await facts.textContent()).toContain('subunit parser error');
+    expect(await facts.locator('dt', { hasText: /^method$/ }).count()).toBe(0);
+    await page.close();
+  });
 });

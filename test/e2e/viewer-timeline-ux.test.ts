@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { busyRun, exportHtml, streamOf, type Export } from './viewer-ux-fixtures.js';
+import { busyRun, exportHtml, midnightRun, streamOf, type Export } from './viewer-ux-fixtures.js';
 
 interface DebugLike {
   frames: number;
@@ -23,11 +23,13 @@ let names: string[];
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  site = exportHtml({ busy: streamOf(busyRun()) });
+  site = exportHtml({ busy: streamOf(busyRun()), midnight: streamOf(midnightRun()) });
   const config = JSON.parse(readFileSync(join(site.dir, 'config.json'), 'utf8')) as {
     tempest: { raw: string }[];
   };
-  const raw = JSON.parse(readFileSync(join(site.dir, config.tempest[0]?.raw ?? ''), 'utf8')) as {
+  const raw = JSON.parse(
+    readFileSync(join(site.dir, config.tempest.find((r) => r.raw.includes('busy'))?.raw ?? ''), 'utf8'),
+  ) as {
     name: string;
   }[];
   names = raw.map((e) => e.name);
@@ -45,11 +47,11 @@ function indexOf(suffix: string): number {
   return i;
 }
 
-async function openTimeline(query = ''): Promise<Page> {
+async function openTimeline(query = '', run = 'busy'): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}#/run/busy/timeline${query === '' ? '' : `?${query}`}`);
+  await page.goto(`${server.url}#/run/${run}/timeline${query === '' ? '' : `?${query}`}`);
   await page.waitForFunction(
     () => ((globalThis as unknown as PageGlobals).__stackvizTimeline?.frames ?? 0) > 0,
     null,
@@ -130,9 +132,17 @@ describe('the wheel', () => {
     if (!box) throw new Error('no timeline body');
     await page.mouse.move(box.x + box.width / 2, box.y + 30);
     await page.mouse.wheel(0, 200);
-    await page.waitForFunction(() => (globalThis as unknown as { scrollY: number }).scrollY > 0, null, {
-      timeout: 10_000,
-    });
+    // The page scrolls (smoothly) by the wheel's 200 px, or to its end if that is nearer.
+    const target = Math.min(
+      200,
+      await page.evaluate<number>('document.documentElement.scrollHeight - innerHeight'),
+    );
+    expect(target).toBeGreaterThan(0);
+    await page.waitForFunction(
+      (y) => Math.abs((globalThis as unknown as { scrollY: number }).scrollY - y) < 1,
+      target,
+      { timeout: 10_000 },
+    );
     await page.locator('.tl-wheel-hint.tl-show').waitFor({ timeout: 10_000 });
     expect(await page.locator('.tl-wheel-hint').textContent()).toContain('+ scroll to zoom');
     expect(await win()).toEqual(whole);
@@ -140,8 +150,10 @@ describe('the wheel', () => {
 
     const body = await page.locator('.tl-body').boundingBox();
     if (!body) throw new Error('no timeline body');
-    await page.mouse.move(body.x + body.width / 2, body.y + 30);
+    // The middle of the bars: the top may be under the page's sticky header now.
+    await page.mouse.move(body.x + body.width / 2, body.y + body.height / 2);
     const scrolled = await page.evaluate('window.scrollY');
+
     await page.keyboard.down('Control');
     await page.mouse.wheel(0, -300);
     await page.keyboard.up('Control');
@@ -201,6 +213,62 @@ describe('controls', () => {
       expect(box?.x).toBe(first.x);
       expect(box?.y).toBe(first.y);
     }
+    await page.close();
+  });
+});
+
+describe('filters, axis, test page', () => {
+  const pressed = async (page: Page): Promise<string[]> =>
+    page.evaluate(
+      `[...document.querySelectorAll('.tl-status[aria-pressed="true"]:not([hidden])')].map((b) => b.dataset.status)`,
+    );
+
+  it('"All" and "Only failures" take one click; statuses no test has are not shown', async () => {
+    const page = await openTimeline('st=success');
+    expect(await pressed(page)).toEqual(['success']);
+    await page.click('.tl-preset:text("All")');
+    await page.waitForFunction(
+      () => !(globalThis as unknown as { location: { hash: string } }).location.hash.includes('st='),
+      null,
+      { timeout: 10_000 },
+    );
+    expect(await pressed(page)).toEqual(['success', 'fail', 'uxsuccess', 'inprogress']);
+    await page.click('.tl-preset:text("Only failures")');
+    await page.waitForFunction(
+      () => (globalThis as unknown as { location: { hash: string } }).location.hash.includes('st='),
+      null,
+      { timeout: 10_000 },
+    );
+    expect(await pressed(page)).toEqual(['fail', 'uxsuccess', 'inprogress']);
+    for (const s of ['skip', 'xfail', 'exists', 'unknown'])
+      expect(await page.locator(`.tl-status[data-status="${s}"]`).isVisible(), s).toBe(false);
+    await page.close();
+  });
+
+  it('axis labels stay inside the plot, and carry the date across midnight', async () => {
+    for (const run of ['busy', 'midnight']) {
+      const page = await openTimeline('', run);
+      const labels = await debug<{ text: string; x0CssPx: number; x1CssPx: number }[]>(page, 'd.axisLabels');
+      const plot = await debug<{ x0: number; x1: number }>(page, 'd.plotCssPx');
+      expect(labels.length).toBeGreaterThan(4);
+      for (const l of labels) {
+        expect(l.x0CssPx, `${run}: ${l.text}`).toBeGreaterThanOrEqual(plot.x0);
+        expect(l.x1CssPx, `${run}: ${l.text}`).toBeLessThanOrEqual(plot.x1);
+      }
+      const dated = labels.filter((l) => /\d{4}-\d{2}-\d{2}/.test(l.text)).map((l) => l.text.slice(0, 10));
+      if (run === 'busy') expect(dated).toEqual([]);
+      else expect(dated).toEqual(['2023-11-14', '2023-11-15']);
+      await page.screenshot({ path: `/tmp/stackviz-axis-${run}.png` });
+      await page.close();
+    }
+  });
+
+  it('a log tab counts records, not lines', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}#/run/busy/test/${indexOf('test_logs')}`);
+    const tab = page.locator('.tab[data-attachment="pythonlogging"] .n');
+    await tab.waitFor({ timeout: 30_000 });
+    expect(await tab.textContent()).toBe('3');
     await page.close();
   });
 });

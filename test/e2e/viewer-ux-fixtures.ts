@@ -30,6 +30,8 @@ export interface FakeTest {
   end: number | null;
   worker?: number;
   traceback?: string;
+  /** A `pythonlogging` attachment. */
+  log?: string;
 }
 
 function ts(s: number): { seconds: number; nanos: number } {
@@ -49,6 +51,16 @@ export function streamOf(tests: readonly FakeTest[]): Uint8Array {
       }),
     );
     if (t.end === null && t.status === 'inprogress') continue;
+    if (t.log !== undefined)
+      parts.push(
+        encodePacket({
+          testId: t.id,
+          fileName: 'pythonlogging',
+          mimeType: 'text/plain; charset="utf8"',
+          fileBytes: enc.encode(t.log),
+          eof: true,
+        }),
+      );
     if (t.traceback !== undefined)
       parts.push(
         encodePacket({
@@ -95,6 +107,14 @@ export function busyRun(): FakeTest[] {
     traceback: SSH_TRACEBACK,
   });
   tests.push({
+    id: 'pkg.mod.TestLog.test_logs',
+    status: 'success',
+    start: 50.2,
+    end: 50.4,
+    worker: 0,
+    log: LOG_THREE_RECORDS,
+  });
+  tests.push({
     id: 'pkg.mod.TestOdd.test_unexpected',
     status: 'uxsuccess',
     start: 70.5,
@@ -103,6 +123,38 @@ export function busyRun(): FakeTest[] {
   });
   tests.push({ id: 'pkg.mod.TestHang.test_hangs', status: 'inprogress', start: 99.95, end: null, worker: 3 });
   return tests;
+}
+
+/** Three log records over five lines (a record's traceback continues it). */
+export const LOG_THREE_RECORDS = [
+  '2023-11-14 22:13:20,001 1234 INFO [tempest.lib] first',
+  '2023-11-14 22:13:20,002 1234 ERROR [tempest.lib] second',
+  'Traceback (most recent call last):',
+  '  ValueError: inside the second record',
+  '2023-11-14 22:13:20,003 1234 DEBUG [tempest.lib] third',
+  '',
+].join('\n');
+
+/** 40 tests on one worker around midnight UTC (2023-11-15 00:00:00 is T0 + 6400 s). */
+export function midnightRun(): FakeTest[] {
+  return Array.from({ length: 40 }, (_, i) => ({
+    id: `pkg.mod.TestNight.test_${i}`,
+    status: 'success' as const,
+    start: 6340 + i * 3,
+    end: 6340 + i * 3 + 2,
+    worker: 0,
+  }));
+}
+
+/** A run whose stream has a damaged packet (a bad checksum) between two good tests. */
+export function damagedStream(): Uint8Array {
+  const bad = encodePacket({ testId: 'a.B.test_bad', status: 'success', timestamp: ts(1.5) });
+  bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0xff;
+  return Buffer.concat([
+    streamOf([{ id: 'a.B.test_one', status: 'success', start: 0, end: 1, worker: 0 }]),
+    bad,
+    streamOf([{ id: 'a.B.test_two', status: 'success', start: 1, end: 2, worker: 0 }]),
+  ]);
 }
 
 export interface Export {

@@ -67,7 +67,7 @@ export function startApp(root: HTMLElement): void {
     replace(main, current?.el ?? errorBox('Nothing to show', ''));
     // A new page starts at its top (the hash change would otherwise keep the previous page's scroll).
     window.scrollTo(0, 0);
-    document.title = run ? `${run.name} · stackviz` : 'stackviz';
+    document.title = pageTitle(r, run);
   };
 
   window.addEventListener('hashchange', () => void route());
@@ -83,6 +83,15 @@ export function startApp(root: HTMLElement): void {
       document.body.dataset['ready'] = 'error';
     },
   );
+}
+
+/** Each page names itself first, so tabs and history tell the timeline from the run and the test. */
+function pageTitle(r: Route, run: RunModel | undefined): string {
+  if (r.page === 'home') return 'Runs · stackviz';
+  if (!run) return 'Not found · stackviz';
+  if (r.page === 'timeline') return `Timeline · ${run.name} · stackviz`;
+  if (r.page === 'test') return `Test ${r.index} · ${run.name} · stackviz`;
+  return `${run.name} · stackviz`;
 }
 
 function renderCrumbs(nav: HTMLElement, r: Route, run: RunModel | undefined): void {

@@ -6,9 +6,13 @@ import { formatDuration, formatUtc } from '../app/format';
 import { statusAt } from '../app/status-colors';
 import { loadDetails, loadTests } from '../data/loader';
 import { renderLogView } from '../logs/log-view';
+import { parsePythonLogging } from '../logs/pythonlogging';
 import type { RunModel, TestTable } from '../model/types';
 import { testHash, timelineHash } from '../state/url';
 import { statusBadge } from '../app/badge';
+
+/** The name the decoder gives the entries it makes for damaged packets. */
+const PARSER_ERROR_NAME = 'subunit.parser';
 
 /** `pkg.module.Class.test_method` → its parts (the original's names have no other structure to go by). */
 export function splitTestName(name: string): { module: string; cls: string; method: string } {
@@ -63,7 +67,9 @@ export function renderAttachments(attachments: Map<string, string>): HTMLElement
   };
   names.forEach((name, i) => {
     const text = attachments.get(name) ?? '';
-    const lines = text === '' ? 0 : text.split('\n').length;
+    // A log counts its records (a record's traceback lines are part of it), other attachments their lines.
+    const lines =
+      text === '' ? 0 : name === 'pythonlogging' ? parsePythonLogging(text).length : text.split('\n').length;
     const b = h(
       'button',
       { type: 'button', role: 'tab', class: 'tab', 'data-attachment': name },
@@ -92,18 +98,18 @@ function factsList(run: RunModel, tests: TestTable, i: number): HTMLElement {
   const name = tests.name[i] ?? '';
   const { module, cls, method } = splitTestName(name);
   const w = tests.worker[i] ?? -1;
-  const rows: [string, Node | string][] = [
-    ['status', statusBadge(statusAt(tests.status[i] ?? 0))],
-    ['method', method],
-    ['class', cls || '–'],
-    ['module', module || '–'],
+  const rows: [string, Node | string][] = [['status', statusBadge(statusAt(tests.status[i] ?? 0))]];
+  if (name === PARSER_ERROR_NAME)
+    rows.push(['entry', 'subunit parser error: a damaged or cut-short part of the stream, not a test']);
+  else rows.push(['method', method], ['class', cls || '–'], ['module', module || '–']);
+  rows.push(
     ['worker', w >= 0 ? `worker-${w}` : 'none'],
     ['tags', (tests.tags[i] ?? []).join(', ') || '–'],
     ['attributes', (tests.attributes[i] ?? []).join(', ') || '–'],
     ['start', formatUtc(tests.startMs[i] ?? NaN)],
     ['end', formatUtc(tests.endMs[i] ?? NaN)],
     ['duration', formatDuration(tests.durationS[i])],
-  ];
+  );
   if ((tests.id[i] ?? name) !== name) rows.push(['id', tests.id[i] ?? '']);
   rows.push(['run', run.name]);
   return h(
@@ -154,6 +160,7 @@ export function renderTestPage(ctx: AppContext, run: RunModel, index: number): P
         { class: 'attach-slot' },
         h('p', { class: 'loading' }, 'Loading attachments…'),
       );
+      document.title = `${name} · ${run.name} · stackviz`;
       replace(el, h('h1', { class: 'test-title' }, name), nav, factsList(run, tests, index), attachSlot);
       const attachments = await loadDetails(run, index);
       if (!alive) return;

@@ -41,6 +41,9 @@ export interface TimelineDebug {
   readonly frameMs: readonly number[];
   /** Ticks on the overview (failures, unexpected successes, tests left running that the filter shows). */
   readonly overviewMarks: number;
+  /** The axis labels of the last frame, and the plot's extent (css px, in the test canvas). */
+  readonly axisLabels: readonly { text: string; x0CssPx: number; x1CssPx: number }[];
+  readonly plotCssPx: { x0: number; x1: number };
   readonly lanes: number;
   readonly rows: number;
   readonly loadLanes: readonly string[];

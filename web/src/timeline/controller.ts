@@ -34,7 +34,7 @@ export class TimelineController implements TimelineActions {
   readonly t: TimelineContext;
   readonly loadView: LoadView;
   private readonly opts: TimelineOptions;
-  private readonly testRows: TestRows;
+  readonly testRows: TestRows;
   readonly overview: Overview;
   private readonly hover: Hover;
   private readonly interactions: Interactions;

@@ -26,6 +26,8 @@ export interface TimelineDom {
   regexBox: HTMLInputElement;
   queryError: HTMLSpanElement;
   statusButtons: Map<ExportStatus, StatusButton>;
+  showAll: HTMLButtonElement;
+  showFailures: HTMLButtonElement;
   zoomOut: HTMLButtonElement;
   zoomReset: HTMLButtonElement;
   zoomIn: HTMLButtonElement;
@@ -80,6 +82,13 @@ export function buildDom(state: TimelineState): TimelineDom {
     statusButtons.set(s, { button: b, count });
     statusBar.append(b);
   }
+  // One click for the two filters people want most (a chip toggles one status; a double-click keeps only it).
+  const showAll = el('button', 'tl-btn tl-preset', 'All');
+  showAll.type = 'button';
+  showAll.title = 'Show every status';
+  const showFailures = el('button', 'tl-btn tl-preset', 'Only failures');
+  showFailures.type = 'button';
+  showFailures.title = 'Show only failures, unexpected successes and tests left running';
   const hatchNote = el('span', 'tl-legend-note', 'hatched: no end (still running when the stream stopped)');
   const zoomBox = el('div', 'tl-zoom');
   const zoomOut = el('button', 'tl-btn', '−');
@@ -150,7 +159,7 @@ export function buildDom(state: TimelineState): TimelineDom {
     );
   }
   const legendRow = el('div', 'tl-legend');
-  legendRow.append(statusBar, hatchNote);
+  legendRow.append(showAll, showFailures, statusBar, hatchNote);
   root.append(toolbar, legendRow, notes, overview, body, dstatBar, bottom);
   return {
     root,
@@ -158,6 +167,8 @@ export function buildDom(state: TimelineState): TimelineDom {
     regexBox,
     queryError,
     statusButtons,
+    showAll,
+    showFailures,
     zoomOut,
     zoomReset,
     zoomIn,

@@ -1,12 +1,14 @@
 // Drawing the test rows: lane backgrounds, the axis, every bar batched by fill, hover and selection outlines, lane labels.
 import { ALARM_MIN_CSS_PX, batchRow, newCounts } from './batch';
-import { drawAxis } from './axis';
+import { drawAxis, type AxisLabel } from './axis';
 import type { TimelineContext } from './context';
 import { AXIS_CSS_PX, GUTTER_CSS_PX, ROW_CSS_PX } from './geometry';
 import type { BarBuckets } from './paint';
 import { msToCssPx, type TimeScale } from './scale';
 
 export class TestRows {
+  /** The axis labels of the last frame (for the debug view). */
+  axisLabels: AxisLabel[] = [];
   private readonly t: TimelineContext;
   private readonly buckets: BarBuckets;
   private readonly ctx: CanvasRenderingContext2D | null;
@@ -39,7 +41,7 @@ export class TestRows {
     ctx.beginPath();
     ctx.rect(s.x0CssPx, 0, s.widthCssPx, geometry.testsHeightCssPx);
     ctx.clip();
-    drawAxis(ctx, s, geometry.testsHeightCssPx, state.runStartMs, theme);
+    this.axisLabels = drawAxis(ctx, s, geometry.testsHeightCssPx, state.runStartMs, theme);
     ctx.restore();
 
     this.buckets.clear();
