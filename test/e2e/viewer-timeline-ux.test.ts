@@ -271,4 +271,31 @@ describe('filters, axis, test page', () => {
     expect(await tab.textContent()).toBe('3');
     await page.close();
   });
+
+  it('the test page keeps its tab, log levels and log search in the URL, and restores them on reload', async () => {
+    const page = await browser.newPage();
+    const base = `${server.url}#/run/busy/test/${indexOf('test_logs')}`;
+    await page.goto(`${base}?tab=pythonlogging&level=ERROR,DEBUG&q=second`);
+    await page.locator('.log-record').first().waitFor({ timeout: 30_000 });
+    expect(await page.getAttribute('.level-toggle[data-level="INFO"]', 'aria-pressed')).toBe('false');
+    expect(await page.getAttribute('.level-toggle[data-level="ERROR"]', 'aria-pressed')).toBe('true');
+    expect(await page.inputValue('.log-search')).toBe('second');
+    expect(await page.locator('.log-record').count()).toBe(1);
+    // Changes go to the URL, and a reload restores them.
+    await page.click('.level-toggle[data-level="INFO"]');
+    await page.fill('.log-search', 'first');
+    const hash = (): Promise<string> => page.evaluate('location.hash');
+    await page.waitForFunction(
+      () => (globalThis as unknown as { location: { hash: string } }).location.hash.includes('q=first'),
+      null,
+      { timeout: 10_000 },
+    );
+    expect(await hash()).toContain('level=ERROR%2CINFO%2CDEBUG');
+    await page.reload();
+    await page.locator('.log-record').first().waitFor({ timeout: 30_000 });
+    expect(await page.inputValue('.log-search')).toBe('first');
+    expect(await page.getAttribute('.level-toggle[data-level="INFO"]', 'aria-pressed')).toBe('true');
+    expect(await page.locator('.log-record').count()).toBe(1);
+    await page.close();
+  });
 });

@@ -57,7 +57,7 @@ export function startApp(root: HTMLElement): void {
       } else if (r.page === 'run') {
         current = renderHome(ctx, run);
       } else if (r.page === 'test') {
-        current = renderTestPage(ctx, run, r.index);
+        current = renderTestPage(ctx, run, r.index, r.view);
       } else {
         current = renderTimelinePage(ctx, run, r);
       }
