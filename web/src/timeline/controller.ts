@@ -135,6 +135,11 @@ export class TimelineController implements TimelineActions {
     this.requestDraw();
   }
 
+  open(index: number): void {
+    this.flushWindow();
+    this.opts.onOpenTest(index);
+  }
+
   flushWindow(): void {
     if (this.windowTimer === null) return;
     clearTimeout(this.windowTimer);

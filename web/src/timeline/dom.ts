@@ -53,7 +53,10 @@ export function buildDom(state: TimelineState): TimelineDom {
   const root = el('div', 'tl');
   root.tabIndex = 0;
   root.setAttribute('role', 'application');
-  root.setAttribute('aria-label', 'Test timeline: +/- zoom, 0 whole run, arrows pan or step, Escape clears');
+  root.setAttribute(
+    'aria-label',
+    'Test timeline: Enter selects the first test in view, then opens it; ←/→ step on its worker, ↑/↓ in time; +/- zoom, 0 whole run, Escape clears',
+  );
 
   const toolbar = el('div', 'tl-toolbar');
   const search = el('input', 'tl-search');

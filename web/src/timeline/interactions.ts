@@ -1,4 +1,4 @@
-// Input on the timeline's body and page: drag to pan, pinch and Ctrl+wheel to zoom, click to select, keys to zoom, pan and step.
+// Input on the timeline's body and page: drag to pan, pinch and Ctrl+wheel to zoom, click to select, keys to zoom, pan, step and open.
 import type { TimelineActions, TimelineContext } from './context';
 import { capture } from './dom';
 import { GUTTER_CSS_PX } from './geometry';
@@ -98,7 +98,8 @@ export class Interactions {
         this.dragStart = null;
       }
     }
-    dom.root.focus({ preventScroll: true });
+    // No focus() here: the press focuses the timeline itself (it is focusable), as a pointer focus, so
+    // :focus-visible stays off and no ring is drawn; a script focus would count as keyboard focus.
   }
 
   private onPointerMove(e: PointerEvent): void {
@@ -224,6 +225,22 @@ export class Interactions {
         if (state.view.selected >= 0) this.step(1);
         else this.actions.setWindow(panWindow(win, span * 0.1, bounds));
         break;
+      case 'ArrowUp':
+      case 'ArrowDown': {
+        // Over the timeline itself only: elsewhere the arrows scroll the page.
+        if (target !== dom.root) return;
+        if (state.view.selected < 0) this.selectFirst();
+        else {
+          const next = state.stepInTime(e.key === 'ArrowDown' ? 1 : -1);
+          if (next !== null) this.actions.select(next, true, true);
+        }
+        break;
+      }
+      case 'Enter':
+        if (target !== dom.root) return;
+        if (state.view.selected < 0) this.selectFirst();
+        else this.actions.open(state.view.selected);
+        break;
       case 'Escape':
         this.actions.select(-1);
         break;
@@ -231,6 +248,12 @@ export class Interactions {
         return;
     }
     e.preventDefault();
+  }
+
+  /** From the keyboard with nothing selected: the first test in the window. */
+  private selectFirst(): void {
+    const first = this.t.state.firstInWindow();
+    if (first >= 0) this.actions.select(first, true, true);
   }
 
   /** ←/→ with a selection: the previous or next test of the same worker. */
