@@ -85,7 +85,7 @@ export default tseslint.config(
   },
   {
     // Pure modules the viewer shares: no Node I/O.
-    files: ['src/contract/**/*.ts', 'src/formats/dstat/**/*.ts'],
+    files: ['src/contract/**/*.ts', 'src/formats/dstat/**/*.ts', 'src/formats/performance/**/*.ts'],
     ignores: ['src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

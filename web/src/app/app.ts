@@ -7,6 +7,7 @@ import { errorBox, type AppContext, type Page } from './page';
 import { renderHome } from '../pages/home';
 import { renderTestPage } from '../pages/test-details';
 import { renderTimelinePage } from '../pages/timeline-page';
+import { renderPerformancePage } from '../pages/performance';
 
 function describeError(e: unknown): HTMLElement {
   if (e instanceof LoadError) {
@@ -39,12 +40,18 @@ export function startApp(root: HTMLElement): void {
   const route = async (): Promise<void> => {
     const r = parseHash(location.hash);
     if (ctx === null) return;
-    const key = r.page === 'home' || r.page === 'notfound' ? '' : `${r.page}:${r.runKey ?? ''}`;
+    const key =
+      r.page === 'home' || r.page === 'notfound' || r.page === 'performance'
+        ? r.page
+        : `${r.page}:${r.runKey ?? ''}`;
     if (current?.update && key === currentPage && current.update(r)) return;
     current?.destroy?.();
     current = null;
     currentPage = key;
-    const run = r.page === 'home' || r.page === 'notfound' ? undefined : ctx.findRun(r.runKey);
+    const run =
+      r.page === 'home' || r.page === 'notfound' || r.page === 'performance'
+        ? undefined
+        : ctx.findRun(r.runKey);
     renderCrumbs(crumbs, r, run);
     main.dataset['page'] = r.page;
     try {
@@ -52,6 +59,8 @@ export function startApp(root: HTMLElement): void {
         current = { el: errorBox('No such page', `Nothing is shown at “${r.hash}”. Go back to the runs.`) };
       } else if (r.page === 'home') {
         current = renderHome(ctx, null);
+      } else if (r.page === 'performance') {
+        current = renderPerformancePage(ctx);
       } else if (!run) {
         current = { el: errorBox('No such run', `This report has no run named “${r.runKey ?? ''}”.`) };
       } else if (r.page === 'run') {
@@ -101,6 +110,7 @@ function renderCrumbs(nav: HTMLElement, r: Route, run: RunModel | undefined): vo
     if (r.page === 'timeline') parts.push(h('span', null, 'Timeline'));
     if (r.page === 'test') parts.push(h('span', null, `Test ${r.index}`));
   }
+  if (r.page === 'performance') parts.push(h('span', null, 'Performance'));
   replace(
     nav,
     ...parts.flatMap((p, i) =>

@@ -54,6 +54,7 @@ export type Route =
       testName: string | null;
     }
   | { page: 'test'; runKey: string; index: number; view?: TestViewState }
+  | { page: 'performance' }
   | { page: 'notfound'; hash: string };
 
 export function defaultViewState(): TimelineViewState {
@@ -136,6 +137,7 @@ export function parseHash(hash: string): Route {
   const query = q >= 0 ? raw.slice(q + 1) : '';
   const parts = path.split('/').filter((p) => p !== '');
   if (parts.length === 0) return { page: 'home' };
+  if (parts.length === 1 && parts[0] === 'performance') return { page: 'performance' };
   // The original front-end's `#/timeline?test=<name>` (one run): the first run is meant.
   if (parts.length === 1 && parts[0] === 'timeline') {
     return { page: 'timeline', runKey: null, ...parseTimelineQuery(query) };
@@ -176,6 +178,8 @@ export function formatHash(route: Route): string {
       const query = formatTestQuery(route.view);
       return `#/run/${encodeURIComponent(route.runKey)}/test/${route.index}${query === '' ? '' : `?${query}`}`;
     }
+    case 'performance':
+      return '#/performance';
     case 'notfound':
       return route.hash.startsWith('#') ? route.hash : `#${route.hash}`;
   }
