@@ -97,6 +97,7 @@ export function startApp(root: HTMLElement): void {
 /** Each page names itself first, so tabs and history tell the timeline from the run and the test. */
 function pageTitle(r: Route, run: RunModel | undefined): string {
   if (r.page === 'home') return 'Runs · stackviz';
+  if (r.page === 'performance') return 'Performance · stackviz';
   if (!run) return 'Not found · stackviz';
   if (r.page === 'timeline') return `Timeline · ${run.name} · stackviz`;
   if (r.page === 'test') return `Test ${r.index} · ${run.name} · stackviz`;
