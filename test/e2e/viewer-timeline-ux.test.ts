@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { busyRun, exportHtml, midnightRun, streamOf, type Export } from './viewer-ux-fixtures.js';
+import { busyDstat, busyRun, exportHtml, midnightRun, streamOf, type Export } from './viewer-ux-fixtures.js';
 
 interface DebugLike {
   frames: number;
@@ -23,7 +23,7 @@ let names: string[];
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  site = exportHtml({ busy: streamOf(busyRun()), midnight: streamOf(midnightRun()) });
+  site = exportHtml({ busy: streamOf(busyRun()), midnight: streamOf(midnightRun()) }, busyDstat());
   const config = JSON.parse(readFileSync(join(site.dir, 'config.json'), 'utf8')) as {
     tempest: { raw: string }[];
   };
@@ -296,6 +296,42 @@ describe('filters, axis, test page', () => {
     expect(await page.inputValue('.log-search')).toBe('first');
     expect(await page.getAttribute('.level-toggle[data-level="INFO"]', 'aria-pressed')).toBe('true');
     expect(await page.locator('.log-record').count()).toBe(1);
+    await page.close();
+  });
+});
+
+describe('load lanes', () => {
+  interface Scale {
+    id: string;
+    max: number;
+    label: string;
+  }
+  const scales = (page: Page): Promise<Scale[]> => debug<Scale[]>(page, 'd.loadScales');
+
+  it('scale to the visible window, say "idle" for all zeros, and carry a colour legend', async () => {
+    const page = await openTimeline();
+    const whole = await scales(page);
+    const disk = whole.find((l) => l.id === 'disk');
+    expect(disk?.max).toBe(100e6);
+    expect(whole.find((l) => l.id === 'net')?.label).toBe('idle (0)');
+    await page.screenshot({ path: '/tmp/stackviz-lanes-whole.png' });
+    await page.close();
+    // The first half of the run: the disk burst at 90 s is off screen, the lane scales to 1 MB/s.
+    const start = await openTimeline();
+    const run0 = await debug<number>(start, 'd.runStartMs');
+    await start.close();
+    const half = await openTimeline(`t0=${run0}&t1=${run0 + 50_000}`);
+    expect((await scales(half)).find((l) => l.id === 'disk')?.max).toBe(1e6);
+    await half.screenshot({ path: '/tmp/stackviz-lanes-half.png' });
+    await half.close();
+  });
+
+  it('are hidden, with one line saying why, when the log does not overlap the run', async () => {
+    const page = await openTimeline('', 'midnight');
+    expect(await debug<boolean | null>(page, 'd.dstatOverlapsRun')).toBe(false);
+    expect(await scales(page)).toEqual([]);
+    expect(await page.locator('canvas.tl-load').isVisible()).toBe(false);
+    expect(await page.textContent('.tl-dstat-note')).toContain('load lanes are hidden');
     await page.close();
   });
 });

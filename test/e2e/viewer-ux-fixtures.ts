@@ -162,10 +162,37 @@ export interface Export {
   remove(): void;
 }
 
-/** Runs the built CLI: one run per stream, `--html`, into a fresh folder. */
-export function exportHtml(streams: Record<string, Uint8Array>): Export {
+/**
+ * A dstat 0.8 CSV over the busy run (T0 … T0 + 100 s, one row a second): the disk idles at 1 MB/s but for a
+ * 100 MB/s burst at 90 s, the network sends nothing at all.
+ */
+export function busyDstat(): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const lines = [
+    '"Dstat 0.8.0 CSV output"',
+    '"Author:","Dag Wieers <dag@wieers.com>",,,,"URL:","http://dag.wieers.com/home-made/dstat/"',
+    '"Host:","vm",,,,"User:","root"',
+    '"Cmdline:","dstat -tcmndl --output x.csv 1",,,,"Date:","14 Nov 2023 22:13:20 UTC"',
+    '"system","total cpu usage",,,,,"memory usage",,,,"net/total",,"dsk/total",,"load avg",,',
+    '"time","usr","sys","idl","wai","stl","used","free","buff","cach","recv","send","read","writ","1m","5m","15m"',
+  ];
+  for (let k = 0; k <= 100; k++) {
+    const t = new Date((T0 + k) * 1000);
+    const stamp = `${pad(t.getUTCDate())}-${pad(t.getUTCMonth() + 1)} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}`;
+    const disk = k === 90 ? 100e6 : 1e6;
+    lines.push(`${stamp},10,5,85,0,0,2000000000,6000000000,1000000,3000000000,0,0,${disk},0,0.5,0.4,0.3`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Runs the built CLI: one run per stream, `--html`, into a fresh folder (with a dstat log, if given). */
+export function exportHtml(streams: Record<string, Uint8Array>, dstat?: string): Export {
   const root = mkdtempSync(join(tmpdir(), 'stackviz-ux-'));
   const args = ['bin/stackviz-export.js', '-q', '--html'];
+  if (dstat !== undefined) {
+    writeFileSync(join(root, 'dstat.csv'), dstat);
+    args.push('--dstat', join(root, 'dstat.csv'));
+  }
   for (const [name, bytes] of Object.entries(streams)) {
     const f = join(root, `${name}.subunit`);
     writeFileSync(f, bytes);

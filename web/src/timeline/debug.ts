@@ -67,6 +67,9 @@ export function timelineDebug(
       const s = geometry.scale(state.win);
       return { x0: s.x0CssPx, x1: s.x0CssPx + s.widthCssPx };
     },
+    get loadScales() {
+      return c.loadView.scales.slice();
+    },
     get overviewMarks() {
       return c.overview.marks;
     },
