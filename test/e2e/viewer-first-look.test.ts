@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { busyRun, damagedStream, exportHtml, streamOf, type Export } from './viewer-ux-fixtures.js';
+import {
+  SSH_TRACEBACK,
+  busyRun,
+  damagedStream,
+  exportHtml,
+  streamOf,
+  type Export,
+} from './viewer-ux-fixtures.js';
 
 let browser: Browser;
 let site: Export;
@@ -22,6 +29,19 @@ beforeAll(async () => {
       { id: 'a.B.test_two', status: 'fail', start: null, end: null, traceback: 'ValueError: no\n' },
     ]),
     damaged: damagedStream(),
+    many: streamOf(
+      Array.from({ length: 30 }, (_, i) => ({
+        id: `pkg.mod.TestMany.test_${i}`,
+        status: 'fail' as const,
+        start: i,
+        end: i + 0.5,
+        worker: 0,
+        traceback:
+          i < 25
+            ? SSH_TRACEBACK.replace('172.24.5.7', `10.0.${i}.9`)
+            : `Traceback (most recent call last):\n  File "x.py", line ${i}, in f\n    g()\nValueError: bad value ${i * 7}\n`,
+      })),
+    ),
   });
   server = await startStaticServer(site.dir);
 });
@@ -153,6 +173,46 @@ describe('the test page and titles', () => {
     await facts.waitFor({ timeout: 30_000 });
     expect(await facts.textContent()).toContain('subunit parser error');
     expect(await facts.locator('dt', { hasText: /^method$/ }).count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe('many runs, many failures', () => {
+  it('home has a compact run table that sorts by a header click and links to the runs', async () => {
+    const page = await openPage('/');
+    const rows = page.locator('.run-table tbody tr');
+    await rows.first().waitFor({ timeout: 30_000 });
+    expect(await rows.count()).toBe(5);
+    const column = async (n: number): Promise<string[]> =>
+      page.locator(`.run-table tbody tr > :nth-child(${n})`).allTextContents();
+    await page.click('.run-table th[data-key="failures"] button');
+    expect(await column(5)).toEqual(['30', '1', '1', '1', '0']);
+    expect(await page.getAttribute('.run-table th[data-key="failures"]', 'aria-sort')).toBe('descending');
+    await page.click('.run-table th[data-key="failures"] button');
+    expect(await column(5)).toEqual(['0', '1', '1', '1', '30']);
+    await page.click('.run-table th[data-key="tests"] button');
+    const tests = (await column(4)).map(Number);
+    expect(tests).toEqual([...tests].sort((a, b) => b - a));
+    await page.click('.run-table tbody tr >> nth=0 >> a');
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { location: { hash: string } }).location.hash.startsWith('#/run/'),
+    );
+    await page.close();
+  });
+
+  it('groups failures by cause with counts; a group unfolds to its tests', async () => {
+    const page = await openPage('/run/many');
+    const groups = page.locator('.failure-groups .failure-group');
+    await groups.first().waitFor({ timeout: 30_000 });
+    expect(await groups.count()).toBe(2);
+    expect(await groups.nth(0).locator('.group-count').textContent()).toBe('25×');
+    expect(await groups.nth(0).locator('.group-sig').textContent()).toContain('SSHTimeout');
+    expect(await groups.nth(1).locator('.group-count').textContent()).toBe('5×');
+    await groups.nth(0).locator('summary').click();
+    await page.locator('.run-card[data-filled]').waitFor({ timeout: 30_000 });
+    const links = groups.nth(0).locator('.group-members a.test-name');
+    expect(await links.count()).toBe(25);
+    await page.screenshot({ path: '/tmp/stackviz-failure-groups.png', fullPage: true });
     await page.close();
   });
 });

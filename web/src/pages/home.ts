@@ -13,6 +13,7 @@ import { STATUS_FILL, STATUS_LABEL } from '../app/status-colors';
 import { statusBadge } from '../app/badge';
 import { loadRunOutput, loadTests } from '../data/loader';
 import { renderAttachments } from './test-details';
+import { failureGroupsSection, runTable } from './home-overview';
 import { parseIsoUtcMs } from '../data/test-table';
 import type { RunModel, TestTable } from '../model/types';
 import { runHash, testHash, timelineHash } from '../state/url';
@@ -215,6 +216,9 @@ function runCard(
         : h('span', { class: 'test-name' }, name);
     replace(
       failSlot,
+      failureGroupsSection(stats.failures, (f) =>
+        link(f.name, findFail ? findFail(f.name, f.details_key) : -1),
+      ),
       stats.failures.length === 0 ? null : h('h3', null, `Failures (${formatCount(stats.failures.length)})`),
       stats.failures.length === 0
         ? null
@@ -373,6 +377,8 @@ export function renderHome(ctx: AppContext, only: RunModel | null): Page {
       ),
     );
   }
+  // Many runs: a compact table to scan and sort before the cards.
+  if (!only && runs.length > 1) el.appendChild(runTable(runs));
   let alive = true;
   for (const run of runs) {
     const card = runCard(ctx, run, only !== null);
