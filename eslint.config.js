@@ -84,8 +84,13 @@ export default tseslint.config(
     },
   },
   {
-    // Pure modules the viewer shares: no Node I/O.
-    files: ['src/contract/**/*.ts', 'src/formats/dstat/**/*.ts', 'src/formats/performance/**/*.ts'],
+    // Pure modules the viewer shares: no Node I/O (src/trace: the Perfetto trace builder, used by --trace and the viewer).
+    files: [
+      'src/contract/**/*.ts',
+      'src/formats/dstat/**/*.ts',
+      'src/formats/performance/**/*.ts',
+      'src/trace/**/*.ts',
+    ],
     ignores: ['src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

@@ -7,10 +7,15 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runExport } from '../export/export.js';
+import { JunitFile } from '../export/junit.js';
+import type { ExportListener } from '../export/listener.js';
 import { DestBusyError, stopExports } from '../export/output.js';
+import { SideFileError } from '../export/side-file.js';
+import { TraceFile } from '../export/trace-file.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
+import { EXIT_GATE, FAIL_ON_CHOICES, FailureCount, type FailOn } from './fail-on.js';
 import { MetaArgumentError, parseMetaArgs } from '../model/metadata.js';
 import { classicDstatCopy, readMetadata, readPerformanceFile } from './ci-inputs.js';
 import { describeFsError, InputError, isGzip, resolveInputs } from './inputs.js';
@@ -18,7 +23,7 @@ import { Logger } from './logger.js';
 
 const PROG = 'stackviz-export';
 
-/** Exit codes: 1 for bad input or DEST, 2 for usage, 70 (EX_SOFTWARE) for our own bugs. */
+/** Exit codes: 1 for bad input or DEST, 2 for usage, 3 for --fail-on (fail-on.ts), 70 (EX_SOFTWARE) for our own bugs. */
 const EXIT_INPUT = 1;
 const EXIT_USAGE = 2;
 const EXIT_INTERNAL = 70;
@@ -117,6 +122,11 @@ interface Options {
   quiet: boolean;
   html: boolean;
   singleFile?: string;
+  trace?: string;
+  junit?: string;
+  failOn?: FailOn;
+  /** `--history DB`, which the history work adds; `--fail-on new-failures` needs it. */
+  history?: string;
   performance?: string;
   zuulInventory?: string;
   meta: string[];
@@ -161,6 +171,18 @@ function program(): Command {
     .option('--html', 'also copy the viewer into DEST, making it a static site', false)
     .addOption(
       new Option('--single-file <FILE>', 'also write one self-contained HTML report (DEST optional)'),
+    )
+    .option(
+      '--trace <FILE>',
+      'also write a Chrome/Perfetto JSON trace: a thread per worker, a slice per test, dstat counters',
+    )
+    .option('--junit <FILE>', 'also write JUnit XML (a testsuite per run) for Jenkins, GitLab, GitHub')
+    .addOption(
+      new Option(
+        '--fail-on <WHAT>',
+        'exit 3 after writing the whole export when there are failures (fail, uxsuccess, inprogress, ' +
+          'damaged packets); new-failures needs --history',
+      ).choices(FAIL_ON_CHOICES),
     )
     .version(version(), '--version', 'print the version')
     .helpOption('-h, --help', 'show this help')
@@ -233,6 +255,8 @@ async function main(argv: string[]): Promise<number> {
   const logger = new Logger({ quiet: o.quiet, stream: process.stderr, prog: PROG });
   const started = performance.now();
   let tmpDest: string | null = null;
+  /** --trace, --junit: written beside DEST, renamed into place with its commit. */
+  const sides: ExportListener[] = [];
   /** Set once the data files are committed to DEST (the viewer or single file may follow). */
   let exported = false;
   // Ctrl-C, a CI job's timeout (SIGTERM), a closed terminal: remove what this export wrote so far (DEST keeps
@@ -275,6 +299,8 @@ async function main(argv: string[]): Promise<number> {
       tmpDest = await mkdtemp(join(tmpdir(), 'stackviz-export-'));
       dest = tmpDest;
     }
+    if (o.failOn === 'new-failures' && o.history === undefined)
+      throw new UsageError('--fail-on new-failures needs --history DB (the earlier runs to compare with)');
     // Everything is checked before anything is written.
     if (o.singleFile !== undefined) await checkSingleFileTarget(o.singleFile);
     const runs = await resolveInputs(
@@ -290,6 +316,10 @@ async function main(argv: string[]): Promise<number> {
     const performanceJson = o.performance === undefined ? null : await readPerformanceFile(o.performance);
     const metadata = await readMetadata(o);
     const destPath = dest;
+    // The files beside DEST are created now (an unusable path fails before the export) under temporary names.
+    if (o.trace !== undefined) sides.push(await TraceFile.open(o.trace, dstat));
+    if (o.junit !== undefined) sides.push(await JunitFile.open(o.junit));
+    const gate = o.failOn === undefined ? null : new FailureCount();
     let current = '';
     const summary = await runExport({
       dest: destPath,
@@ -320,6 +350,7 @@ async function main(argv: string[]): Promise<number> {
             '); is it a subunit stream?',
         ),
       onDestError: (e) => new DestError(`${destPath}: cannot write the export: ${describeFsError(e)}`),
+      listeners: gate === null ? sides : [...sides, gate],
     });
     exported = true;
     logger.clearBar();
@@ -356,6 +387,10 @@ async function main(argv: string[]): Promise<number> {
       const or = o.singleFile === undefined ? '' : 'or ';
       logger.info(`${PROG}: ${or}preview the site: stackviz serve ${destPath}`);
     }
+    if (gate !== null && gate.total > 0) {
+      log.error(gate.message());
+      return EXIT_GATE;
+    }
     return 0;
   } catch (e) {
     logger.clearBar();
@@ -363,7 +398,12 @@ async function main(argv: string[]): Promise<number> {
       log.error(`${e.message} (see --help)`);
       return EXIT_USAGE;
     }
-    if (e instanceof InputError || e instanceof DestError || e instanceof DestBusyError) {
+    if (
+      e instanceof InputError ||
+      e instanceof DestError ||
+      e instanceof DestBusyError ||
+      e instanceof SideFileError
+    ) {
       log.error(e.message);
       return EXIT_INPUT;
     }
@@ -378,6 +418,8 @@ async function main(argv: string[]): Promise<number> {
     }
     return EXIT_INTERNAL;
   } finally {
+    // Committed files are in place already; any other is removed.
+    await Promise.allSettled(sides.map((f) => f.abort?.()));
     if (tmpDest !== null) await rm(tmpDest, { recursive: true, force: true });
   }
 }

@@ -8,6 +8,7 @@ import type {
 } from '../contract/export-format.js';
 import { exceptionLine } from './failure-line.js';
 import { isoFromMicros } from './time.js';
+import { WorkerAccumulator } from './workers.js';
 
 /** What the accumulator needs of one exported test. */
 export interface StatsInput {
@@ -23,6 +24,8 @@ export interface StatsInput {
   detailsKey: string | null;
   /** True for the `subunit.parser` entries the decoder makes for damaged packets. */
   parserError: boolean;
+  /** Worker number from the `worker-N` tag (absent or null: none). */
+  worker?: number | null;
 }
 
 // Python's str.strip()/splitlines() character sets, which are wider than JS's trim() and \n.
@@ -57,8 +60,13 @@ export class StatsAccumulator {
   private readonly inprogress: StatsInProgress[] = [];
   private readonly statusCounts = new Map<ExportStatus, number>();
   private parserErrors = 0;
+  private readonly workers = new WorkerAccumulator();
 
   add(t: StatsInput): void {
+    this.workers.add(
+      { name: t.name, worker: t.worker ?? null, startUs: t.startUs, endUs: t.endUs },
+      this.count,
+    );
     this.count++;
     if (t.startUs !== null && (this.startUs === null || t.startUs < this.startUs)) this.startUs = t.startUs;
     if (t.endUs !== null && (this.endUs === null || t.endUs > this.endUs)) this.endUs = t.endUs;
@@ -109,6 +117,9 @@ export class StatsAccumulator {
       inprogress: this.inprogress,
       parser_errors: this.parserErrors,
       stream_output_key: streamOutputKey,
+      workers: this.workers.workersResult(),
+      makespan: this.workers.makespan(),
+      long_pole: this.workers.longPole(),
     };
   }
 }

@@ -12,6 +12,7 @@ import { formatCount, formatDuration, formatUtc } from '../app/format';
 import { STATUS_FILL, STATUS_LABEL } from '../app/status-colors';
 import { statusBadge } from '../app/badge';
 import { loadRunOutput, loadTests } from '../data/loader';
+import { perfettoButton, workersSection } from './run-extras';
 import { renderAttachments } from './test-details';
 import { failureGroupsSection, runTable } from './home-overview';
 import { parseIsoUtcMs } from '../data/test-table';
@@ -163,6 +164,7 @@ function runCard(
     'div',
     { class: 'card-head' },
     h('h2', null, single ? run.name : h('a', { href: runHash(run.key) }, run.name)),
+    single && timed ? perfettoButton(run) : null,
     timed ? h('a', { class: 'button primary', href: timelineHash(run.key) }, 'Timeline →') : null,
   );
   const facts = h('dl', { class: 'facts' });
@@ -285,6 +287,10 @@ function runCard(
   renderLists(run.tests);
   const slowSlot = h('div');
   card.append(failSlot, hungSlot, skipSlot, slowSlot);
+  if (single) {
+    const workers = workersSection(run);
+    if (workers) card.append(workers);
+  }
   if (single) {
     const output = runOutputSection(run);
     if (output) card.append(output);

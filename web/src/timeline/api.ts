@@ -48,6 +48,9 @@ export interface TimelineDebug {
   readonly plotCssPx: { x0: number; x1: number };
   readonly lanes: number;
   readonly rows: number;
+  /** Idle gaps the last frame drew (per lane, touching gaps merged), and every lane's gaps (UTC ms). */
+  readonly idleGapsDrawn: number;
+  readonly idleGaps: readonly { readonly worker: number; readonly gaps: readonly [number, number][] }[];
   readonly loadLanes: readonly string[];
   readonly dstatShiftMin: number;
   readonly dstatOverlapsRun: boolean | null;
