@@ -82,6 +82,30 @@ describe('a report folder opened from disk', () => {
     await page.close();
   });
 
+  it('the single file (which runs from disk) never shows the advice, the folder would', async () => {
+    const single = exportHtml({ busy: streamOf(busyRun()) }, undefined, true);
+    try {
+      // What a slow parse of a big single file would show before its script runs: the advice's own rule.
+      const display = async (url: string): Promise<string> => {
+        const page = await browser.newPage();
+        await page.goto(url);
+        await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
+        const d = (await page.evaluate(`(() => {
+          const probe = document.createElement('div');
+          probe.className = 'boot-advice';
+          document.body.appendChild(probe);
+          return getComputedStyle(probe).display;
+        })()`)) as string;
+        await page.close();
+        return d;
+      };
+      expect(await display(pathToFileURL(join(single.dir, '..', 'report.html')).href)).toBe('none');
+      expect(await display(`${server.url}#/`)).toBe('block');
+    } finally {
+      single.remove();
+    }
+  });
+
   it('served, the app replaces the advice', async () => {
     const page = await openPage('/');
     expect(await page.locator('.boot-advice').count()).toBe(0);

@@ -186,9 +186,11 @@ export function busyDstat(): string {
 }
 
 /** Runs the built CLI: one run per stream, `--html`, into a fresh folder (with a dstat log, if given). */
-export function exportHtml(streams: Record<string, Uint8Array>, dstat?: string): Export {
+export function exportHtml(streams: Record<string, Uint8Array>, dstat?: string, singleFile = false): Export {
   const root = mkdtempSync(join(tmpdir(), 'stackviz-ux-'));
   const args = ['bin/stackviz-export.js', '-q', '--html'];
+  // The single file goes beside the folder: root/report.html.
+  if (singleFile) args.push('--single-file', join(root, 'report.html'));
   if (dstat !== undefined) {
     writeFileSync(join(root, 'dstat.csv'), dstat);
     args.push('--dstat', join(root, 'dstat.csv'));
