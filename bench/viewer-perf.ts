@@ -289,6 +289,8 @@ async function scripted(page: Page, kind: 'zoom' | 'pan', frames: number): Promi
                   clientX: x,
                   clientY: y,
                   deltaY: -60 * dir,
+                  // A plain wheel scrolls the page; Ctrl+wheel (a pinch) zooms.
+                  ctrlKey: true,
                   bubbles: true,
                   cancelable: true,
                 })

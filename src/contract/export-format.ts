@@ -87,6 +87,16 @@ export interface StatsFailure {
   details: string[] | null;
   /** Our addition: the entry's details key, to open its details. */
   details_key?: string | null;
+  /**
+   * Our addition: the exception line (`Type: message`), then `\n` and its `Details` line when there is one
+   * (src/model/failure-line.ts); null without a traceback.
+   */
+  exception?: string | null;
+}
+/** Our addition: a test still running when the stream stopped (`inprogress`, no end). */
+export interface StatsInProgress {
+  name: string;
+  details_key: string | null;
 }
 export interface StatsSkip {
   name: string;
@@ -108,6 +118,8 @@ export interface StatsFile {
   // ---- Our additions ----
   /** Count of tests per status. */
   status_counts?: Partial<Record<ExportStatus, number>>;
+  /** Tests still running when the stream stopped, in stream order. */
+  inprogress?: StatsInProgress[];
   /** Number of `subunit.parser` entries (damaged packets) in the run. */
   parser_errors?: number;
   /** Key in `_details.json` of the run's own output (non-subunit bytes, attachments with no test id); null when none. */

@@ -58,17 +58,19 @@ describe('StatsAccumulator', () => {
       reason: 'why',
     });
     s.add({ ...base, name: 'subunit.parser', status: 'fail', parserError: true });
+    s.add({ ...base, name: 'd', status: 'inprogress', startUs: 2_000_000, detailsKey: 'd' });
     const r = s.result('<stream output>');
-    expect(r.count).toBe(4);
+    expect(r.count).toBe(5);
     expect(r.start).toBe('1970-01-01T00:00:01+00:00');
     expect(r.end).toBe('1970-01-01T00:00:03.500000+00:00');
     expect(r.total_duration).toBe(2.5);
     expect(r.failures).toEqual([
-      { name: 'b', duration: 1, details: ['E: bad'], details_key: 'b' },
-      { name: 'subunit.parser', duration: null, details: null, details_key: null },
+      { name: 'b', duration: 1, details: ['E: bad'], details_key: 'b', exception: 'E: bad' },
+      { name: 'subunit.parser', duration: null, details: null, details_key: null, exception: null },
     ]);
+    expect(r.inprogress).toEqual([{ name: 'd', details_key: 'd' }]);
     expect(r.skips).toEqual([{ name: 'c', duration: -1, details: 'why', details_key: null }]);
-    expect(r.status_counts).toEqual({ success: 1, fail: 2, skip: 1 });
+    expect(r.status_counts).toEqual({ success: 1, fail: 2, skip: 1, inprogress: 1 });
     expect(r.parser_errors).toBe(1);
     expect(r.stream_output_key).toBe('<stream output>');
   });

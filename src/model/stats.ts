@@ -1,5 +1,12 @@
 // The run summary (`_stats.json`), accumulated one test at a time so nothing but failures and skips is kept.
-import type { ExportStatus, StatsFailure, StatsFile, StatsSkip } from '../contract/export-format.js';
+import type {
+  ExportStatus,
+  StatsFailure,
+  StatsFile,
+  StatsInProgress,
+  StatsSkip,
+} from '../contract/export-format.js';
+import { exceptionLine } from './failure-line.js';
 import { isoFromMicros } from './time.js';
 import { WorkerAccumulator } from './workers.js';
 
@@ -50,6 +57,7 @@ export class StatsAccumulator {
   private total = 0;
   private readonly failures: StatsFailure[] = [];
   private readonly skips: StatsSkip[] = [];
+  private readonly inprogress: StatsInProgress[] = [];
   private readonly statusCounts = new Map<ExportStatus, number>();
   private parserErrors = 0;
   private readonly workers = new WorkerAccumulator();
@@ -73,7 +81,10 @@ export class StatsAccumulator {
         duration: t.duration,
         details: tracebackSummary(t.traceback),
         details_key: t.detailsKey,
+        exception: exceptionLine(t.traceback),
       });
+    } else if (t.status === 'inprogress') {
+      this.inprogress.push({ name: t.name, details_key: t.detailsKey });
     } else if (t.status === 'skip') {
       this.skips.push({ name: t.name, duration: t.duration, details: t.reason, details_key: t.detailsKey });
     }
@@ -103,6 +114,7 @@ export class StatsAccumulator {
       failures: this.failures,
       skips: this.skips,
       status_counts: counts,
+      inprogress: this.inprogress,
       parser_errors: this.parserErrors,
       stream_output_key: streamOutputKey,
       workers: this.workers.workersResult(),

@@ -347,7 +347,7 @@ describe('timeline', () => {
     await page.close();
   });
 
-  it('the wheel zooms at the cursor and the window goes to the hash', async () => {
+  it('Ctrl+wheel zooms at the cursor and the window goes to the hash', async () => {
     const page = await openTimeline();
     const before = await drawn(page);
     const atMs = T0 + 10_000;
@@ -357,7 +357,10 @@ describe('timeline', () => {
     );
     const p = await testPoint(page, 0);
     await page.mouse.move(x, p.y);
+    // A plain wheel scrolls the page; Ctrl (or a pinch, which the browser sends as a ctrlKey wheel) zooms.
+    await page.keyboard.down('Control');
     await page.mouse.wheel(0, -400);
+    await page.keyboard.up('Control');
     await page.waitForFunction(
       (t1) => ((globalThis as unknown as PageGlobals).__stackvizTimeline?.t1Ms ?? t1) !== t1,
       before.t1Ms,

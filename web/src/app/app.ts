@@ -66,7 +66,7 @@ export function startApp(root: HTMLElement): void {
       } else if (r.page === 'run') {
         current = renderHome(ctx, run);
       } else if (r.page === 'test') {
-        current = renderTestPage(ctx, run, r.index);
+        current = renderTestPage(ctx, run, r.index, r.view);
       } else {
         current = renderTimelinePage(ctx, run, r);
       }
@@ -76,7 +76,7 @@ export function startApp(root: HTMLElement): void {
     replace(main, current?.el ?? errorBox('Nothing to show', ''));
     // A new page starts at its top (the hash change would otherwise keep the previous page's scroll).
     window.scrollTo(0, 0);
-    document.title = run ? `${run.name} · stackviz` : 'stackviz';
+    document.title = pageTitle(r, run);
   };
 
   window.addEventListener('hashchange', () => void route());
@@ -92,6 +92,16 @@ export function startApp(root: HTMLElement): void {
       document.body.dataset['ready'] = 'error';
     },
   );
+}
+
+/** Each page names itself first, so tabs and history tell the timeline from the run and the test. */
+function pageTitle(r: Route, run: RunModel | undefined): string {
+  if (r.page === 'home') return 'Runs · stackviz';
+  if (r.page === 'performance') return 'Performance · stackviz';
+  if (!run) return 'Not found · stackviz';
+  if (r.page === 'timeline') return `Timeline · ${run.name} · stackviz`;
+  if (r.page === 'test') return `Test ${r.index} · ${run.name} · stackviz`;
+  return `${run.name} · stackviz`;
 }
 
 function renderCrumbs(nav: HTMLElement, r: Route, run: RunModel | undefined): void {

@@ -9,6 +9,7 @@ export interface Attrs {
   role?: string;
   type?: string;
   tabindex?: string;
+  scope?: string;
   [name: `data-${string}` | `aria-${string}`]: string | undefined;
 }
 

@@ -1,6 +1,14 @@
 // The dstat load lanes under the timeline: which lanes exist, drawing them from per-pixel buckets, values at an instant.
 import { formatUtc } from '../app/format';
-import { bucketColumns, formatBytes, nearestRow, seriesMax, typicalIntervalMs, type LoadLog } from './series';
+import {
+  bucketColumns,
+  formatBytes,
+  nearestRow,
+  seriesMax,
+  typicalIntervalMs,
+  type Columns,
+  type LoadLog,
+} from './series';
 
 export type LaneUnit = 'percent' | 'bytes' | 'bytesPerSecond' | 'plain';
 
@@ -164,7 +172,7 @@ export function alignmentNotes(
   }
   if (run.overlaps === false) {
     parts.push(
-      `The dstat log (${formatUtc(p.startMs + shiftMs, false)} – ${formatUtc(p.endMs + shiftMs, false)}) does not overlap the run (${formatUtc(run.startMs, false)} – ${formatUtc(run.endMs, false)}).`,
+      `The dstat log (${formatUtc(p.startMs + shiftMs, false)} – ${formatUtc(p.endMs + shiftMs, false)}) does not overlap the run (${formatUtc(run.startMs, false)} – ${formatUtc(run.endMs, false)}), so its load lanes are hidden.`,
     );
   }
   return parts;
@@ -200,9 +208,29 @@ export function readoutLines(
   }));
 }
 
+/** The scale a lane was drawn at: its visible maximum (0 = idle in the window), as its label says it. */
+export interface LaneScale {
+  readonly id: string;
+  readonly max: number;
+  readonly label: string;
+}
+
+/** The largest value a lane's columns (and the samples either side, whose lines enter the view) reach. */
+function visibleMax(cols: readonly Columns[]): number {
+  let m = 0;
+  for (const c of cols) {
+    for (const v of c.max) if (v > m) m = v;
+    if (c.before && c.before.v > m) m = c.before.v;
+    if (c.after && c.after.v > m) m = c.after.v;
+  }
+  return m;
+}
+
 /**
  * Draws the lanes for the window [t0Ms, t1Ms]. Every series is bucketed into one column per device pixel; a
  * line goes through each column's first, min, max and last value, so spikes narrower than a pixel still show.
+ * Each lane (but CPU's fixed 0–100 %) is scaled to what the window shows, so a disk lane does not lie flat
+ * under a peak off screen; a lane with nothing but zeros in view says "idle". Returns the scales drawn.
  */
 export function drawLoadLanes(
   ctx: CanvasRenderingContext2D,
@@ -212,8 +240,9 @@ export function drawLoadLanes(
   t1Ms: number,
   shiftMs: number,
   colors: { text: string; muted: string; grid: string },
-): void {
+): LaneScale[] {
   const widthDevicePx = Math.max(1, Math.round(g.widthCssPx * g.dpr));
+  const scales: LaneScale[] = [];
   const colCss = g.widthCssPx / widthDevicePx;
   ctx.save();
   ctx.beginPath();
@@ -222,7 +251,23 @@ export function drawLoadLanes(
   p.lanes.forEach((lane, li) => {
     const top = li * (g.laneHeightCssPx + g.laneGapCssPx);
     const bottom = top + g.laneHeightCssPx;
-    const yOf = (v: number): number => bottom - (Math.min(v, lane.max) / lane.max) * (g.laneHeightCssPx - 2);
+    const colsOf = new Map(
+      lane.series.map((s) => [s, bucketColumns(p.log.timeMs, s.drawn, shiftMs, t0Ms, t1Ms, widthDevicePx)]),
+    );
+    const seen = visibleMax([...colsOf.values()]);
+    const max = lane.def.fixedMax ?? seen;
+    scales.push({
+      id: lane.def.id,
+      max,
+      label:
+        lane.def.fixedMax !== undefined
+          ? `max ${formatValue(max, lane.def.unit)}`
+          : seen > 0
+            ? `max ${formatValue(seen, lane.def.unit)}`
+            : 'idle (0)',
+    });
+    const scaleMax = max > 0 ? max : 1;
+    const yOf = (v: number): number => bottom - (Math.min(v, scaleMax) / scaleMax) * (g.laneHeightCssPx - 2);
     ctx.strokeStyle = colors.grid;
     ctx.lineWidth = 1;
     ctx.beginPath();
@@ -232,7 +277,7 @@ export function drawLoadLanes(
     // Stacked areas are painted top layer first, so each lower layer covers its part.
     const order = lane.def.kind === 'stacked' ? [...lane.series].reverse() : lane.series;
     for (const s of order) {
-      const cols = bucketColumns(p.log.timeMs, s.drawn, shiftMs, t0Ms, t1Ms, widthDevicePx);
+      const cols = colsOf.get(s) ?? bucketColumns(p.log.timeMs, s.drawn, shiftMs, t0Ms, t1Ms, widthDevicePx);
       const area = lane.def.kind !== 'lines';
       if (cols.count > widthDevicePx / 2) {
         // Dense (at least a sample for every other pixel): one bar per pixel column, min to max (lines) or
@@ -309,7 +354,35 @@ export function drawLoadLanes(
     ctx.fillText(lane.def.title, 6, top + 4, g.x0CssPx - 10);
     ctx.fillStyle = colors.muted;
     ctx.font = '11px system-ui, sans-serif';
-    ctx.fillText(`max ${formatValue(lane.max, lane.def.unit)}`, 6, top + 20, g.x0CssPx - 10);
+    ctx.fillText(scales[li]?.label ?? '', 6, top + 20, g.x0CssPx - 10);
+    drawLegend(ctx, lane, g.x0CssPx + g.widthCssPx - 6, top + 3, colors.muted);
     ctx.font = '12px system-ui, sans-serif';
   });
+  return scales;
+}
+
+/** The lane's colour key, right-aligned at the top of its plot: a swatch and a label per series. */
+function drawLegend(
+  ctx: CanvasRenderingContext2D,
+  lane: PreparedLane,
+  rightCssPx: number,
+  topCssPx: number,
+  text: string,
+): void {
+  if (lane.series.length < 2 && lane.def.kind !== 'lines') return; // one area, named by the lane's title
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'top';
+  let x = rightCssPx;
+  for (let k = lane.series.length - 1; k >= 0; k--) {
+    const s = lane.series[k];
+    if (!s) continue;
+    const w = ctx.measureText(s.def.label).width;
+    x -= w;
+    ctx.fillStyle = text;
+    ctx.fillText(s.def.label, x, topCssPx);
+    x -= 12;
+    ctx.fillStyle = s.def.color;
+    ctx.fillRect(x, topCssPx + 2, 9, 9);
+    x -= 8;
+  }
 }

@@ -30,24 +30,47 @@ function recordText(r: LogRecord): string {
   return r.continuation.length === 0 ? r.message : `${r.message}\n${r.continuation.join('\n')}`;
 }
 
-export function renderLogView(text: string): HTMLElement {
+/** The log view's state, restored from the URL and reported on change (levels null = all shown). */
+export interface LogViewState {
+  levels: readonly string[] | null;
+  query: string;
+}
+
+export function renderLogView(
+  text: string,
+  initial: LogViewState = { levels: null, query: '' },
+  onChange: (state: LogViewState) => void = () => undefined,
+): HTMLElement {
   const records = parsePythonLogging(text);
   const counts = countLevels(records);
-  const shown = new Set<LogLevel>(LOG_LEVELS);
-  let query = '';
+  const shown = new Set<LogLevel>(
+    initial.levels === null ? LOG_LEVELS : LOG_LEVELS.filter((l) => initial.levels?.includes(l)),
+  );
+  let query = initial.query;
+  const report = (): void =>
+    onChange({
+      levels: LOG_LEVELS.every((l) => shown.has(l)) ? null : LOG_LEVELS.filter((l) => shown.has(l)),
+      query,
+    });
   let limit = PAGE;
 
   const list = h('div', { class: 'log-records', role: 'log' });
   const summary = h('span', { class: 'log-summary' });
   const search = h('input', { type: 'search', class: 'log-search', 'aria-label': 'search the log' });
   search.placeholder = 'Search log…';
+  search.value = query;
   const levels = h('div', { class: 'log-levels', role: 'group', 'aria-label': 'levels' });
   for (const level of LOG_LEVELS) {
     const n = counts.get(level) ?? 0;
     if (n === 0) continue;
     const btn = h(
       'button',
-      { type: 'button', class: 'level-toggle', 'data-level': level, 'aria-pressed': 'true' },
+      {
+        type: 'button',
+        class: 'level-toggle',
+        'data-level': level,
+        'aria-pressed': String(shown.has(level)),
+      },
       level,
       ' ',
       h('span', { class: 'n' }, formatCount(n)),
@@ -57,6 +80,7 @@ export function renderLogView(text: string): HTMLElement {
       else shown.add(level);
       btn.setAttribute('aria-pressed', String(shown.has(level)));
       limit = PAGE;
+      report();
       draw();
     });
     levels.appendChild(btn);
@@ -67,6 +91,7 @@ export function renderLogView(text: string): HTMLElement {
     timer = window.setTimeout(() => {
       query = search.value;
       limit = PAGE;
+      report();
       draw();
     }, 120);
   });

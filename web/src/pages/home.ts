@@ -1,5 +1,11 @@
 // Home: one card per run (counts per status, wall time, failures with their last traceback lines, skips with reasons).
-import { EXPORT_STATUSES, type ExportStatus, type StatsFile } from '../../../src/contract/export-format';
+import {
+  EXPORT_STATUSES,
+  type ExportStatus,
+  type StatsFailure,
+  type StatsFile,
+  type StatsInProgress,
+} from '../../../src/contract/export-format';
 import type { AppContext, Page } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatCount, formatDuration, formatUtc } from '../app/format';
@@ -8,6 +14,7 @@ import { statusBadge } from '../app/badge';
 import { loadRunOutput, loadTests } from '../data/loader';
 import { perfettoButton, workersSection } from './run-extras';
 import { renderAttachments } from './test-details';
+import { failureGroupsSection, runTable } from './home-overview';
 import { parseIsoUtcMs } from '../data/test-table';
 import type { RunModel, TestTable } from '../model/types';
 import { runHash, testHash, timelineHash } from '../state/url';
@@ -121,6 +128,24 @@ function cappedList<T>(
   return wrap;
 }
 
+/** Why a test failed: the exception line (and its Details line); older stats only have the original's last lines. */
+function failureLine(f: StatsFailure): string | null {
+  if (f.exception !== undefined) return f.exception;
+  return f.details && f.details.length > 0 ? f.details.join('\n') : null;
+}
+
+/** Tests still running when the stream stopped: from the stats, or (older stats) from the test table. */
+function inProgressOf(stats: StatsFile, tests: TestTable | null): StatsInProgress[] {
+  if (stats.inprogress) return stats.inprogress;
+  if (!tests) return [];
+  const code = EXPORT_STATUSES.indexOf('inprogress');
+  const out: StatsInProgress[] = [];
+  for (let i = 0; i < tests.count; i++)
+    if (tests.status[i] === code)
+      out.push({ name: tests.name[i] ?? '', details_key: tests.detailsKey[i] ?? null });
+  return out;
+}
+
 function runCard(
   ctx: AppContext,
   run: RunModel,
@@ -132,25 +157,26 @@ function runCard(
   const wallS = (endMs - startMs) / 1000;
   const card = h('section', { class: 'card run-card', 'data-run': run.key });
   const countsSlot = h('div', null, countsRow(statusCounts(stats, run.tests), stats.count));
+  // A run with no timestamp has no timeline, date, wall time or test time: say so once instead of showing
+  // 1970, "0.00 ms" and a button that leads to an empty axis.
+  const timed = Number.isFinite(startMs);
   const header = h(
     'div',
     { class: 'card-head' },
     h('h2', null, single ? run.name : h('a', { href: runHash(run.key) }, run.name)),
-    single ? perfettoButton(run) : null,
-    h('a', { class: 'button primary', href: timelineHash(run.key) }, 'Timeline →'),
+    single && timed ? perfettoButton(run) : null,
+    timed ? h('a', { class: 'button primary', href: timelineHash(run.key) }, 'Timeline →') : null,
   );
-  const facts = h(
-    'dl',
-    { class: 'facts' },
-    h('dt', null, 'date'),
-    h('dd', null, formatUtc(startMs, false)),
-    h('dt', null, 'wall time'),
-    h('dd', null, formatDuration(wallS)),
-    h('dt', null, 'tests run'),
-    h('dd', { 'data-field': 'count' }, formatCount(stats.count)),
-    h('dt', null, 'test time'),
-    h('dd', null, formatDuration(stats.total_duration)),
-  );
+  const facts = h('dl', { class: 'facts' });
+  if (timed)
+    facts.append(
+      h('dt', null, 'date'),
+      h('dd', null, formatUtc(startMs, false)),
+      h('dt', null, 'wall time'),
+      h('dd', null, formatDuration(wallS)),
+    );
+  facts.append(h('dt', null, 'tests run'), h('dd', { 'data-field': 'count' }, formatCount(stats.count)));
+  if (timed) facts.append(h('dt', null, 'test time'), h('dd', null, formatDuration(stats.total_duration)));
   if (stats.parser_errors)
     // subunit.parser failures: damaged packets, or an input that broke off (a gzip stream cut short).
     facts.append(
@@ -161,20 +187,40 @@ function runCard(
       ),
       h('dd', null, String(stats.parser_errors)),
     );
-  card.append(header, facts, countsSlot);
+  card.append(header, facts);
+  if (stats.count === 0)
+    card.append(
+      h('p', { class: 'empty-note' }, 'This run holds no tests: its stream carried no test results.'),
+    );
+  else {
+    card.append(countsSlot);
+    if (!timed)
+      card.append(
+        h(
+          'p',
+          { class: 'empty-note' },
+          'No test in this run carries a timestamp, so it has no date, durations or timeline.',
+        ),
+      );
+  }
 
   const first = single ? 200 : FIRST_ROWS;
   const failSlot = h('div', { class: 'list-slot' });
+  const hungSlot = h('div', { class: 'list-slot' });
   const skipSlot = h('div', { class: 'list-slot' });
   const renderLists = (tests: TestTable | null): void => {
     const findFail = tests ? indexFinder(tests, 'fail') : null;
     const findSkip = tests ? indexFinder(tests, 'skip') : null;
+    const findHung = tests ? indexFinder(tests, 'inprogress') : null;
     const link = (name: string, index: number): HTMLElement =>
       index >= 0
         ? h('a', { href: testHash(run.key, index), class: 'test-name' }, name)
         : h('span', { class: 'test-name' }, name);
     replace(
       failSlot,
+      failureGroupsSection(stats.failures, (f) =>
+        link(f.name, findFail ? findFail(f.name, f.details_key) : -1),
+      ),
       stats.failures.length === 0 ? null : h('h3', null, `Failures (${formatCount(stats.failures.length)})`),
       stats.failures.length === 0
         ? null
@@ -191,11 +237,24 @@ function runCard(
                   link(f.name, findFail ? findFail(f.name, f.details_key) : -1),
                   h('span', { class: 'dur' }, formatDuration(f.duration)),
                 ),
-                f.details && f.details.length > 0
-                  ? h('pre', { class: 'tb-tail' }, f.details.join('\n'))
-                  : null,
+                failureLine(f) === null ? null : h('pre', { class: 'tb-tail' }, failureLine(f)),
               ),
             'fail-list',
+          ),
+    );
+    const hung = inProgressOf(stats, tests);
+    replace(
+      hungSlot,
+      hung.length === 0
+        ? null
+        : h('h3', null, `Still running when the stream stopped (${formatCount(hung.length)})`),
+      hung.length === 0
+        ? null
+        : cappedList(
+            hung,
+            first,
+            (t) => h('li', null, link(t.name, findHung ? findHung(t.name, t.details_key) : -1)),
+            'hung-list',
           ),
     );
     // Skips fold away on the all-runs page when there are failures to look at; the reader's choice survives redraws.
@@ -227,7 +286,7 @@ function runCard(
   };
   renderLists(run.tests);
   const slowSlot = h('div');
-  card.append(failSlot, skipSlot, slowSlot);
+  card.append(failSlot, hungSlot, skipSlot, slowSlot);
   if (single) {
     const workers = workersSection(run);
     if (workers) card.append(workers);
@@ -242,6 +301,7 @@ function runCard(
       replace(countsSlot, countsRow(statusCounts(stats, tests), stats.count));
       renderLists(tests);
       if (single) replace(slowSlot, slowestSection(run, tests));
+      card.dataset['filled'] = 'true';
     },
   };
 }
@@ -261,8 +321,9 @@ export function slowestTests(tests: TestTable, n: number): number[] {
   return top;
 }
 
-function slowestSection(run: RunModel, tests: TestTable): HTMLElement {
+function slowestSection(run: RunModel, tests: TestTable): HTMLElement | null {
   const rows = slowestTests(tests, 15);
+  if (rows.length === 0) return null;
   return h(
     'div',
     { class: 'list-slot' },
@@ -322,6 +383,8 @@ export function renderHome(ctx: AppContext, only: RunModel | null): Page {
       ),
     );
   }
+  // Many runs: a compact table to scan and sort before the cards.
+  if (!only && runs.length > 1) el.appendChild(runTable(runs));
   let alive = true;
   for (const run of runs) {
     const card = runCard(ctx, run, only !== null);

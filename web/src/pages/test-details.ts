@@ -6,9 +6,13 @@ import { formatDuration, formatUtc } from '../app/format';
 import { statusAt } from '../app/status-colors';
 import { loadDetails, loadTests } from '../data/loader';
 import { renderLogView } from '../logs/log-view';
+import { parsePythonLogging } from '../logs/pythonlogging';
 import type { RunModel, TestTable } from '../model/types';
-import { testHash, timelineHash } from '../state/url';
+import { formatHash, testHash, timelineHash, type TestViewState } from '../state/url';
 import { statusBadge } from '../app/badge';
+
+/** The name the decoder gives the entries it makes for damaged packets. */
+const PARSER_ERROR_NAME = 'subunit.parser';
 
 /** `pkg.module.Class.test_method` → its parts (the original's names have no other structure to go by). */
 export function splitTestName(name: string): { module: string; cls: string; method: string } {
@@ -43,12 +47,29 @@ function tabOrder(names: string[]): string[] {
   return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-function attachmentBody(name: string, text: string): HTMLElement {
-  if (name === 'pythonlogging') return renderLogView(text);
+function attachmentBody(name: string, text: string, view: AttachmentsView): HTMLElement {
+  if (name === 'pythonlogging')
+    return renderLogView(text, { levels: view.state.levels, query: view.state.logQuery }, (s) =>
+      view.onChange({ levels: s.levels, logQuery: s.query }),
+    );
   return h('pre', { class: name === 'traceback' ? 'attachment traceback' : 'attachment' }, text);
 }
 
-export function renderAttachments(attachments: Map<string, string>): HTMLElement {
+/** The tab and log state to start from, and where changes go (the test page keeps them in the URL). */
+export interface AttachmentsView {
+  state: TestViewState;
+  onChange(patch: Partial<TestViewState>): void;
+}
+
+const NO_VIEW: AttachmentsView = {
+  state: { tab: null, levels: null, logQuery: '' },
+  onChange: () => undefined,
+};
+
+export function renderAttachments(
+  attachments: Map<string, string>,
+  view: AttachmentsView = NO_VIEW,
+): HTMLElement {
   const names = tabOrder([...attachments.keys()]);
   const tabs = h('div', { class: 'tabs', role: 'tablist' });
   const panel = h('div', { class: 'tab-panel', role: 'tabpanel' });
@@ -59,11 +80,13 @@ export function renderAttachments(attachments: Map<string, string>): HTMLElement
       b.setAttribute('aria-selected', String(i === j));
       b.tabIndex = i === j ? 0 : -1;
     });
-    replace(panel, attachmentBody(name, attachments.get(name) ?? ''));
+    replace(panel, attachmentBody(name, attachments.get(name) ?? '', view));
   };
   names.forEach((name, i) => {
     const text = attachments.get(name) ?? '';
-    const lines = text === '' ? 0 : text.split('\n').length;
+    // A log counts its records (a record's traceback lines are part of it), other attachments their lines.
+    const lines =
+      text === '' ? 0 : name === 'pythonlogging' ? parsePythonLogging(text).length : text.split('\n').length;
     const b = h(
       'button',
       { type: 'button', role: 'tab', class: 'tab', 'data-attachment': name },
@@ -71,7 +94,10 @@ export function renderAttachments(attachments: Map<string, string>): HTMLElement
       ' ',
       h('span', { class: 'n' }, String(lines)),
     );
-    b.addEventListener('click', () => select(i));
+    b.addEventListener('click', () => {
+      select(i);
+      view.onChange({ tab: name });
+    });
     buttons.push(b);
     tabs.appendChild(b);
   });
@@ -82,9 +108,10 @@ export function renderAttachments(attachments: Map<string, string>): HTMLElement
     const next = (at + (e.key === 'ArrowRight' ? 1 : buttons.length - 1)) % buttons.length;
     buttons[next]?.focus();
     select(next);
+    view.onChange({ tab: names[next] ?? null });
     e.preventDefault();
   });
-  if (names.length > 0) select(0);
+  if (names.length > 0) select(Math.max(0, names.indexOf(view.state.tab ?? '')));
   return h('div', { class: 'attachments' }, tabs, panel);
 }
 
@@ -92,18 +119,18 @@ function factsList(run: RunModel, tests: TestTable, i: number): HTMLElement {
   const name = tests.name[i] ?? '';
   const { module, cls, method } = splitTestName(name);
   const w = tests.worker[i] ?? -1;
-  const rows: [string, Node | string][] = [
-    ['status', statusBadge(statusAt(tests.status[i] ?? 0))],
-    ['method', method],
-    ['class', cls || '–'],
-    ['module', module || '–'],
+  const rows: [string, Node | string][] = [['status', statusBadge(statusAt(tests.status[i] ?? 0))]];
+  if (name === PARSER_ERROR_NAME)
+    rows.push(['entry', 'subunit parser error: a damaged or cut-short part of the stream, not a test']);
+  else rows.push(['method', method], ['class', cls || '–'], ['module', module || '–']);
+  rows.push(
     ['worker', w >= 0 ? `worker-${w}` : 'none'],
     ['tags', (tests.tags[i] ?? []).join(', ') || '–'],
     ['attributes', (tests.attributes[i] ?? []).join(', ') || '–'],
     ['start', formatUtc(tests.startMs[i] ?? NaN)],
     ['end', formatUtc(tests.endMs[i] ?? NaN)],
     ['duration', formatDuration(tests.durationS[i])],
-  ];
+  );
   if ((tests.id[i] ?? name) !== name) rows.push(['id', tests.id[i] ?? '']);
   rows.push(['run', run.name]);
   return h(
@@ -113,8 +140,26 @@ function factsList(run: RunModel, tests: TestTable, i: number): HTMLElement {
   );
 }
 
-export function renderTestPage(ctx: AppContext, run: RunModel, index: number): Page {
+export function renderTestPage(
+  ctx: AppContext,
+  run: RunModel,
+  index: number,
+  initial: TestViewState | undefined,
+): Page {
   void ctx;
+  // The tab and log state follow the URL (replaceState: no history entry per keystroke).
+  let state: TestViewState = initial ?? { tab: null, levels: null, logQuery: '' };
+  const view: AttachmentsView = {
+    state,
+    onChange(patch) {
+      state = { ...state, ...patch };
+      history.replaceState(
+        history.state,
+        '',
+        formatHash({ page: 'test', runKey: run.key, index, view: state }),
+      );
+    },
+  };
   const el = h('div', { class: 'test-page' }, h('p', { class: 'loading' }, 'Loading test…'));
   let alive = true;
   void (async () => {
@@ -154,13 +199,14 @@ export function renderTestPage(ctx: AppContext, run: RunModel, index: number): P
         { class: 'attach-slot' },
         h('p', { class: 'loading' }, 'Loading attachments…'),
       );
+      document.title = `${name} · ${run.name} · stackviz`;
       replace(el, h('h1', { class: 'test-title' }, name), nav, factsList(run, tests, index), attachSlot);
       const attachments = await loadDetails(run, index);
       if (!alive) return;
       replace(
         attachSlot,
         attachments && attachments.size > 0
-          ? renderAttachments(attachments)
+          ? renderAttachments(attachments, view)
           : h('p', { class: 'muted' }, 'This test has no attachments.'),
       );
     } catch (e) {

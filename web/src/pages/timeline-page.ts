@@ -1,10 +1,11 @@
 // The timeline route: loads tests (and dstat), keeps the view state in the hash; the drawing is the timeline module's.
 import { errorBox, type AppContext, type Page } from '../app/page';
 import { h, replace } from '../app/dom';
+import { formatCount } from '../app/format';
 import { loadDstat, loadTests } from '../data/loader';
 import type { DstatLog } from '../../../src/formats/dstat/index';
 import type { RunModel, TestTable } from '../model/types';
-import { formatHash, testHash, type Route, type TimelineViewState } from '../state/url';
+import { formatHash, runHash, testHash, type Route, type TimelineViewState } from '../state/url';
 import { mountTimeline, type TimelineHandle } from '../timeline/index';
 
 type TimelineRoute = Extract<Route, { page: 'timeline' }>;
@@ -43,6 +44,14 @@ function resolveState(route: TimelineRoute, tests: TestTable): TimelineViewState
   return state;
 }
 
+/** Why there is nothing to draw (no tests, or none with a timestamp), or null when there is. */
+function emptyReason(tests: TestTable): string | null {
+  if (tests.count === 0) return 'This run holds no tests: its stream carried no test results.';
+  for (let i = 0; i < tests.count; i++)
+    if (Number.isFinite(tests.startMs[i]) || Number.isFinite(tests.endMs[i])) return null;
+  return `None of this run's ${formatCount(tests.count)} tests carries a timestamp, so there is nothing to place in time. The run page lists them.`;
+}
+
 export function renderTimelinePage(ctx: AppContext, run: RunModel, route: TimelineRoute): Page {
   void ctx;
   const el = h('div', { class: 'timeline-page' }, h('p', { class: 'loading' }, 'Loading tests…'));
@@ -62,6 +71,20 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
       tests = await loadTests(run);
       const dstat: { log: DstatLog | null; error: string | null } = await dstatPromise;
       if (!alive) return;
+      const empty = emptyReason(tests);
+      if (empty !== null) {
+        replace(
+          el,
+          h(
+            'div',
+            { class: 'empty-state' },
+            h('h2', null, 'No timeline for this run'),
+            h('p', null, empty),
+            h('p', null, h('a', { href: runHash(run.key) }, 'Back to the run')),
+          ),
+        );
+        return;
+      }
       state = resolveState(route, tests);
       if (route.testName !== null) writer.write(state);
       const mount = h('div', { class: 'timeline-mount' });

@@ -52,6 +52,22 @@ describe('url state', () => {
     );
   });
 
+  it('round-trips the test page state (tab, log levels, log search)', () => {
+    const r: Route = {
+      page: 'test',
+      runKey: 'r',
+      index: 7,
+      view: { tab: 'pythonlogging', levels: ['ERROR', 'WARNING'], logQuery: 'a&b c' },
+    };
+    expect(parseHash(formatHash(r))).toEqual(r);
+    expect(parseHash('#/run/r/test/7?level=')).toEqual({
+      page: 'test',
+      runKey: 'r',
+      index: 7,
+      view: { tab: null, levels: [], logQuery: '' },
+    });
+  });
+
   it('keeps defaults out of the link', () => {
     expect(formatHash({ page: 'timeline', runKey: 'a b/c', state: defaultViewState(), testName: null })).toBe(
       '#/run/a%20b%2Fc/timeline',

@@ -16,6 +16,33 @@ export interface TimelineViewState {
   dstatShiftMin: number;
 }
 
+/** The test page's state: the attachment tab, the log's shown levels (null = all) and its search. */
+export interface TestViewState {
+  tab: string | null;
+  levels: readonly string[] | null;
+  logQuery: string;
+}
+
+function parseTestQuery(query: string): TestViewState | undefined {
+  if (query === '') return undefined;
+  const p = new URLSearchParams(query);
+  const level = p.get('level');
+  return {
+    tab: p.get('tab'),
+    levels: level === null ? null : level.split(',').filter((l) => l !== ''),
+    logQuery: p.get('q') ?? '',
+  };
+}
+
+function formatTestQuery(view: TestViewState | undefined): string {
+  if (!view) return '';
+  const p = new URLSearchParams();
+  if (view.tab !== null) p.set('tab', view.tab);
+  if (view.levels !== null) p.set('level', view.levels.join(','));
+  if (view.logQuery !== '') p.set('q', view.logQuery);
+  return p.toString();
+}
+
 export type Route =
   | { page: 'home' }
   | { page: 'run'; runKey: string }
@@ -26,7 +53,7 @@ export type Route =
       /** The original front-end's `?test=<name>`: resolved to an index once the tests are loaded. */
       testName: string | null;
     }
-  | { page: 'test'; runKey: string; index: number }
+  | { page: 'test'; runKey: string; index: number; view?: TestViewState }
   | { page: 'performance' }
   | { page: 'notfound'; hash: string };
 
@@ -123,7 +150,10 @@ export function parseHash(hash: string): Route {
       return { page: 'timeline', runKey, ...parseTimelineQuery(query) };
     }
     if (parts.length === 4 && parts[2] === 'test' && /^\d+$/.test(parts[3] ?? '')) {
-      return { page: 'test', runKey, index: Number(parts[3]) };
+      const view = parseTestQuery(query);
+      return view
+        ? { page: 'test', runKey, index: Number(parts[3]), view }
+        : { page: 'test', runKey, index: Number(parts[3]) };
     }
   }
   return { page: 'notfound', hash };
@@ -144,8 +174,10 @@ export function formatHash(route: Route): string {
       const query = params.toString();
       return query === '' ? base : `${base}?${query}`;
     }
-    case 'test':
-      return `#/run/${encodeURIComponent(route.runKey)}/test/${route.index}`;
+    case 'test': {
+      const query = formatTestQuery(route.view);
+      return `#/run/${encodeURIComponent(route.runKey)}/test/${route.index}${query === '' ? '' : `?${query}`}`;
+    }
     case 'performance':
       return '#/performance';
     case 'notfound':

@@ -39,6 +39,13 @@ export interface TimelineDebug {
   readonly firstDrawAtMs: number | null;
   /** Draw times (ms) of the last frames, newest last. */
   readonly frameMs: readonly number[];
+  /** Ticks on the overview (failures, unexpected successes, tests left running that the filter shows). */
+  readonly overviewMarks: number;
+  /** Each load lane's scale in the last frame (visible maximum and its label); [] when the lanes are hidden. */
+  readonly loadScales: readonly { id: string; max: number; label: string }[];
+  /** The axis labels of the last frame, and the plot's extent (css px, in the test canvas). */
+  readonly axisLabels: readonly { text: string; x0CssPx: number; x1CssPx: number }[];
+  readonly plotCssPx: { x0: number; x1: number };
   readonly lanes: number;
   readonly rows: number;
   /** Idle gaps the last frame drew (per lane, touching gaps merged), and every lane's gaps (UTC ms). */

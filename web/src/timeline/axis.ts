@@ -6,14 +6,38 @@ import type { Theme } from './theme';
 /** Ticks at least this far apart (css px). */
 const TICK_SPACING_CSS_PX = 90;
 
-/** Draws in css px (the context is scaled by the device pixel ratio); grid lines run down to heightCssPx. */
+/** A label as drawn: its text and horizontal extent (css px), for the debug view. */
+export interface AxisLabel {
+  text: string;
+  x0CssPx: number;
+  x1CssPx: number;
+}
+
+const dayOf = (ms: number): number => Math.floor(ms / 86_400_000);
+
+/**
+ * Draws in css px (the context is scaled by the device pixel ratio); grid lines run down to heightCssPx. Labels
+ * are kept inside the plot (the first and last are shifted in, not clipped); when the window spans more than
+ * one UTC day, the first label and the first of each new day carry the date. Returns the labels drawn.
+ */
 export function drawAxis(
   ctx: CanvasRenderingContext2D,
   s: TimeScale,
   heightCssPx: number,
   runStartMs: number,
   theme: Theme,
-): void {
+): AxisLabel[] {
+  const labels: AxisLabel[] = [];
+  const left = s.x0CssPx + 2;
+  const right = s.x0CssPx + s.widthCssPx - 2;
+  const label = (text: string, x: number, y: number): void => {
+    const w = ctx.measureText(text).width;
+    const cx = Math.max(left + w / 2, Math.min(right - w / 2, x));
+    ctx.fillText(text, cx, y);
+    labels.push({ text, x0CssPx: cx - w / 2, x1CssPx: cx + w / 2 });
+  };
+  const dated = dayOf(s.t0Ms) !== dayOf(s.t1Ms);
+  let lastDay = NaN;
   const span = s.t1Ms - s.t0Ms;
   const clockStep = tickStepMs(span, s.widthCssPx, TICK_SPACING_CSS_PX);
   const elapsedStep = tickStepMs(span, s.widthCssPx, TICK_SPACING_CSS_PX);
@@ -29,16 +53,20 @@ export function drawAxis(
     ctx.lineTo(x, heightCssPx);
     ctx.stroke();
     ctx.fillStyle = theme.text;
-    ctx.fillText(formatClockTick(t, clockStep), x, 2);
+    const day = dayOf(t);
+    const date = dated && day !== lastDay ? `${new Date(t).toISOString().slice(0, 10)} ` : '';
+    lastDay = day;
+    label(date + formatClockTick(t, clockStep), x, 2);
   }
   ctx.fillStyle = theme.muted;
   for (const t of ticks(s, elapsedStep, runStartMs)) {
     const x = Math.round(msToCssPx(s, t)) + 0.5;
     ctx.fillRect(x - 0.5, AXIS_CSS_PX - 5, 1, 5);
-    ctx.fillText(formatElapsed(t - runStartMs, elapsedStep), x, 17);
+    label(formatElapsed(t - runStartMs, elapsedStep), x, 17);
   }
   ctx.textAlign = 'left';
   ctx.fillStyle = theme.muted;
   ctx.fillText('UTC', 6, 2);
   ctx.fillText('since start', 6, 17);
+  return labels;
 }

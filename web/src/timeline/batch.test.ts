@@ -11,6 +11,7 @@ function run(
   t1Ms: number,
   widthDevicePx: number,
   mask: Uint8Array | null = null,
+  alarmMinDevicePx = 0,
 ) {
   const t = makeTable(list);
   const l = buildLayout(t);
@@ -30,6 +31,7 @@ function run(
         status: t.status,
         open: l.open,
         mask,
+        alarmMinDevicePx,
       },
       buckets,
       counts,
@@ -46,6 +48,26 @@ function run(
 }
 
 describe('batchRow', () => {
+  it('keeps failures, unexpected successes and hung tests at least the minimum width, passes not', () => {
+    const list: FixtureTest[] = [
+      { name: 'p', worker: 0, start: 0, end: 10 },
+      { name: 'f', worker: 0, start: 10, end: 10.002, status: 'fail' },
+      { name: 'u', worker: 0, start: 20, end: 20.001, status: 'uxsuccess' },
+      { name: 'q', worker: 0, start: 30, end: 30.001 },
+      // At the plot's right edge: widened to the left, still inside the plot.
+      { name: 'f2', worker: 0, start: 99.999, end: 100, status: 'fail' },
+    ];
+    const { rects } = run(list, 0, 100_000, 1000, null, 3);
+    expect(rects('fail')).toEqual([
+      [100, 3],
+      [998, 3],
+    ]);
+    expect(rects('uxsuccess')).toEqual([[200, 3]]);
+    expect(rects('success').find(([x]) => x === 300)).toEqual([300, 1]);
+    const dimmed = run(list, 0, 100_000, 1000, new Uint8Array(list.length), 3);
+    expect(dimmed.rects('fail', true).every(([, w]) => (w ?? 0) <= 1)).toBe(true);
+  });
+
   it('merges 10,000 sub-pixel tests into runs bounded by the width in pixels', () => {
     const list = Array.from({ length: 10_000 }, (_, i) => ({
       name: `t${i}`,

@@ -19,6 +19,16 @@ const PRIORITY: Readonly<Record<ExportStatus, number>> = {
 };
 export const STATUS_PRIORITY: readonly number[] = EXPORT_STATUSES.map((s) => PRIORITY[s]);
 
+/**
+ * Statuses a reader looks for (failures, unexpected successes, tests left running): drawn at least
+ * `BatchInput.alarmMinDevicePx` wide, so a 20 ms failure in a 2-hour run is not a one-pixel sliver.
+ */
+export const ALARM: Uint8Array = Uint8Array.from(EXPORT_STATUSES, (s) =>
+  s === 'fail' || s === 'uxsuccess' || s === 'inprogress' ? 1 : 0,
+);
+/** Minimum width of an alarm status's bar, css px. */
+export const ALARM_MIN_CSS_PX = 3;
+
 /** Bucket key = status code × 4 + dimmed × 2 + open. */
 export const BUCKETS = EXPORT_STATUSES.length * 4;
 export function bucketKey(code: number, dimmed: boolean, open: boolean): number {
@@ -68,6 +78,8 @@ export interface BatchInput {
   readonly open: Uint8Array;
   /** null = nothing dimmed. */
   readonly mask: Uint8Array | null;
+  /** Minimum width (device px) of a bar of an ALARM status that is not dimmed; 0 or absent = 1 px. */
+  readonly alarmMinDevicePx?: number;
 }
 
 export interface BatchCounts {
@@ -198,7 +210,16 @@ export function batchRow(
     buckets[curKey]?.push(curX0, yDevicePx, curX1 - curX0 - (curWide ? 1 : 0));
     counts.rects++;
   };
+  const minAlarm = inp.alarmMinDevicePx ?? 0;
   const add = (xa: number, xb: number, key: number): void => {
+    if (minAlarm > 0 && xb - xa < minAlarm && (key & 2) === 0 && ALARM[key >> 2] === 1) {
+      // Widened to the right, or to the left at the plot's right edge (a test hung at the run's end).
+      xb = xa + minAlarm;
+      if (xb > hi) {
+        xb = hi;
+        xa = Math.max(lo, hi - minAlarm);
+      }
+    }
     const wide = xb - xa >= WIDE;
     if (!wide && !curWide && key === curKey && xa <= curX1) {
       if (xb > curX1) curX1 = xb;

@@ -24,4 +24,6 @@ export interface TimelineActions {
   applyFilter(): void;
   /** Reports a window change not yet reported, now. */
   flushWindow(): void;
+  /** Opens a test's page (the window is reported first, so Back returns to it). */
+  open(index: number): void;
 }

@@ -34,8 +34,8 @@ export class TimelineController implements TimelineActions {
   readonly t: TimelineContext;
   readonly loadView: LoadView;
   private readonly opts: TimelineOptions;
-  private readonly testRows: TestRows;
-  private readonly overview: Overview;
+  readonly testRows: TestRows;
+  readonly overview: Overview;
   private readonly hover: Hover;
   private readonly interactions: Interactions;
   private readonly panel: SelectionPanel;
@@ -133,6 +133,11 @@ export class TimelineController implements TimelineActions {
     dom.cursor.style.height = `${geometry.testsHeightCssPx + geometry.loadHeightCssPx}px`;
     this.overview.markDirty();
     this.requestDraw();
+  }
+
+  open(index: number): void {
+    this.flushWindow();
+    this.opts.onOpenTest(index);
   }
 
   flushWindow(): void {

@@ -5,6 +5,9 @@ import type { TimelineViewState } from '../state/url';
 import type { TimelineActions, TimelineContext } from './context';
 import { zoomWindow } from './scale';
 
+/** What "Only failures" shows: what a reader of a failed run looks for. */
+const FAILURE_STATUSES: readonly ExportStatus[] = ['fail', 'uxsuccess', 'inprogress'];
+
 /** Typing is searched once it pauses this long. */
 const SEARCH_DELAY_MS = 150;
 
@@ -48,6 +51,18 @@ export class Controls {
         change({ statuses: new Set<ExportStatus>(all && shown.size === 1 ? EXPORT_STATUSES : [s]) });
       });
     }
+    dom.showAll.addEventListener('click', () => change({ statuses: new Set<ExportStatus>(EXPORT_STATUSES) }));
+    dom.showFailures.addEventListener('click', () =>
+      change({ statuses: new Set<ExportStatus>(FAILURE_STATUSES) }),
+    );
+    // A status no test of the run has is left out of the bar (its chip would only be clutter).
+    const present = new Uint8Array(EXPORT_STATUSES.length);
+    const status = state.tests.status;
+    for (let i = 0; i < state.tests.count; i++) present[status[i] ?? 0] = 1;
+    EXPORT_STATUSES.forEach((s, code) => {
+      const entry = dom.statusButtons.get(s);
+      if (entry) entry.button.hidden = present[code] === 0;
+    });
     const zoomBy = (factor: number): void => {
       const win = state.win;
       actions.setWindow(zoomWindow(win, (win.t0Ms + win.t1Ms) / 2, factor, state.bounds));
@@ -71,6 +86,13 @@ export class Controls {
     const fills = this.t.theme.current.fills;
     dom.queryError.textContent = filter.error === null ? '' : `invalid regular expression: ${filter.error}`;
     dom.search.classList.toggle('tl-invalid', filter.error !== null);
+    const shown = state.view.statuses;
+    const all = EXPORT_STATUSES.every((s) => shown.has(s));
+    dom.showAll.setAttribute('aria-pressed', String(all));
+    dom.showFailures.setAttribute(
+      'aria-pressed',
+      String(shown.size === FAILURE_STATUSES.length && FAILURE_STATUSES.every((s) => shown.has(s))),
+    );
     for (const s of EXPORT_STATUSES) {
       const entry = dom.statusButtons.get(s);
       if (!entry) continue;
@@ -92,7 +114,14 @@ export class Controls {
     dom.root.dataset['selected'] = String(state.view.selected);
     dom.root.dataset['dimmed'] = String(state.lastCounts.dimmed);
     dom.root.dataset['frames'] = String(frames);
-    dom.windowText.textContent = `${formatUtc(win.t0Ms)} – ${formatUtc(win.t1Ms).replace(/^\S+ /, '')} (${formatDuration((win.t1Ms - win.t0Ms) / 1000)})`;
+    const end = formatUtc(win.t1Ms);
+    // The end's date only when it differs from the start's (a window across midnight).
+    const sameDay = Math.floor(win.t0Ms / 86_400_000) === Math.floor(win.t1Ms / 86_400_000);
+    const text = `${formatUtc(win.t0Ms)} – ${sameDay ? end.replace(/^\S+ /, '') : end} (${formatDuration((win.t1Ms - win.t0Ms) / 1000)})`;
+    if (dom.windowText.textContent !== text) {
+      dom.windowText.textContent = text;
+      dom.windowText.title = text;
+    }
   }
 
   destroy(): void {

@@ -60,6 +60,19 @@ export function timelineDebug(
     get frameMs() {
       return c.frameMs.slice();
     },
+    get axisLabels() {
+      return c.testRows.axisLabels.slice();
+    },
+    get plotCssPx() {
+      const s = geometry.scale(state.win);
+      return { x0: s.x0CssPx, x1: s.x0CssPx + s.widthCssPx };
+    },
+    get loadScales() {
+      return c.loadView.scales.slice();
+    },
+    get overviewMarks() {
+      return c.overview.marks;
+    },
     lanes: layout.lanes.length,
     rows: layout.rows.length,
     get idleGapsDrawn() {

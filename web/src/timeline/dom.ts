@@ -26,6 +26,8 @@ export interface TimelineDom {
   regexBox: HTMLInputElement;
   queryError: HTMLSpanElement;
   statusButtons: Map<ExportStatus, StatusButton>;
+  showAll: HTMLButtonElement;
+  showFailures: HTMLButtonElement;
   zoomOut: HTMLButtonElement;
   zoomReset: HTMLButtonElement;
   zoomIn: HTMLButtonElement;
@@ -36,6 +38,7 @@ export interface TimelineDom {
   loadCanvas: HTMLCanvasElement;
   cursor: HTMLDivElement;
   tooltip: HTMLDivElement;
+  wheelHint: HTMLDivElement;
   shiftInput: HTMLInputElement;
   dstatNote: HTMLSpanElement;
   panel: HTMLElement;
@@ -50,7 +53,10 @@ export function buildDom(state: TimelineState): TimelineDom {
   const root = el('div', 'tl');
   root.tabIndex = 0;
   root.setAttribute('role', 'application');
-  root.setAttribute('aria-label', 'Test timeline: +/- zoom, 0 whole run, arrows pan or step, Escape clears');
+  root.setAttribute(
+    'aria-label',
+    'Test timeline: Enter selects the first test in view, then opens it; ←/→ step on its worker, ↑/↓ in time; +/- zoom, 0 whole run, Escape clears',
+  );
 
   const toolbar = el('div', 'tl-toolbar');
   const search = el('input', 'tl-search');
@@ -79,6 +85,13 @@ export function buildDom(state: TimelineState): TimelineDom {
     statusButtons.set(s, { button: b, count });
     statusBar.append(b);
   }
+  // One click for the two filters people want most (a chip toggles one status; a double-click keeps only it).
+  const showAll = el('button', 'tl-btn tl-preset', 'All');
+  showAll.type = 'button';
+  showAll.title = 'Show every status';
+  const showFailures = el('button', 'tl-btn tl-preset', 'Only failures');
+  showFailures.type = 'button';
+  showFailures.title = 'Show only failures, unexpected successes and tests left running';
   const hatchNote = el('span', 'tl-legend-note', 'hatched: no end (still running when the stream stopped)');
   const zoomBox = el('div', 'tl-zoom');
   const zoomOut = el('button', 'tl-btn', '−');
@@ -89,7 +102,9 @@ export function buildDom(state: TimelineState): TimelineDom {
   zoomReset.title = 'Show the whole run (0)';
   zoomBox.append(zoomOut, zoomReset, zoomIn);
   const windowText = el('span', 'tl-window');
-  toolbar.append(search, regexLabel, queryError, zoomBox, windowText);
+  // The window text has a fixed width and the zoom buttons end the row, so they never move under the cursor
+  // as the text changes; the query error takes a line of its own below.
+  toolbar.append(search, regexLabel, windowText, zoomBox, queryError);
 
   const overview = el('canvas', 'tl-overview');
   overview.setAttribute('aria-label', 'Overview of the whole run; drag to choose the window');
@@ -100,9 +115,16 @@ export function buildDom(state: TimelineState): TimelineDom {
   const cursor = el('div', 'tl-cursor');
   const tooltip = el('div', 'tl-tooltip');
   tooltip.setAttribute('role', 'tooltip');
+  const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
+  const wheelHint = el(
+    'div',
+    'tl-wheel-hint',
+    `Use ${isMac ? '⌘' : 'Ctrl'} + scroll to zoom, Shift + scroll to pan`,
+  );
+  wheelHint.setAttribute('aria-hidden', 'true');
   body.append(testCanvas);
   if (state.load) body.append(loadCanvas);
-  body.append(cursor, tooltip);
+  body.append(cursor, tooltip, wheelHint);
 
   const dstatBar = el('div', 'tl-dstat');
   const shiftInput = el('input', 'tl-shift');
@@ -140,7 +162,7 @@ export function buildDom(state: TimelineState): TimelineDom {
     );
   }
   const legendRow = el('div', 'tl-legend');
-  legendRow.append(statusBar, hatchNote);
+  legendRow.append(showAll, showFailures, statusBar, hatchNote);
   root.append(toolbar, legendRow, notes, overview, body, dstatBar, bottom);
   return {
     root,
@@ -148,6 +170,8 @@ export function buildDom(state: TimelineState): TimelineDom {
     regexBox,
     queryError,
     statusButtons,
+    showAll,
+    showFailures,
     zoomOut,
     zoomReset,
     zoomIn,
@@ -158,6 +182,7 @@ export function buildDom(state: TimelineState): TimelineDom {
     loadCanvas,
     cursor,
     tooltip,
+    wheelHint,
     shiftInput,
     dstatNote,
     panel,

@@ -1,4 +1,4 @@
-// Input on the timeline's body and page: drag to pan, pinch and wheel to zoom, click to select, keys to zoom, pan and step.
+// Input on the timeline's body and page: drag to pan, pinch and Ctrl+wheel to zoom, click to select, keys to zoom, pan, step and open.
 import type { TimelineActions, TimelineContext } from './context';
 import { capture } from './dom';
 import { GUTTER_CSS_PX } from './geometry';
@@ -12,6 +12,8 @@ interface PointCssPx {
 
 /** A press that moves further than this (css px) is a drag, not a click. */
 const CLICK_SLOP_CSS_PX = 4;
+/** How long the wheel hint stays after the last plain wheel event. */
+const WHEEL_HINT_MS = 1500;
 
 export class Interactions {
   private readonly t: TimelineContext;
@@ -31,6 +33,7 @@ export class Interactions {
     this.bodyRect = null;
   };
   private readonly onKeyListener = (e: KeyboardEvent): void => this.onKey(e);
+  private hintTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     t: TimelineContext,
@@ -61,6 +64,7 @@ export class Interactions {
   }
 
   destroy(): void {
+    if (this.hintTimer !== null) clearTimeout(this.hintTimer);
     window.removeEventListener('scroll', this.forgetRect, { capture: true });
     window.removeEventListener('resize', this.forgetRect);
     document.removeEventListener('keydown', this.onKeyListener);
@@ -94,7 +98,8 @@ export class Interactions {
         this.dragStart = null;
       }
     }
-    dom.root.focus({ preventScroll: true });
+    // No focus() here: the press focuses the timeline itself (it is focusable), as a pointer focus, so
+    // :focus-visible stays off and no ring is drawn; a script focus would count as keyboard focus.
   }
 
   private onPointerMove(e: PointerEvent): void {
@@ -147,26 +152,46 @@ export class Interactions {
     }
   }
 
+  /**
+   * The wheel scrolls the page, as over any page; Ctrl/⌘+wheel (and a trackpad pinch, which the browser sends as
+   * a ctrlKey wheel) zooms; Shift+wheel and a sideways swipe pan. A plain wheel shows a hint saying so, as map
+   * views do.
+   */
   private onWheel(e: WheelEvent): void {
     const { state, geometry } = this.t;
     const p = this.local(e);
     if (p.x < GUTTER_CSS_PX) return;
-    e.preventDefault();
     const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
     const dx = e.deltaX * unit;
     const dy = e.deltaY * unit;
+    const zoom = e.ctrlKey || e.metaKey;
+    const pan = !zoom && (e.shiftKey || Math.abs(dx) > Math.abs(dy));
+    if (!zoom && !pan) {
+      this.showWheelHint();
+      return;
+    }
+    e.preventDefault();
     const win = state.win;
     const span = win.t1Ms - win.t0Ms;
-    if (Math.abs(dx) > Math.abs(dy) || e.shiftKey) {
-      this.actions.setWindow(
-        panWindow(win, ((e.shiftKey ? dy : dx) / geometry.plotWidthCssPx()) * span, state.bounds),
-      );
+    if (pan) {
+      const d = e.shiftKey && dx === 0 ? dy : dx;
+      this.actions.setWindow(panWindow(win, (d / geometry.plotWidthCssPx()) * span, state.bounds));
     } else {
       const factor = Math.exp(Math.max(-2, Math.min(2, dy * 0.0025)));
       this.actions.setWindow(zoomWindow(win, cssPxToMs(geometry.scale(win), p.x), factor, state.bounds));
     }
     // Hover is recomputed once per frame after the draw, not per wheel event (a trackpad sends many per frame).
     this.deferHover(p);
+  }
+
+  private showWheelHint(): void {
+    const hint = this.t.dom.wheelHint;
+    hint.classList.add('tl-show');
+    if (this.hintTimer !== null) clearTimeout(this.hintTimer);
+    this.hintTimer = setTimeout(() => {
+      this.hintTimer = null;
+      hint.classList.remove('tl-show');
+    }, WHEEL_HINT_MS);
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -200,6 +225,22 @@ export class Interactions {
         if (state.view.selected >= 0) this.step(1);
         else this.actions.setWindow(panWindow(win, span * 0.1, bounds));
         break;
+      case 'ArrowUp':
+      case 'ArrowDown': {
+        // Over the timeline itself only: elsewhere the arrows scroll the page.
+        if (target !== dom.root) return;
+        if (state.view.selected < 0) this.selectFirst();
+        else {
+          const next = state.stepInTime(e.key === 'ArrowDown' ? 1 : -1);
+          if (next !== null) this.actions.select(next, true, true);
+        }
+        break;
+      }
+      case 'Enter':
+        if (target !== dom.root) return;
+        if (state.view.selected < 0) this.selectFirst();
+        else this.actions.open(state.view.selected);
+        break;
       case 'Escape':
         this.actions.select(-1);
         break;
@@ -207,6 +248,12 @@ export class Interactions {
         return;
     }
     e.preventDefault();
+  }
+
+  /** From the keyboard with nothing selected: the first test in the window. */
+  private selectFirst(): void {
+    const first = this.t.state.firstInWindow();
+    if (first >= 0) this.actions.select(first, true, true);
   }
 
   /** ←/→ with a selection: the previous or next test of the same worker. */

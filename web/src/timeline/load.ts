@@ -1,11 +1,13 @@
 // The load lanes' place in the timeline: their canvas under the tests, the dstat time shift and its note.
-import { alignmentNotes, drawLoadLanes } from '../lanes/load-lanes';
+import { alignmentNotes, drawLoadLanes, type LaneScale } from '../lanes/load-lanes';
 import type { TimelineContext } from './context';
 import { GUTTER_CSS_PX, LOAD_GAP_CSS_PX, LOAD_LANE_CSS_PX } from './geometry';
 
 export class LoadView {
   private readonly t: TimelineContext;
   private readonly ctx: CanvasRenderingContext2D | null;
+  /** The lanes' scales in the last frame ([] when hidden), for the debug view. */
+  scales: LaneScale[] = [];
 
   /** onShift: the user typed a new shift (minutes); the state is already updated. */
   constructor(t: TimelineContext, onShift: (shiftMin: number) => void) {
@@ -27,10 +29,19 @@ export class LoadView {
     const theme = this.t.theme.current;
     const ctx = this.ctx;
     const dpr = geometry.dpr;
+    // A log that misses the run (as shifted) would draw only empty lanes: they are hidden, and the note below
+    // says why; a shift that brings the log over the run shows them again.
+    const hide = state.dstatOverlaps() === false;
+    const display = hide ? 'none' : '';
+    if (dom.loadCanvas.style.display !== display) dom.loadCanvas.style.display = display;
+    if (hide) {
+      this.scales = [];
+      return;
+    }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, dom.loadCanvas.width, dom.loadCanvas.height);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawLoadLanes(
+    this.scales = drawLoadLanes(
       ctx,
       load,
       {

@@ -1,5 +1,5 @@
 // The overview strip: the whole run's bars in miniature with the window's brush; dragging it moves or redraws the window.
-import { batchRow, newCounts } from './batch';
+import { ALARM, ALARM_MIN_CSS_PX, batchRow, newCounts } from './batch';
 import type { TimelineActions, TimelineContext } from './context';
 import { capture } from './dom';
 import { GUTTER_CSS_PX, OVERVIEW_CSS_PX } from './geometry';
@@ -10,6 +10,8 @@ import { cssPxToMs, msToCssPx, panWindow, type TimeScale, type TimeWindow } from
 const EDGE_CSS_PX = 6;
 /** A drag shorter than this (css px) in the overview is a click. */
 const CLICK_SLOP_CSS_PX = 3;
+/** Half width (and height) of a failure's tick on the overview, css px. */
+const MARK_CSS_PX = 4;
 
 interface Brush {
   mode: 'move' | 'left' | 'right' | 'create';
@@ -27,6 +29,9 @@ export class Overview {
   private readonly base = document.createElement('canvas');
   private dirty = true;
   private brush: Brush | null = null;
+  /** Overview x (css px) and status code of each tick. */
+  private markX: number[] = [];
+  private markCode: number[] = [];
 
   constructor(t: TimelineContext, actions: TimelineActions, buckets: BarBuckets) {
     this.t = t;
@@ -73,6 +78,7 @@ export class Overview {
       status: state.tests.status,
       open: layout.open,
       mask: state.mask,
+      alarmMinDevicePx: ALARM_MIN_CSS_PX * dpr,
     };
     const counts = newCounts();
     for (let r = 0; r < layout.rows.length; r++) {
@@ -89,11 +95,53 @@ export class Overview {
     }
     this.buckets.paint(ctx, this.t.theme, dpr, rowDevicePx);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.placeMarks(w);
     ctx.fillStyle = this.t.theme.current.muted;
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     ctx.fillText('overview', 6, OVERVIEW_CSS_PX / 2);
     this.dirty = false;
+  }
+
+  /**
+   * Where the ticks go: each failure, unexpected success and test left running that the filter shows, so they
+   * can be found from the whole-run view. One pass over the tests when the filter or size changes, not per frame.
+   */
+  private placeMarks(widthCssPx: number): void {
+    const { state } = this.t;
+    const { bounds, tests, layout, mask } = state;
+    const k = widthCssPx / (bounds.t1Ms - bounds.t0Ms);
+    const xs: number[] = [];
+    const codes: number[] = [];
+    for (let i = 0; i < tests.count; i++) {
+      const code = tests.status[i] ?? 0;
+      if (ALARM[code] !== 1 || (mask !== null && mask[i] === 0)) continue;
+      const ms = layout.startMs[i] ?? NaN;
+      if (Number.isNaN(ms)) continue;
+      xs.push(Math.round(GUTTER_CSS_PX + (ms - bounds.t0Ms) * k));
+      codes.push(code);
+    }
+    this.markX = xs;
+    this.markCode = codes;
+  }
+
+  /** The ticks, over the brush: a downward triangle at the top edge, in the status colour. */
+  private drawMarks(ctx: CanvasRenderingContext2D): void {
+    const fills = this.t.theme.current.fills;
+    for (let m = 0; m < this.markX.length; m++) {
+      const x = this.markX[m] ?? 0;
+      ctx.fillStyle = fills[this.markCode[m] ?? 0] ?? '#888';
+      ctx.beginPath();
+      ctx.moveTo(x - MARK_CSS_PX, 0);
+      ctx.lineTo(x + MARK_CSS_PX, 0);
+      ctx.lineTo(x, MARK_CSS_PX + 3);
+      ctx.closePath();
+      ctx.fill();
+    }
+  }
+
+  get marks(): number {
+    return this.markX.length;
   }
 
   draw(): void {
@@ -119,6 +167,7 @@ export class Overview {
     ctx.fillStyle = theme.hover;
     ctx.fillRect(x0CssPx - 2, OVERVIEW_CSS_PX / 2 - 8, 4, 16);
     ctx.fillRect(x1CssPx - 2, OVERVIEW_CSS_PX / 2 - 8, 4, 16);
+    this.drawMarks(ctx);
   }
 
   private localXCssPx(e: PointerEvent): number {

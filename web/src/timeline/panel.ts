@@ -20,6 +20,11 @@ export class SelectionPanel {
     matchesRows.addEventListener('click', (e) => {
       const b = (e.target as HTMLElement).closest<HTMLElement>('.tl-match');
       if (!b) return;
+      // Enter or Space on a match (a click with no pointer: detail 0) opens it; a pointer click selects it.
+      if (e.detail === 0) {
+        actions.open(Number(b.dataset['index']));
+        return;
+      }
       actions.select(Number(b.dataset['index']), true, true);
       this.renderMatchRows();
     });
@@ -38,7 +43,7 @@ export class SelectionPanel {
         el(
           'p',
           'tl-muted',
-          'Click a test to see its summary; ←/→ then step through its worker’s tests, Escape clears.',
+          'Click a test (or press Enter) to see its summary; ←/→ step through its worker’s tests, ↑/↓ through all tests in time, Enter opens it, Escape clears.',
         ),
       );
       return;
@@ -72,10 +77,7 @@ export class SelectionPanel {
     if (tests.id[i] !== tests.name[i]) fact('id', tests.id[i] ?? '');
     const open = el('button', 'tl-btn tl-open', 'Open details');
     open.type = 'button';
-    open.addEventListener('click', () => {
-      this.actions.flushWindow(); // so Back returns to this window
-      this.onOpenTest(i);
-    });
+    open.addEventListener('click', () => this.actions.open(i));
     const head = el('div', 'tl-panel-head');
     head.append(badge, title);
     panel.append(head, dl, open);

@@ -125,6 +125,43 @@ export class TimelineState {
     return lane.order[pos] ?? -1;
   }
 
+  /** Placed tests by start (then index), built on the first ↑/↓. */
+  private byStart: Int32Array | null = null;
+
+  /** The test `delta` places from the selected one in time over all workers, or null past either end. */
+  stepInTime(delta: number): number | null {
+    const order = this.timeOrder();
+    const at = order.indexOf(this.view.selected);
+    if (at < 0) return null;
+    const next = order[at + delta];
+    return next === undefined ? null : next;
+  }
+
+  /** The first placed test that starts in the window (or the first that overlaps it), -1 when none. */
+  firstInWindow(): number {
+    const order = this.timeOrder();
+    const { t0Ms, t1Ms } = this.win;
+    let fallback = -1;
+    for (const i of order) {
+      const s = this.layout.startMs[i] ?? NaN;
+      const e = this.layout.endMs[i] ?? NaN;
+      if (s >= t0Ms && s <= t1Ms) return i;
+      if (fallback < 0 && s < t1Ms && e >= t0Ms) fallback = i;
+    }
+    return fallback;
+  }
+
+  private timeOrder(): Int32Array {
+    if (this.byStart === null) {
+      const start = this.layout.startMs;
+      const placed: number[] = [];
+      for (let i = 0; i < this.tests.count; i++) if (!Number.isNaN(start[i] ?? NaN)) placed.push(i);
+      placed.sort((a, b) => (start[a] ?? 0) - (start[b] ?? 0) || a - b);
+      this.byStart = Int32Array.from(placed);
+    }
+    return this.byStart;
+  }
+
   /** Whether the shifted dstat log overlaps the run; null without a log or without timestamps. */
   dstatOverlaps(): boolean | null {
     const load = this.load;

@@ -1,6 +1,6 @@
 // Drawing the test rows: lane backgrounds, the axis, every bar batched by fill, hover and selection outlines, lane labels.
-import { batchRow, newCounts } from './batch';
-import { drawAxis } from './axis';
+import { ALARM_MIN_CSS_PX, batchRow, newCounts } from './batch';
+import { drawAxis, type AxisLabel } from './axis';
 import type { TimelineContext } from './context';
 import { visibleGaps } from './idle';
 import { AXIS_CSS_PX, GUTTER_CSS_PX, ROW_CSS_PX } from './geometry';
@@ -8,6 +8,8 @@ import type { BarBuckets } from './paint';
 import { msToCssPx, type TimeScale } from './scale';
 
 export class TestRows {
+  /** The axis labels of the last frame (for the debug view). */
+  axisLabels: AxisLabel[] = [];
   private readonly t: TimelineContext;
   private readonly buckets: BarBuckets;
   private readonly ctx: CanvasRenderingContext2D | null;
@@ -55,7 +57,7 @@ export class TestRows {
     ctx.beginPath();
     ctx.rect(s.x0CssPx, 0, s.widthCssPx, geometry.testsHeightCssPx);
     ctx.clip();
-    drawAxis(ctx, s, geometry.testsHeightCssPx, state.runStartMs, theme);
+    this.axisLabels = drawAxis(ctx, s, geometry.testsHeightCssPx, state.runStartMs, theme);
     ctx.restore();
 
     this.buckets.clear();
@@ -70,6 +72,7 @@ export class TestRows {
       status: state.tests.status,
       open: layout.open,
       mask: state.mask,
+      alarmMinDevicePx: ALARM_MIN_CSS_PX * dpr,
     };
     for (let r = 0; r < layout.rows.length; r++) {
       const row = layout.rows[r];
