@@ -10,6 +10,9 @@ import { renderAttachments } from './test-details';
 import { parseIsoUtcMs } from '../data/test-table';
 import type { DatasetMeta, RunModel, TestTable } from '../model/types';
 import { runHash, testHash, timelineHash } from '../state/url';
+import { historyBadges, historyLineElement } from '../history/history-view';
+import { runHistory } from '../history/load';
+import type { RunHistory } from '../history/run-history';
 
 /** Rows shown at first in a card's lists, and added per "show more": long lists stay cheap to draw. */
 const FIRST_ROWS = 20;
@@ -181,7 +184,9 @@ function runCard(
       ),
       h('dd', null, String(stats.parser_errors)),
     );
-  card.append(header, facts, countsSlot);
+  const historySlot = h('div', { class: 'history-slot' });
+  card.append(header, facts, countsSlot, historySlot);
+  let history: RunHistory | null = null;
 
   const first = single ? 200 : FIRST_ROWS;
   const failSlot = h('div', { class: 'list-slot' });
@@ -209,6 +214,7 @@ function runCard(
                   'div',
                   { class: 'row' },
                   link(f.name, findFail ? findFail(f.name, f.details_key) : -1),
+                  h('span', { class: 'badges' }, ...historyBadges(history?.byName.get(f.name))),
                   h('span', { class: 'dur' }, formatDuration(f.duration)),
                 ),
                 f.details && f.details.length > 0
@@ -246,6 +252,17 @@ function runCard(
     replace(skipSlot, fold);
   };
   renderLists(run.tests);
+  // History (`--history`): the run-level line, and badges on the failures once it is read.
+  runHistory(run).then(
+    (hist) => {
+      if (hist === null) return;
+      history = hist;
+      replace(historySlot, historyLineElement(hist));
+      renderLists(run.tests);
+    },
+    (e: unknown) =>
+      replace(historySlot, h('p', { class: 'error-inline' }, e instanceof Error ? e.message : String(e))),
+  );
   const slowSlot = h('div');
   card.append(failSlot, skipSlot, slowSlot);
   if (single) {

@@ -10,6 +10,8 @@ import { renderLogView } from '../logs/log-view';
 import type { RunModel, TestTable } from '../model/types';
 import { testHash, timelineHash } from '../state/url';
 import { statusBadge } from '../app/badge';
+import { testHistorySection } from '../history/history-view';
+import { runHistory } from '../history/load';
 
 /** `pkg.module.Class.test_method` → its parts (the original's names have no other structure to go by). */
 export function splitTestName(name: string): { module: string; cls: string; method: string } {
@@ -155,7 +157,29 @@ export function renderTestPage(ctx: AppContext, run: RunModel, index: number): P
         { class: 'attach-slot' },
         h('p', { class: 'loading' }, 'Loading attachments…'),
       );
-      replace(el, h('h1', { class: 'test-title' }, name), nav, factsList(run, tests, index), attachSlot);
+      const historySlot = h('div', { class: 'history-slot' });
+      replace(
+        el,
+        h('h1', { class: 'test-title' }, name),
+        nav,
+        factsList(run, tests, index),
+        historySlot,
+        attachSlot,
+      );
+      // History (`--history`): badges, the outcome strip and the durations, beside the attachments' loading.
+      runHistory(run).then(
+        (hist) => {
+          if (alive && hist !== null)
+            replace(historySlot, testHistorySection(hist, name, historySlot.clientWidth));
+        },
+        (e: unknown) => {
+          if (alive)
+            replace(
+              historySlot,
+              h('p', { class: 'error-inline' }, e instanceof Error ? e.message : String(e)),
+            );
+        },
+      );
       const attachments = await loadDetails(run, index);
       if (!alive) return;
       replace(
