@@ -13,6 +13,8 @@ export default defineConfig(
       'cli/export-main': src('cli/export-main.ts'),
       'export/worker-start': src('export/worker-start.ts'),
     },
+    // The store's engines (--history) stay packages: native code (better-sqlite3) and pg's optional parts.
+    external: ['better-sqlite3', 'pg'],
     output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
   }),
 );

@@ -12,14 +12,16 @@ import { DestBusyError, stopExports } from '../export/output.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
+import { ExportHistory, StoreError } from './export-history.js';
 import { describeFsError, InputError, isGzip, resolveInputs } from './inputs.js';
 import { Logger } from './logger.js';
 
 const PROG = 'stackviz-export';
 
-/** Exit codes: 1 for bad input or DEST, 2 for usage, 70 (EX_SOFTWARE) for our own bugs. */
+/** Exit codes: 1 for bad input, DEST or store, 2 for usage, 3 for --fail-on, 70 (EX_SOFTWARE) for our own bugs. */
 const EXIT_INPUT = 1;
 const EXIT_USAGE = 2;
+const EXIT_GATE = 3;
 const EXIT_INTERNAL = 70;
 
 class UsageError extends Error {}
@@ -116,6 +118,9 @@ interface Options {
   quiet: boolean;
   html: boolean;
   singleFile?: string;
+  history?: string | true;
+  job?: string;
+  failOn?: 'new-failures';
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -145,6 +150,18 @@ function program(): Command {
     .option('--html', 'also copy the viewer into DEST, making it a static site', false)
     .addOption(
       new Option('--single-file <FILE>', 'also write one self-contained HTML report (DEST optional)'),
+    )
+    .option(
+      '--history [DB]',
+      'record the runs into a history store (a file, or a postgres:// URL; default STACKVIZ_DB, else ' +
+        'stackviz-history.sqlite) and put their history in the report',
+    )
+    .option('--job <NAME>', 'the job the runs are recorded under (default: the CI job name)')
+    .addOption(
+      new Option(
+        '--fail-on <WHAT>',
+        'exit 3 after writing the whole export when the last run has new failures (needs --history)',
+      ).choices(['new-failures']),
     )
     .version(version(), '--version', 'print the version')
     .helpOption('-h, --help', 'show this help')
@@ -217,6 +234,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = new Logger({ quiet: o.quiet, stream: process.stderr, prog: PROG });
   const started = performance.now();
   let tmpDest: string | null = null;
+  let history: ExportHistory | null = null;
   /** Set once the data files are committed to DEST (the viewer or single file may follow). */
   let exported = false;
   // Ctrl-C, a CI job's timeout (SIGTERM), a closed terminal: remove what this export wrote so far (DEST keeps
@@ -258,6 +276,9 @@ async function main(argv: string[]): Promise<number> {
       tmpDest = await mkdtemp(join(tmpdir(), 'stackviz-export-'));
       dest = tmpDest;
     }
+    if (o.failOn === 'new-failures' && o.history === undefined)
+      throw new UsageError('--fail-on new-failures needs --history DB (the earlier runs to compare with)');
+    if (o.job !== undefined && o.history === undefined) throw new UsageError('--job needs --history');
     // Everything is checked before anything is written.
     if (o.singleFile !== undefined) await checkSingleFileTarget(o.singleFile);
     const runs = await resolveInputs(
@@ -266,13 +287,21 @@ async function main(argv: string[]): Promise<number> {
     );
     const dstat = o.dstat === undefined ? null : await readDstat(o.dstat, (m) => logger.warn(m));
     const destPath = dest;
+    // The store is opened (an embedded one created) before the export: one that cannot be used stops it here.
+    if (o.history !== undefined)
+      history = await ExportHistory.open({
+        db: o.history,
+        ...(o.job === undefined ? {} : { job: o.job }),
+        env: o.env,
+        warn: (m) => logger.warn(m),
+      });
     let current = '';
     const summary = await runExport({
       dest: destPath,
       gzip: o.gzip,
       env: o.env ? environmentParams(process.env) : null,
       dstat,
-      runs,
+      runs: history === null ? runs : history.wrap(runs),
       // Decoding and encoding run in a worker thread: two cores, twice the speed.
       worker: preparingWorkerUrl(),
       generator: `stackviz-export ${version()}`,
@@ -294,6 +323,7 @@ async function main(argv: string[]): Promise<number> {
             '); is it a subunit stream?',
         ),
       onDestError: (e) => new DestError(`${destPath}: cannot write the export: ${describeFsError(e)}`),
+      ...(history === null ? {} : { beforeCommit: history.beforeCommit }),
     });
     exported = true;
     logger.clearBar();
@@ -324,11 +354,20 @@ async function main(argv: string[]): Promise<number> {
       `${PROG}: ${plural(summary.runs, 'run')}, ${plural(summary.tests, 'test')}, ` +
         `${plural(summary.failures, 'failure')} in ${secs}s → ${outputs.join(' and ')}`,
     );
+    if (history !== null) {
+      const already = history.already === 0 ? '' : ` (${plural(history.already, 'run')} already there)`;
+      logger.info(`${PROG}: recorded ${plural(history.recorded, 'run')} into ${history.label}${already}`);
+    }
     if (o.singleFile !== undefined)
       logger.info(`${PROG}: open ${o.singleFile} in a browser (no server needed)`);
     if (o.html && tmpDest === null) {
       const or = o.singleFile === undefined ? '' : 'or ';
       logger.info(`${PROG}: ${or}preview the site: stackviz serve ${destPath}`);
+    }
+    const gate = history?.newFailures() ?? '';
+    if (o.failOn === 'new-failures' && gate !== '') {
+      log.error(`${gate}; exit ${EXIT_GATE} (--fail-on new-failures)`);
+      return EXIT_GATE;
     }
     return 0;
   } catch (e) {
@@ -337,7 +376,12 @@ async function main(argv: string[]): Promise<number> {
       log.error(`${e.message} (see --help)`);
       return EXIT_USAGE;
     }
-    if (e instanceof InputError || e instanceof DestError || e instanceof DestBusyError) {
+    if (
+      e instanceof InputError ||
+      e instanceof DestError ||
+      e instanceof DestBusyError ||
+      e instanceof StoreError
+    ) {
       log.error(e.message);
       return EXIT_INPUT;
     }
@@ -352,6 +396,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return EXIT_INTERNAL;
   } finally {
+    await history?.close().catch(() => undefined);
     if (tmpDest !== null) await rm(tmpDest, { recursive: true, force: true });
   }
 }

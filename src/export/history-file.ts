@@ -1,0 +1,218 @@
+// `stackviz-export --history DB`: records each exported run into the history store and writes the run's
+// history file (its window as of that run) beside its other files, named in config.json (`history`).
+// Runs from runExport's hook, before the commit: a store that fails leaves DEST as it was.
+import { createHash, type Hash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import type { DetailsFile, RawEntry, TempestRun } from '../contract/export-format.js';
+import type { HistoryFile } from '../contract/history-format.js';
+import { exceptionLine } from '../model/failure-line.js';
+import type { ExportRun } from './export.js';
+import type { OutputDir } from './output.js';
+
+/** One attempt as the store records it (src/history/store.ts's RecordedResult). */
+export interface RecordedResult {
+  name: string;
+  id: string;
+  status: string;
+  startUs: number | null;
+  duration: number | null;
+  worker: number | null;
+  tags: readonly string[];
+  attributes: readonly string[];
+  exception: string | null;
+  tracebackTail: string | null;
+}
+
+/** A run for the store (src/history/store.ts's RunToRecord). */
+export interface RunToRecord {
+  id: string;
+  job: string;
+  source: string;
+  meta: Readonly<Record<string, string>>;
+  results: readonly RecordedResult[];
+}
+
+/** What the export needs of a history store. */
+export interface RunRecorder {
+  record(run: RunToRecord): Promise<{ recorded: boolean }>;
+  /** The window with `upTo` as its latest run. */
+  history(job: string, window: number | undefined, upTo: string): Promise<HistoryFile>;
+}
+
+/** The content of one exported run, seen as its bytes went by: what its identity is made of. */
+export interface RunDigest {
+  /** Hex SHA-256 of the run's inflated subunit bytes. */
+  sha256: string;
+  /** The repository's run id for a `-r` run, else null. */
+  repositoryRunId: number | null;
+}
+
+/** Traceback lines kept per failure (the store keeps the tail; the whole traceback stays in the export). */
+const TAIL_LINES = 12;
+const FAILED = new Set(['fail', 'uxsuccess', 'inprogress']);
+
+/**
+ * The same runs, each hashing its inflated bytes as the export reads them (both ways the pipeline reads: the
+ * chunks of `open`, or a plain file's `openPlain` reads). `digests` gets each run's once its bytes are read.
+ */
+export async function* hashingRuns(
+  runs: AsyncIterable<ExportRun>,
+  digests: Map<string, RunDigest>,
+): AsyncIterable<ExportRun> {
+  for await (const r of runs) {
+    const hash: Hash = createHash('sha256');
+    const key = r.naming.key;
+    const done = (): void => {
+      if (!digests.has(key))
+        digests.set(key, { sha256: hash.digest('hex'), repositoryRunId: r.repositoryRunId ?? null });
+    };
+    const openPlain = r.openPlain?.bind(r);
+    yield {
+      ...r,
+      open: () =>
+        (async function* () {
+          for await (const chunk of r.open()) {
+            hash.update(chunk);
+            yield chunk;
+          }
+          done();
+        })(),
+      ...(openPlain === undefined
+        ? {}
+        : {
+            openPlain: async () => {
+              const plain = await openPlain();
+              if (plain === null) return null;
+              return {
+                read: async (buf: Uint8Array, offset: number, length: number) => {
+                  const n = await plain.read(buf, offset, length);
+                  if (n > 0) hash.update(buf.subarray(offset, offset + n));
+                  else done();
+                  return n;
+                },
+                close: async () => {
+                  done();
+                  await plain.close();
+                },
+              };
+            },
+          }),
+    };
+  }
+}
+
+/** µs since the epoch of raw.json's isoformat timestamp (`+00:00` or `Z`); null when unknown or unreadable. */
+export function microsOf(iso: string | null): number | null {
+  if (iso === null) return null;
+  const m = /^(.+?T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/.exec(iso);
+  if (m === null) return null;
+  const base = Date.parse(`${m[1] as string}${m[3] ?? 'Z'}`);
+  if (Number.isNaN(base)) return null;
+  return base * 1000 + Number((m[2] ?? '').padEnd(6, '0').slice(0, 6));
+}
+
+async function readData(out: OutputDir, rel: string): Promise<unknown> {
+  let bytes: Uint8Array = await readFile(out.scratchPath(rel));
+  if (rel.endsWith('.gz')) bytes = gunzipSync(bytes);
+  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) as unknown;
+}
+
+/** Every attempt of an exported run, read back from its raw file (tracebacks only for failures). */
+export async function resultsOfRun(out: OutputDir, run: TempestRun): Promise<RecordedResult[]> {
+  const entries = (await readData(out, run.raw)) as RawEntry[];
+  const details = new Map<string, Promise<DetailsFile>>();
+  const detailsOf = (path: string): Promise<DetailsFile> => {
+    let p = details.get(path);
+    if (p === undefined) details.set(path, (p = readData(out, path) as Promise<DetailsFile>));
+    return p;
+  };
+  const results: RecordedResult[] = [];
+  for (const e of entries) {
+    let traceback: string | null = null;
+    if (FAILED.has(e.status) && e.details_key !== null) {
+      const shard = e.details_shard === null ? undefined : run.details_shards?.[e.details_shard];
+      const file = await detailsOf(shard ?? run.details);
+      const att = Object.hasOwn(file, e.details_key) ? file[e.details_key] : undefined;
+      const tb = att !== undefined && Object.hasOwn(att, 'traceback') ? att['traceback'] : undefined;
+      if (typeof tb === 'string') traceback = tb;
+    }
+    const lines = traceback?.replace(/\s+$/, '').split(/\r\n|\r|\n/) ?? null;
+    results.push({
+      name: e.name,
+      id: e.id ?? e.name,
+      status: e.status,
+      startUs: microsOf(e.timestamps[0]),
+      duration: e.duration,
+      worker: e.worker ?? null,
+      tags: e.tags,
+      attributes: e.attributes ?? [],
+      exception: exceptionLine(traceback),
+      tracebackTail: lines === null || lines.join('') === '' ? null : lines.slice(-TAIL_LINES).join('\n'),
+    });
+  }
+  return results;
+}
+
+export interface HistoryOptions {
+  store: RunRecorder;
+  /** The job of every run of this export. */
+  job: string;
+  meta: Readonly<Record<string, string>>;
+  /** The identity of a run from its job and digest (src/history/store.ts's runIdentity). */
+  identity(job: string, d: RunDigest): string;
+  digests: ReadonlyMap<string, RunDigest>;
+  window?: number;
+  /** Told once per run, in order. */
+  onRun?(run: TempestRun, recorded: boolean): void;
+}
+
+/** What recording gave: the history files written, and the last run's history (for `--fail-on`). */
+export interface HistoryResult {
+  files: string[];
+  latest: HistoryFile | null;
+}
+
+/**
+ * Record every run (in export order, each in its own transaction) and write its history file into the
+ * export's temporary folder, naming it in `run.history`. Each run's file is its window as of that run.
+ */
+export async function recordHistory(
+  out: OutputDir,
+  runs: readonly TempestRun[],
+  o: HistoryOptions,
+): Promise<HistoryResult> {
+  const files: string[] = [];
+  let latest: HistoryFile | null = null;
+  for (const run of runs) {
+    const digest = o.digests.get(run.key ?? '');
+    if (digest === undefined) throw new Error(`no digest for run ${run.key ?? run.name}`);
+    const id = o.identity(o.job, digest);
+    const { recorded } = await o.store.record({
+      id,
+      job: o.job,
+      source: run.name,
+      meta: o.meta,
+      results: await resultsOfRun(out, run),
+    });
+    o.onRun?.(run, recorded);
+    latest = await o.store.history(o.job, o.window, id);
+    const base = run.raw.replace(/_raw\.json(\.gz)?$/, '');
+    const path = await out.writeWhole(`${base}_history.json`, Buffer.from(JSON.stringify(latest)));
+    run.history = path;
+    files.push(path);
+  }
+  return { files, latest };
+}
+
+/** `--fail-on new-failures`: new failures and new tests that fail in the latest run; "" when none. */
+export function newFailuresReason(h: HistoryFile | null): string {
+  if (h === null) return '';
+  const newFail = h.tests.filter((t) => t.new_failure).length;
+  const newFailing = h.tests.filter((t) => t.new_test && t.outcome === 'fail').length;
+  if (newFail + newFailing === 0) return '';
+  const parts: string[] = [];
+  if (newFail > 0) parts.push(`${newFail} new failure${newFail === 1 ? '' : 's'}`);
+  if (newFailing > 0) parts.push(`${newFailing} new test${newFailing === 1 ? '' : 's'} failing`);
+  return `${parts.join(' and ')} in the latest run of job ${h.job}`;
+}
