@@ -356,7 +356,11 @@ async function main(argv: string[]): Promise<number> {
     );
     if (history !== null) {
       const already = history.already === 0 ? '' : ` (${plural(history.already, 'run')} already there)`;
-      logger.info(`${PROG}: recorded ${plural(history.recorded, 'run')} into ${history.label}${already}`);
+      logger.info(
+        history.recorded === 0
+          ? `${PROG}: nothing new to record in ${history.label}${already}`
+          : `${PROG}: recorded ${plural(history.recorded, 'run')} into ${history.label}${already}`,
+      );
     }
     if (o.singleFile !== undefined)
       logger.info(`${PROG}: open ${o.singleFile} in a browser (no server needed)`);

@@ -6,6 +6,8 @@ import { h, replace } from './dom';
 import { renderHome } from '../pages/home';
 import { renderTestPage } from '../pages/test-details';
 import { renderTimelinePage } from '../pages/timeline-page';
+import { hasFleetApi, renderFleetPage } from '../pages/fleet';
+import { renderComparePage } from '../pages/compare';
 
 /** What a page returns: its element, and how to follow a hash change without being rebuilt (optional). */
 export interface Page {
@@ -52,24 +54,44 @@ export function startApp(root: HTMLElement): void {
   let currentPage = '';
   let ctx: AppContext | null = null;
 
+  // The report failed to load: report pages show why; the fleet pages (served by `stackviz serve --db`
+  // beside the viewer alone) need no report.
+  let loadFailure: unknown = null;
+
   const route = async (): Promise<void> => {
     const r = parseHash(location.hash);
-    if (ctx === null) return;
-    const key = r.page === 'home' || r.page === 'notfound' ? '' : `${r.page}:${r.runKey ?? ''}`;
+    const standalone = r.page === 'fleet' || r.page === 'fleet-test';
+    if (ctx === null && !standalone) {
+      if (loadFailure !== null) {
+        current?.destroy?.();
+        current = null;
+        currentPage = '';
+        replace(main, describeError(loadFailure));
+      }
+      return;
+    }
+    const runKey = 'runKey' in r ? r.runKey : undefined;
+    const key = runKey === undefined ? '' : `${r.page}:${runKey ?? ''}`;
     if (current?.update && key === currentPage && current.update(r)) return;
     current?.destroy?.();
     current = null;
     currentPage = key;
-    const run = r.page === 'home' || r.page === 'notfound' ? undefined : ctx.findRun(r.runKey);
+    const run = runKey === undefined || ctx === null ? undefined : ctx.findRun(runKey);
     renderCrumbs(crumbs, r, run);
     main.dataset['page'] = r.page;
     try {
-      if (r.page === 'notfound') {
+      if (r.page === 'fleet' || r.page === 'fleet-test') {
+        current = renderFleetPage(r);
+      } else if (ctx === null) {
+        return;
+      } else if (r.page === 'notfound') {
         current = { el: errorBox('No such page', `Nothing is shown at “${r.hash}”. Go back to the runs.`) };
       } else if (r.page === 'home') {
         current = renderHome(ctx, null);
+      } else if (r.page === 'compare') {
+        current = renderComparePage(ctx, r.runA, r.runB);
       } else if (!run) {
-        current = { el: errorBox('No such run', `This report has no run named “${r.runKey ?? ''}”.`) };
+        current = { el: errorBox('No such run', `This report has no run named “${runKey ?? ''}”.`) };
       } else if (r.page === 'run') {
         current = renderHome(ctx, run);
       } else if (r.page === 'test') {
@@ -94,15 +116,33 @@ export function startApp(root: HTMLElement): void {
       document.body.dataset['ready'] = 'true';
       void route();
     },
-    (e: unknown) => {
-      replace(main, describeError(e));
+    async (e: unknown) => {
+      loadFailure = e;
+      // No report here, but a fleet view's server: its jobs are the home page.
+      const page = parseHash(location.hash).page;
+      if (page === 'fleet' || page === 'fleet-test') {
+        document.body.dataset['ready'] = 'true';
+        return;
+      }
+      if (e instanceof LoadError && e.kind === 'missing' && page === 'home' && (await hasFleetApi())) {
+        document.body.dataset['ready'] = 'true';
+        location.hash = '#/history';
+        return;
+      }
+      void route();
       document.body.dataset['ready'] = 'error';
     },
   );
+  void route();
 }
 
 function renderCrumbs(nav: HTMLElement, r: Route, run: RunModel | undefined): void {
-  const parts: (HTMLElement | string)[] = [h('a', { href: '#/' }, 'Runs')];
+  const parts: (HTMLElement | string)[] =
+    r.page === 'fleet' || r.page === 'fleet-test'
+      ? [h('a', { href: '#/history' }, 'History')]
+      : [h('a', { href: '#/' }, 'Runs')];
+  if (r.page === 'fleet-test') parts.push(h('span', null, r.job));
+  if (r.page === 'compare') parts.push(h('span', null, 'Compare'));
   if (run) {
     parts.push(h('a', { href: `#/run/${encodeURIComponent(run.key)}` }, run.name));
     if (r.page === 'timeline') parts.push(h('span', null, 'Timeline'));

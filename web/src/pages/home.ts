@@ -13,6 +13,7 @@ import { runHash, testHash, timelineHash } from '../state/url';
 import { historyBadges, historyLineElement } from '../history/history-view';
 import { runHistory } from '../history/load';
 import type { RunHistory } from '../history/run-history';
+import { comparePicker } from './compare';
 
 /** Rows shown at first in a card's lists, and added per "show more": long lists stay cheap to draw. */
 const FIRST_ROWS = 20;
@@ -352,6 +353,9 @@ export function renderHome(ctx: AppContext, only: RunModel | null): Page {
         { class: 'home-head' },
         h('h1', null, runs.length === 1 ? '1 run' : `${runs.length} runs`),
         meta,
+        runs.length < 2
+          ? null
+          : comparePicker(ctx, runs[runs.length - 2]?.key ?? '', runs[runs.length - 1]?.key ?? ''),
       ),
     );
   }
