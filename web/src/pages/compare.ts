@@ -10,6 +10,7 @@ import { statusAt } from '../app/status-colors';
 import { loadTests } from '../data/loader';
 import type { RunModel, TestTable } from '../model/types';
 import { compareHash, testHash } from '../state/url';
+import { cappedList } from './home';
 
 /** A run's tests folded as the rules read them: every attempt, in the run's order. */
 export function runTestsOf(t: TestTable): RunTests {
@@ -24,6 +25,19 @@ export function runTestsOf(t: TestTable): RunTests {
 /** What changed from run A to run B. */
 export function compareTables(a: TestTable, b: TestTable): CompareResult {
   return compareRuns(runTestsOf(a), runTestsOf(b));
+}
+
+/** "1 new failure, 2 fixed, 0 still failing, 3 added (1 failing), 0 removed, 1 slower". */
+export function compareSummary(c: CompareResult, addedFailing: number): string {
+  const n = (k: number, one: string, many = one): string => `${formatCount(k)} ${k === 1 ? one : many}`;
+  return [
+    n(c.new_failures.length, 'new failure', 'new failures'),
+    n(c.fixed.length, 'fixed'),
+    n(c.still_failing.length, 'still failing'),
+    n(c.added.length, 'added') + (addedFailing > 0 ? ` (${formatCount(addedFailing)} failing)` : ''),
+    n(c.removed.length, 'removed'),
+    n(c.slower.length, 'slower'),
+  ].join(', ');
 }
 
 /** Two selects and a button: "Compare A with B" (on the home page and atop the compare page). */
@@ -53,24 +67,27 @@ function firstIndex(t: TestTable): Map<string, number> {
   return m;
 }
 
+/** One list of the comparison; added and removed (often hundreds) fold away, every list draws 50 rows first. */
 function section(
   kind: string,
   title: string,
   names: readonly string[],
   link: (name: string) => HTMLElement,
+  folded = false,
 ): HTMLElement {
-  return h(
-    'section',
-    { 'data-compare': kind },
-    h('h3', null, `${title} (${formatCount(names.length)})`),
+  const heading = h('h3', null, `${title} (${formatCount(names.length)})`);
+  const body =
     names.length === 0
       ? h('p', { class: 'muted' }, 'none')
-      : h('ul', { class: 'fail-list' }, ...names.map((n) => h('li', null, link(n)))),
-  );
+      : cappedList(names, 50, (n) => h('li', null, link(n)), 'fail-list');
+  if (!folded || names.length === 0) return h('section', { 'data-compare': kind }, heading, body);
+  return h('details', { 'data-compare': kind, class: 'skips' }, h('summary', null, heading), body);
 }
 
 function result(ctx: AppContext, runA: RunModel, runB: RunModel, ta: TestTable, tb: TestTable): HTMLElement {
-  const c = compareTables(ta, tb);
+  const rb = runTestsOf(tb);
+  const c = compareRuns(runTestsOf(ta), rb);
+  const addedFailing = c.added.filter((n) => rb.get(n).outcome === 'fail');
   const ia = firstIndex(ta);
   const ib = firstIndex(tb);
   const inB = (n: string): HTMLElement => {
@@ -111,16 +128,18 @@ function result(ctx: AppContext, runA: RunModel, runB: RunModel, ta: TestTable, 
   return h(
     'div',
     { class: 'compare-lists card' },
+    h('p', { 'data-compare-summary': '' }, h('strong', null, compareSummary(c, addedFailing.length))),
     h(
       'p',
       { class: 'muted' },
       `From “${runA.name}” to “${runB.name}”. Slower: at least 1 s and 50% longer (last successful attempts).`,
     ),
+    addedFailing.length === 0 ? null : section('added_failing', 'Added and failing', addedFailing, inB),
     section('new_failures', 'New failures', c.new_failures, inB),
     section('fixed', 'Fixed', c.fixed, inB),
     section('still_failing', 'Still failing', c.still_failing, inB),
-    section('added', 'Added', c.added, inB),
-    section('removed', 'Removed', c.removed, inA),
+    section('added', 'Added', c.added, inB, true),
+    section('removed', 'Removed', c.removed, inA, true),
     slower,
   );
 }

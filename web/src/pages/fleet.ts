@@ -65,7 +65,10 @@ export function passRateSparkline(trend: readonly HistoryRun[], width = 160, hei
   const pad = 3;
   const n = trend.length;
   const x = (i: number): number => (n <= 1 ? width / 2 : pad + (i * (width - 2 * pad)) / (n - 1));
-  const y = (v: number): number => pad + (1 - v) * (height - 2 * pad);
+  // The scale starts a little below the lowest rate: a 95% run must show against 100% ones.
+  const known = rates.filter((v): v is number => v !== null);
+  const lo = Math.max(0, Math.min(...known, 0.99) - 0.05);
+  const y = (v: number): number => pad + ((1 - v) / (1 - lo)) * (height - 2 * pad);
   const base = document.createElementNS(SVG, 'line');
   base.setAttribute('x1', '0');
   base.setAttribute('x2', String(width));

@@ -117,7 +117,7 @@ function countsRow(counts: Map<ExportStatus, number> | null, total: number): HTM
 }
 
 /** A list that draws its first rows now and more on request: 5,000 failures must not stall the page. */
-function cappedList<T>(
+export function cappedList<T>(
   items: readonly T[],
   first: number,
   render: (item: T, i: number) => HTMLElement,
