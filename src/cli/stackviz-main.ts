@@ -57,11 +57,13 @@ async function serve(
     ...(store === null
       ? {}
       : {
-          api: historyApi(store, (e) =>
-            process.stderr.write(
-              `stackviz serve: the store failed: ${e instanceof Error ? e.message : String(e)}\n`,
-            ),
-          ),
+          api: historyApi(store, {
+            onError: (e) =>
+              process.stderr.write(
+                `stackviz serve: the store failed: ${e instanceof Error ? e.message : String(e)}\n`,
+              ),
+            fleetHome: dirArg === undefined,
+          }),
           requireReport: dirArg !== undefined,
         }),
   }).catch(async (e: unknown) => {

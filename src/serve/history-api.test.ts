@@ -21,7 +21,7 @@ let base = '';
 const failures: unknown[] = [];
 
 beforeAll(async () => {
-  const api = historyApi(store, (e) => failures.push(e));
+  const api = historyApi(store, { onError: (e) => failures.push(e) });
   server = createServer((req, res) => {
     if (!api(req, res)) res.writeHead(418).end('file server');
   });

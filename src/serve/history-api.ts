@@ -50,14 +50,28 @@ async function answer(store: FleetStore, url: URL): Promise<unknown> {
   throw new ApiError(404, `no such API: ${url.pathname} (there are /api/jobs and /api/test)`);
 }
 
-/** The API over a store. `onError` hears of the store's failures (answered 500 with their message). */
-export function historyApi(store: FleetStore, onError: (e: unknown) => void = () => undefined): ApiHandler {
+export interface ApiOptions {
+  /** Hears of the store's failures (answered 500 with their message). */
+  onError?: (e: unknown) => void;
+  /** The viewer is served alone (no report): `/` goes to the fleet view's page (`index.html#/history`). */
+  fleetHome?: boolean;
+}
+
+/** The API over a store. */
+export function historyApi(store: FleetStore, o: ApiOptions = {}): ApiHandler {
+  const onError = o.onError ?? (() => undefined);
   return (req, res) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
       return false;
+    }
+    if (o.fleetHome === true && url.pathname === '/' && url.search === '') {
+      // To the page itself (a redirect to `/#/history` would ask for `/` again: fragments are not sent).
+      res.writeHead(302, { Location: '/index.html#/history', 'Content-Length': 0 });
+      res.end();
+      return true;
     }
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
     const head = req.method === 'HEAD';

@@ -61,6 +61,8 @@ export function startApp(root: HTMLElement): void {
   const route = async (): Promise<void> => {
     const r = parseHash(location.hash);
     const standalone = r.page === 'fleet' || r.page === 'fleet-test';
+    if (standalone) document.body.dataset['ready'] = 'true';
+    else loadOnce();
     if (ctx === null && !standalone) {
       if (loadFailure !== null) {
         current?.destroy?.();
@@ -108,31 +110,35 @@ export function startApp(root: HTMLElement): void {
     document.title = run ? `${run.name} · stackviz` : 'stackviz';
   };
 
+  // The report is read when a report page is first shown: the fleet pages (`stackviz serve --db` beside the
+  // viewer alone) need none, and must not ask for a config.json that is not there.
+  let loading = false;
+  const loadOnce = (): void => {
+    if (loading) return;
+    loading = true;
+    loadReport().then(
+      (report) => {
+        const byKey = new Map(report.runs.map((r) => [r.key, r]));
+        ctx = { report, findRun: (key) => (key === null ? report.runs[0] : byKey.get(key)) };
+        document.body.dataset['ready'] = 'true';
+        void route();
+      },
+      async (e: unknown) => {
+        loadFailure = e;
+        // No report here, but a fleet view's server: its jobs are the home page.
+        if (e instanceof LoadError && e.kind === 'missing' && parseHash(location.hash).page === 'home') {
+          if (await hasFleetApi()) {
+            document.body.dataset['ready'] = 'true';
+            location.hash = '#/history';
+            return;
+          }
+        }
+        void route();
+        document.body.dataset['ready'] = 'error';
+      },
+    );
+  };
   window.addEventListener('hashchange', () => void route());
-  loadReport().then(
-    (report) => {
-      const byKey = new Map(report.runs.map((r) => [r.key, r]));
-      ctx = { report, findRun: (key) => (key === null ? report.runs[0] : byKey.get(key)) };
-      document.body.dataset['ready'] = 'true';
-      void route();
-    },
-    async (e: unknown) => {
-      loadFailure = e;
-      // No report here, but a fleet view's server: its jobs are the home page.
-      const page = parseHash(location.hash).page;
-      if (page === 'fleet' || page === 'fleet-test') {
-        document.body.dataset['ready'] = 'true';
-        return;
-      }
-      if (e instanceof LoadError && e.kind === 'missing' && page === 'home' && (await hasFleetApi())) {
-        document.body.dataset['ready'] = 'true';
-        location.hash = '#/history';
-        return;
-      }
-      void route();
-      document.body.dataset['ready'] = 'error';
-    },
-  );
   void route();
 }
 
