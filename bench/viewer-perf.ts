@@ -4,19 +4,10 @@
 // zoom and pan. Writes bench/viewer-results.json and prints a table.
 import { chromium, type Page } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { startStaticServer } from '../test/e2e/static-server.js';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -212,37 +203,6 @@ function writeExported(dir: string, tests: number, seed: number, work: string): 
     },
   );
   if (exp.status !== 0) throw new Error(`stackviz-export failed (exit ${exp.status})`);
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.csv': 'text/csv',
-  '.gz': 'application/gzip',
-};
-
-async function serve(root: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const p = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(root, p));
-    if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    try {
-      if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      createReadStream(file).pipe(res);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('no address');
-  return { url: `http://127.0.0.1:${addr.port}/`, server };
 }
 
 interface Result {
@@ -481,11 +441,11 @@ async function main(): Promise<void> {
         }
       }
       if (source === 'direct') writeDirect(dir, n, Number(values.seed));
-      const { url, server } = await serve(dir);
+      const server = await startStaticServer(dir);
       try {
-        results.push(await measure(url, n, source, rawSize(dir)));
+        results.push(await measure(server.url, n, source, rawSize(dir)));
       } finally {
-        server.close();
+        await server.close();
       }
     }
   } finally {

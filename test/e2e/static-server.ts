@@ -1,4 +1,5 @@
-// A plain static file server for browser tests: no Content-Encoding, ever (like the dumbest real server).
+// The one static file server of the browser tests and the viewer benchmark: plain by default (no Content-Encoding,
+// no Range, like the dumbest real server); with gzipEncoding it serves .gz files as gzip-encoded JSON.
 import { createServer, type Server } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
@@ -19,7 +20,15 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function startStaticServer(root: string): Promise<StaticServer> {
+export interface StaticServerOptions {
+  /** Send `x.json.gz` as `Content-Type: application/json` with `Content-Encoding: gzip`, so the browser inflates it. */
+  gzipEncoding?: boolean;
+}
+
+export async function startStaticServer(
+  root: string,
+  options: StaticServerOptions = {},
+): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(root, urlPath));
@@ -30,9 +39,11 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const size = statSync(file).size;
+      const encoded = options.gzipEncoding === true && extname(file) === '.gz';
       res.writeHead(200, {
-        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'Content-Type': encoded ? 'application/json' : (TYPES[extname(file)] ?? 'application/octet-stream'),
         'Content-Length': size,
+        ...(encoded ? { 'Content-Encoding': 'gzip' } : {}),
       });
       createReadStream(file).pipe(res);
     } catch {

@@ -1,8 +1,7 @@
 // Browser tests of loading: gzip with and without Content-Encoding, embedded files, several runs, missing config, hostile names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
@@ -110,26 +109,9 @@ describe('viewer loading', () => {
     const stats = gzippedSample(site);
     cleanups.push(() => site.remove());
     // A server that declares the gzip, so the browser inflates before the viewer sees the bytes.
-    const server: Server = createServer((req, res) => {
-      let file = join(site.dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-      try {
-        if (statSync(file).isDirectory()) file = join(file, 'index.html');
-        const gz = extname(file) === '.gz';
-        const type = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }[extname(file)];
-        res.writeHead(200, {
-          'Content-Type': gz ? 'application/json' : (type ?? 'application/json'),
-          ...(gz ? { 'Content-Encoding': 'gzip' } : {}),
-        });
-        createReadStream(file).pipe(res);
-      } catch {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-    const addr = server.address();
-    if (addr === null || typeof addr === 'string') throw new Error('no address');
-    const { page, errors } = await open(`http://127.0.0.1:${addr.port}/`);
+    const server = await startStaticServer(site.dir, { gzipEncoding: true });
+    cleanups.push(() => server.close());
+    const { page, errors } = await open(server.url);
     expect(total(await shownCounts(page))).toBe(stats.count);
     expect(errors).toEqual([]);
     await page.close();

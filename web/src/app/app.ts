@@ -1,30 +1,14 @@
 // The app shell: loads the report once, routes the URL hash to a page, shows load errors on the page.
-import type { ReportModel, RunModel } from '../model/types';
+import type { RunModel } from '../model/types';
 import { loadReport, LoadError } from '../data/loader';
 import { parseHash, type Route } from '../state/url';
 import { h, replace } from './dom';
+import { errorBox, type AppContext, type Page } from './page';
 import { renderHome } from '../pages/home';
 import { renderTestPage } from '../pages/test-details';
 import { renderTimelinePage } from '../pages/timeline-page';
 import { hasFleetApi, renderFleetPage } from '../pages/fleet';
 import { renderComparePage } from '../pages/compare';
-
-/** What a page returns: its element, and how to follow a hash change without being rebuilt (optional). */
-export interface Page {
-  el: HTMLElement;
-  /** Returns false when the page cannot follow this route (then it is rebuilt). */
-  update?(route: Route): boolean;
-  destroy?(): void;
-}
-
-export interface AppContext {
-  report: ReportModel;
-  findRun(key: string | null): RunModel | undefined;
-}
-
-export function errorBox(title: string, message: string): HTMLElement {
-  return h('div', { class: 'error-box', role: 'alert' }, h('h2', null, title), h('p', null, message));
-}
 
 function describeError(e: unknown): HTMLElement {
   if (e instanceof LoadError) {

@@ -122,7 +122,8 @@ describe('buildTestTable', () => {
     expect(() => buildTestTable([{ status: 'success' }])).toThrow(/entry 0/);
   });
 
-  it('builds 100,000 tests quickly', () => {
+  // Its speed is measured by `npm run bench:viewer`, never asserted here (a loaded machine is slow).
+  it('builds 100,000 tests', () => {
     const entries = Array.from({ length: 100_000 }, (_, i) => ({
       name: `pkg.mod.Class.test_${i}`,
       status: i % 50 === 0 ? 'fail' : 'success',
@@ -131,11 +132,8 @@ describe('buildTestTable', () => {
       duration: 0.005,
       details: {},
     }));
-    const t0 = performance.now();
     const t = buildTestTable(JSON.parse(JSON.stringify(entries)));
-    const ms = performance.now() - t0;
     expect(t.count).toBe(100_000);
     expect(countStatuses(t).get('fail')).toBe(2000);
-    expect(ms).toBeLessThan(2000);
   });
 });

@@ -1,4 +1,5 @@
 // The dstat load lanes under the timeline: which lanes exist, drawing them from per-pixel buckets, values at an instant.
+import { formatUtc } from '../app/format';
 import { bucketColumns, formatBytes, nearestRow, seriesMax, typicalIntervalMs, type LoadLog } from './series';
 
 export type LaneUnit = 'percent' | 'bytes' | 'bytesPerSecond' | 'plain';
@@ -139,6 +140,34 @@ export function prepareLoad(log: LoadLog): PreparedLoad {
     startMs: t.length > 0 ? (t[0] ?? NaN) : NaN,
     endMs: t.length > 0 ? (t[t.length - 1] ?? NaN) : NaN,
   };
+}
+
+/** Whether the log, shifted by shiftMs, overlaps the run [runStartMs, runEndMs] (UTC ms). */
+export function overlapsRun(p: PreparedLoad, shiftMs: number, runStartMs: number, runEndMs: number): boolean {
+  return p.startMs + shiftMs <= runEndMs && p.endMs + shiftMs >= runStartMs;
+}
+
+/**
+ * What to tell the user about lining the log up with the run: its time zone is a guess, or (overlaps false) the
+ * shifted log misses the run. Empty when there is nothing to say.
+ */
+export function alignmentNotes(
+  p: PreparedLoad,
+  shiftMs: number,
+  run: { startMs: number; endMs: number; overlaps: boolean | null },
+): string[] {
+  const parts: string[] = [];
+  if (!p.log.timeBasis.certain) {
+    parts.push(
+      `The dstat log's time zone is a guess (${p.log.timeBasis.source ?? 'no date metadata'}): if the load does not line up with the tests, shift it.`,
+    );
+  }
+  if (run.overlaps === false) {
+    parts.push(
+      `The dstat log (${formatUtc(p.startMs + shiftMs, false)} – ${formatUtc(p.endMs + shiftMs, false)}) does not overlap the run (${formatUtc(run.startMs, false)} – ${formatUtc(run.endMs, false)}).`,
+    );
+  }
+  return parts;
 }
 
 export interface LaneGeometry {

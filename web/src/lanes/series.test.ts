@@ -1,7 +1,7 @@
-// Load-lane data: per-pixel buckets, nearest sample, value readout.
+// Load-lane data: per-pixel buckets, nearest sample, value readout, lining the log up with the run.
 import { describe, expect, it } from 'vitest';
 import { bucketColumns, formatBytes, nearestRow, typicalIntervalMs } from './series';
-import { prepareLoad, readoutLines, valuesAt } from './load-lanes';
+import { alignmentNotes, overlapsRun, prepareLoad, readoutLines, valuesAt } from './load-lanes';
 
 const timeMs = Float64Array.from({ length: 10_000 }, (_, i) => i * 1000);
 const values = Float64Array.from({ length: 10_000 }, (_, i) => (i % 100 === 7 ? 1000 : i % 10));
@@ -73,5 +73,31 @@ describe('values at an instant', () => {
     ]);
     expect(valuesAt(p, 10_000, 0)).toBeNull();
     expect(formatBytes(512)).toBe('512 B');
+  });
+});
+
+describe('overlapsRun and alignmentNotes', () => {
+  const log = {
+    timeMs: Float64Array.from([60_000, 120_000]),
+    series: { cpu_user: Float64Array.from([1, 2]) },
+    timeBasis: { certain: false, source: 'file mtime' },
+  };
+  const p = prepareLoad(log);
+
+  it('compares the shifted log with the run, ends included', () => {
+    expect(overlapsRun(p, 0, 0, 60_000)).toBe(true);
+    expect(overlapsRun(p, 0, 120_001, 200_000)).toBe(false);
+    expect(overlapsRun(p, 60_000, 180_000, 200_000)).toBe(true);
+  });
+
+  it('says when the time zone is a guess and when the log misses the run', () => {
+    expect(alignmentNotes(p, 0, { startMs: 0, endMs: 1, overlaps: true })).toEqual([
+      "The dstat log's time zone is a guess (file mtime): if the load does not line up with the tests, shift it.",
+    ]);
+    const certain = prepareLoad({ ...log, timeBasis: { certain: true } });
+    expect(alignmentNotes(certain, 0, { startMs: 0, endMs: 1, overlaps: null })).toEqual([]);
+    expect(alignmentNotes(certain, 60_000, { startMs: 0, endMs: 1000, overlaps: false })).toEqual([
+      'The dstat log (1970-01-01 00:02:00 UTC – 1970-01-01 00:03:00 UTC) does not overlap the run (1970-01-01 00:00:00 UTC – 1970-01-01 00:00:01 UTC).',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 // Home: one card per run (counts per status, wall time, failures with their last traceback lines, skips with reasons).
 import { EXPORT_STATUSES, type ExportStatus, type StatsFile } from '../../../src/contract/export-format';
-import type { AppContext, Page } from '../app/app';
+import type { AppContext, Page } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatCount, formatDuration, formatUtc } from '../app/format';
 import { STATUS_FILL, STATUS_LABEL } from '../app/status-colors';

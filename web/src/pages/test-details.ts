@@ -1,7 +1,6 @@
 // Test details: the test's facts, one tab per attachment (pythonlogging parsed, tracebacks monospace), navigation.
 import { EXPORT_STATUSES } from '../../../src/contract/export-format';
-import type { AppContext, Page } from '../app/app';
-import { errorBox } from '../app/app';
+import { errorBox, type AppContext, type Page } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatDuration, formatUtc } from '../app/format';
 import { statusAt } from '../app/status-colors';

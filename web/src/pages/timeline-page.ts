@@ -1,6 +1,5 @@
 // The timeline route: loads tests (and dstat), keeps the view state in the hash; the drawing is the timeline module's.
-import type { AppContext, Page } from '../app/app';
-import { errorBox } from '../app/app';
+import { errorBox, type AppContext, type Page } from '../app/page';
 import { h, replace } from '../app/dom';
 import { loadDstat, loadTests } from '../data/loader';
 import type { DstatLog } from '../../../src/formats/dstat/index';

@@ -1,0 +1,133 @@
+// Under the timeline: the selected test's summary panel, and the virtualised list of the tests that match the filter.
+import { STATUS_LABEL, STATUS_ON_FILL, statusAt } from '../app/status-colors';
+import { formatCount, formatDuration, formatUtc } from '../app/format';
+import type { TimelineActions, TimelineContext } from './context';
+import { el } from './dom';
+import { MATCH_ROW_CSS_PX } from './geometry';
+
+export class SelectionPanel {
+  private readonly t: TimelineContext;
+  private readonly actions: TimelineActions;
+  private readonly onOpenTest: (index: number) => void;
+  private matchesOrder: Int32Array = new Int32Array(0);
+
+  constructor(t: TimelineContext, actions: TimelineActions, onOpenTest: (index: number) => void) {
+    this.t = t;
+    this.actions = actions;
+    this.onOpenTest = onOpenTest;
+    const { matchesList, matchesRows } = t.dom;
+    matchesList.addEventListener('scroll', () => this.renderMatchRows(), { passive: true });
+    matchesRows.addEventListener('click', (e) => {
+      const b = (e.target as HTMLElement).closest<HTMLElement>('.tl-match');
+      if (!b) return;
+      actions.select(Number(b.dataset['index']), true, true);
+      this.renderMatchRows();
+    });
+  }
+
+  /** The selected test's summary, or how to select one. */
+  renderPanel(): void {
+    const { state, dom } = this.t;
+    const { tests, layout } = state;
+    const panel = dom.panel;
+    const i = state.view.selected;
+    panel.replaceChildren();
+    if (i < 0) {
+      panel.append(
+        el('h3', 'tl-panel-title', 'No test selected'),
+        el(
+          'p',
+          'tl-muted',
+          'Click a test to see its summary; ←/→ then step through its worker’s tests, Escape clears.',
+        ),
+      );
+      return;
+    }
+    const status = statusAt(tests.status[i] ?? 0);
+    const title = el('h3', 'tl-panel-title', tests.name[i] ?? '');
+    const badge = el('span', 'tl-badge', STATUS_LABEL[status]);
+    badge.style.background = this.t.theme.current.fills[tests.status[i] ?? 0] ?? '#888';
+    badge.style.color = STATUS_ON_FILL[status];
+    badge.dataset['status'] = status;
+    const dl = el('dl', 'tl-facts');
+    const fact = (k: string, v: string): void => {
+      dl.append(el('dt', '', k), el('dd', '', v));
+    };
+    const w = tests.worker[i] ?? -1;
+    fact('status', STATUS_LABEL[status]);
+    fact('worker', w < 0 ? 'none' : String(w));
+    fact('start', formatUtc(tests.startMs[i] ?? NaN));
+    fact(
+      'end',
+      layout.open[i] === 1
+        ? 'no end (in progress when the stream stopped)'
+        : formatUtc(tests.endMs[i] ?? NaN),
+    );
+    fact('duration', formatDuration(tests.durationS[i] ?? NaN));
+    const s = tests.startMs[i] ?? NaN;
+    if (Number.isFinite(s)) fact('since run start', formatDuration((s - state.runStartMs) / 1000));
+    fact('tags', (tests.tags[i] ?? []).join(', ') || '–');
+    const attrs = tests.attributes[i] ?? [];
+    if (attrs.length > 0) fact('attributes', attrs.join(', '));
+    if (tests.id[i] !== tests.name[i]) fact('id', tests.id[i] ?? '');
+    const open = el('button', 'tl-btn tl-open', 'Open details');
+    open.type = 'button';
+    open.addEventListener('click', () => {
+      this.actions.flushWindow(); // so Back returns to this window
+      this.onOpenTest(i);
+    });
+    const head = el('div', 'tl-panel-head');
+    head.append(badge, title);
+    panel.append(head, dl, open);
+  }
+
+  /** After a filter change: the list's head, its height, and the rows in view from the top. */
+  resetMatches(): void {
+    const { state, dom } = this.t;
+    const filter = state.filter;
+    const count = state.tests.count;
+    dom.matchesRows.replaceChildren();
+    dom.matchesList.scrollTop = 0;
+    this.matchesOrder = filter.matches;
+    if (filter.all) {
+      dom.matchesHead.textContent = `${formatCount(count)} tests. Search or toggle statuses to list matches.`;
+      dom.matchesSpacer.style.height = '0px';
+      dom.matchesRows.replaceChildren();
+      return;
+    }
+    dom.matchesHead.textContent = `${formatCount(this.matchesOrder.length)} of ${formatCount(count)} tests match`;
+    dom.matchesSpacer.style.height = `${this.matchesOrder.length * MATCH_ROW_CSS_PX}px`;
+    this.renderMatchRows();
+  }
+
+  /** Virtualised: only the rows in view (plus a few) exist in the DOM. */
+  private renderMatchRows(): void {
+    const { state, dom } = this.t;
+    const { tests } = state;
+    const fills = this.t.theme.current.fills;
+    const order = this.matchesOrder;
+    const n = order.length;
+    const topCssPx = dom.matchesList.scrollTop;
+    const heightCssPx = dom.matchesList.clientHeight || 240;
+    const first = Math.max(0, Math.floor(topCssPx / MATCH_ROW_CSS_PX) - 4);
+    const last = Math.min(n, Math.ceil((topCssPx + heightCssPx) / MATCH_ROW_CSS_PX) + 4);
+    dom.matchesRows.style.transform = `translateY(${first * MATCH_ROW_CSS_PX}px)`;
+    const rows: HTMLElement[] = [];
+    for (let k = first; k < last; k++) {
+      const i = order[k] ?? 0;
+      const b = el('button', 'tl-match');
+      b.type = 'button';
+      b.dataset['index'] = String(i);
+      const sw = el('span', 'tl-swatch');
+      sw.style.background = fills[tests.status[i] ?? 0] ?? '#888';
+      b.append(
+        sw,
+        el('span', 'tl-match-name', tests.name[i] ?? ''),
+        el('span', 'tl-muted', formatDuration(tests.durationS[i] ?? NaN)),
+      );
+      if (i === state.view.selected) b.classList.add('tl-current');
+      rows.push(b);
+    }
+    dom.matchesRows.replaceChildren(...rows);
+  }
+}
