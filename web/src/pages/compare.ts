@@ -2,14 +2,15 @@
 // slower tests, by the same rules as `stackviz compare` (src/history/rules.ts, shared with the CLI).
 import type { CompareResult } from '../../../src/contract/history-format';
 import { compareRuns, RunTests } from '../../../src/history/rules';
-import type { AppContext, Page } from '../app/app';
-import { errorBox } from '../app/app';
+import type { AppContext, Page } from '../app/page';
+import { errorBox } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatCount, formatDuration } from '../app/format';
 import { statusAt } from '../app/status-colors';
 import { loadTests } from '../data/loader';
 import type { RunModel, TestTable } from '../model/types';
-import { compareHash, testHash } from '../state/url';
+import { testHash } from '../state/url';
+import { comparePicker } from './compare-picker';
 import { cappedList } from './home';
 
 /** A run's tests folded as the rules read them: every attempt, in the run's order. */
@@ -38,27 +39,6 @@ export function compareSummary(c: CompareResult, addedFailing: number): string {
     n(c.removed.length, 'removed'),
     n(c.slower.length, 'slower'),
   ].join(', ');
-}
-
-/** Two selects and a button: "Compare A with B" (on the home page and atop the compare page). */
-export function comparePicker(ctx: AppContext, a: string, b: string): HTMLElement {
-  const select = (chosen: string, label: string): HTMLSelectElement => {
-    const s = h('select', { 'aria-label': label });
-    for (const r of ctx.report.runs) {
-      const o = h('option', null, r.name);
-      o.value = r.key;
-      o.selected = r.key === chosen;
-      s.appendChild(o);
-    }
-    return s;
-  };
-  const sa = select(a, 'the earlier run');
-  const sb = select(b, 'the later run');
-  const go = h('button', { type: 'button', class: 'button' }, 'Compare');
-  go.addEventListener('click', () => {
-    location.hash = compareHash(sa.value, sb.value);
-  });
-  return h('div', { class: 'compare-pick', 'data-compare-pick': '' }, 'Compare', sa, 'with', sb, go);
 }
 
 function firstIndex(t: TestTable): Map<string, number> {

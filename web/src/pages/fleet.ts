@@ -1,8 +1,8 @@
 // The fleet view (`stackviz serve --db DB`): every job with its pass-rate trend and top flaky tests, and one
 // test's page (outcome strip, durations, failures, links to each run's report). Reads the server's JSON API.
 import type { HistoryRun, JobSummary, TestHistoryPage } from '../../../src/contract/history-format';
-import type { Page } from '../app/app';
-import { errorBox } from '../app/app';
+import type { Page } from '../app/page';
+import { errorBox } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatCount } from '../app/format';
 import { durationChart, historyBadges, outcomeStrip } from '../history/history-view';

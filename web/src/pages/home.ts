@@ -13,7 +13,7 @@ import { runHash, testHash, timelineHash } from '../state/url';
 import { historyBadges, historyLineElement } from '../history/history-view';
 import { runHistory } from '../history/load';
 import type { RunHistory } from '../history/run-history';
-import { comparePicker } from './compare';
+import { comparePicker } from './compare-picker';
 
 /** Rows shown at first in a card's lists, and added per "show more": long lists stay cheap to draw. */
 const FIRST_ROWS = 20;
