@@ -121,6 +121,25 @@ describe('a report exported with --history', () => {
     expect(problems).toEqual([]);
   });
 
+  it('badges the test selected on the timeline', async () => {
+    const { page, problems } = await open(
+      `${server.url}#/run/run-11/timeline?test=${indexOf(STORY.newFailure)}`,
+    );
+    await page.waitForSelector('.tl-panel .tl-history [data-history]');
+    expect(await page.locator('.tl-panel .tl-history [data-history]').allInnerTexts()).toEqual([
+      'new failure',
+    ]);
+    await page.screenshot({ path: '/tmp/stackviz-history-timeline.png' });
+    // A test the rules flag nothing on has no badge row.
+    await page.goto(`${server.url}#/run/run-11/timeline?test=${indexOf(STORY.steady)}`);
+    await page.waitForFunction(
+      (name) => document.querySelector('.tl-panel .tl-panel-title')?.textContent === name,
+      STORY.steady,
+    );
+    expect(await page.locator('.tl-panel .tl-history').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('shows the history in the single file opened from file://', async () => {
     const { page, problems } = await open(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('[data-history-line]');
