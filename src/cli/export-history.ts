@@ -1,6 +1,7 @@
 // `stackviz-export --history [DB] [--job NAME] [--fail-on new-failures]`: the store opened before the export,
 // each run hashed as it is read, recorded and its history written before the commit (src/export/history-file.ts).
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { TempestRun } from '../contract/export-format.js';
 import type { HistoryFile } from '../contract/history-format.js';
 import type { ExportRun } from '../export/export.js';
@@ -8,6 +9,7 @@ import { hashingRuns, newFailuresReason, recordHistory, type RunDigest } from '.
 import type { OutputDir } from '../export/output.js';
 import { openStore, storeName } from '../history/open.js';
 import { runIdentity, StoreError, type HistoryStore } from '../history/store.js';
+import { describeFsError } from './inputs.js';
 import { ciJob, environmentMeta } from './record-main.js';
 
 export { StoreError };
@@ -44,7 +46,20 @@ export class ExportHistory {
       throw new StoreError(
         `--history ${db}: is a folder, not a history store (give the store's file, e.g. --history history.sqlite)`,
       );
-    return new ExportHistory(await openStore(db, 'write'), o);
+    if (!/^postgres(ql)?:\/\//i.test(db)) {
+      // An embedded store is created with the folders it needs (e.g. beside DEST, which does not exist yet).
+      try {
+        mkdirSync(dirname(resolve(db)), { recursive: true });
+      } catch (e) {
+        throw new StoreError(`--history ${db}: cannot create its folder: ${describeFsError(e)}`);
+      }
+    }
+    try {
+      return new ExportHistory(await openStore(db, 'write'), o);
+    } catch (e) {
+      if (e instanceof StoreError || !(e instanceof Error)) throw e;
+      throw new StoreError(`--history ${db}: ${e.message}`);
+    }
   }
 
   get label(): string {

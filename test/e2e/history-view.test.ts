@@ -132,10 +132,7 @@ describe('a report exported with --history', () => {
     await page.screenshot({ path: '/tmp/stackviz-history-timeline.png' });
     // A test the rules flag nothing on has no badge row.
     await page.goto(`${server.url}#/run/run-11/timeline?test=${indexOf(STORY.steady)}`);
-    await page.waitForFunction(
-      (name) => document.querySelector('.tl-panel .tl-panel-title')?.textContent === name,
-      STORY.steady,
-    );
+    await page.locator('.tl-panel .tl-panel-title', { hasText: STORY.steady }).waitFor();
     expect(await page.locator('.tl-panel .tl-history').count()).toBe(0);
     expect(problems).toEqual([]);
   });
