@@ -8,7 +8,7 @@ import type { ExportRun } from '../export/export.js';
 import { hashingRuns, newFailuresReason, recordHistory, type RunDigest } from '../export/history-file.js';
 import type { OutputDir } from '../export/output.js';
 import { openStore, storeName } from '../history/open.js';
-import { runIdentity, StoreError, type HistoryStore } from '../history/store.js';
+import { StoreError, type HistoryStore } from '../history/store.js';
 import { describeFsError } from './inputs.js';
 import { ciJob, environmentMeta } from './record-main.js';
 
@@ -103,7 +103,6 @@ export class ExportHistory {
         store: this.store,
         job: this.jobOf(run),
         meta,
-        identity: (job, d) => runIdentity(job, d.repositoryRunId, d.sha256),
         digests: this.digests,
         onRun: (_r, recorded) => (recorded ? this.recorded++ : this.already++),
       });

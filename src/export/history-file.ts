@@ -6,39 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { DetailsFile, RawEntry, TempestRun } from '../contract/export-format.js';
 import type { HistoryFile } from '../contract/history-format.js';
-import { exceptionLine } from '../model/failure-line.js';
+import { recordExportedRun } from '../history/for-export.js';
+import type { HistoryStore } from '../history/store.js';
 import type { ExportRun } from './export.js';
 import type { OutputDir } from './output.js';
-
-/** One attempt as the store records it (src/history/store.ts's RecordedResult). */
-export interface RecordedResult {
-  name: string;
-  id: string;
-  status: string;
-  startUs: number | null;
-  duration: number | null;
-  worker: number | null;
-  tags: readonly string[];
-  attributes: readonly string[];
-  exception: string | null;
-  tracebackTail: string | null;
-}
-
-/** A run for the store (src/history/store.ts's RunToRecord). */
-export interface RunToRecord {
-  id: string;
-  job: string;
-  source: string;
-  meta: Readonly<Record<string, string>>;
-  results: readonly RecordedResult[];
-}
-
-/** What the export needs of a history store. */
-export interface RunRecorder {
-  record(run: RunToRecord): Promise<{ recorded: boolean }>;
-  /** The window with `upTo` as its latest run. */
-  history(job: string, window: number | undefined, upTo: string): Promise<HistoryFile>;
-}
 
 /** The content of one exported run, seen as its bytes went by: what its identity is made of. */
 export interface RunDigest {
@@ -48,8 +19,6 @@ export interface RunDigest {
   repositoryRunId: number | null;
 }
 
-/** Traceback lines kept per failure (the store keeps the tail; the whole traceback stays in the export). */
-const TAIL_LINES = 12;
 const FAILED = new Set(['fail', 'uxsuccess', 'inprogress']);
 
 /**
@@ -102,65 +71,43 @@ export async function* hashingRuns(
   }
 }
 
-/** µs since the epoch of raw.json's isoformat timestamp (`+00:00` or `Z`); null when unknown or unreadable. */
-export function microsOf(iso: string | null): number | null {
-  if (iso === null) return null;
-  const m = /^(.+?T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/.exec(iso);
-  if (m === null) return null;
-  const base = Date.parse(`${m[1] as string}${m[3] ?? 'Z'}`);
-  if (Number.isNaN(base)) return null;
-  return base * 1000 + Number((m[2] ?? '').padEnd(6, '0').slice(0, 6));
-}
-
 async function readData(out: OutputDir, rel: string): Promise<unknown> {
   let bytes: Uint8Array = await readFile(out.scratchPath(rel));
   if (rel.endsWith('.gz')) bytes = gunzipSync(bytes);
   return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) as unknown;
 }
 
-/** Every attempt of an exported run, read back from its raw file (tracebacks only for failures). */
-export async function resultsOfRun(out: OutputDir, run: TempestRun): Promise<RecordedResult[]> {
+/** An exported run read back from its raw file, with the tracebacks of its failing entries. */
+export async function readExportedRun(
+  out: OutputDir,
+  run: TempestRun,
+): Promise<{ entries: RawEntry[]; tracebacks: Map<number, string> }> {
   const entries = (await readData(out, run.raw)) as RawEntry[];
-  const details = new Map<string, Promise<DetailsFile>>();
+  const files = new Map<string, Promise<DetailsFile>>();
   const detailsOf = (path: string): Promise<DetailsFile> => {
-    let p = details.get(path);
-    if (p === undefined) details.set(path, (p = readData(out, path) as Promise<DetailsFile>));
+    let p = files.get(path);
+    if (p === undefined) files.set(path, (p = readData(out, path) as Promise<DetailsFile>));
     return p;
   };
-  const results: RecordedResult[] = [];
-  for (const e of entries) {
-    let traceback: string | null = null;
-    if (FAILED.has(e.status) && e.details_key !== null) {
-      const shard = e.details_shard === null ? undefined : run.details_shards?.[e.details_shard];
-      const file = await detailsOf(shard ?? run.details);
-      const att = Object.hasOwn(file, e.details_key) ? file[e.details_key] : undefined;
-      const tb = att !== undefined && Object.hasOwn(att, 'traceback') ? att['traceback'] : undefined;
-      if (typeof tb === 'string') traceback = tb;
-    }
-    const lines = traceback?.replace(/\s+$/, '').split(/\r\n|\r|\n/) ?? null;
-    results.push({
-      name: e.name,
-      id: e.id ?? e.name,
-      status: e.status,
-      startUs: microsOf(e.timestamps[0]),
-      duration: e.duration,
-      worker: e.worker ?? null,
-      tags: e.tags,
-      attributes: e.attributes ?? [],
-      exception: exceptionLine(traceback),
-      tracebackTail: lines === null || lines.join('') === '' ? null : lines.slice(-TAIL_LINES).join('\n'),
-    });
+  const tracebacks = new Map<number, string>();
+  for (const [i, e] of entries.entries()) {
+    if (!FAILED.has(e.status) || e.details_key === null) continue;
+    // Only the failing tests' shards are read (a run's details are most of its bytes).
+    const shard = e.details_shard === null ? undefined : run.details_shards?.[e.details_shard];
+    const file = await detailsOf(shard ?? run.details);
+    const att = Object.hasOwn(file, e.details_key) ? file[e.details_key] : undefined;
+    const tb = att === undefined ? undefined : (att['traceback'] ?? att['ParserError']);
+    if (typeof tb === 'string') tracebacks.set(i, tb);
   }
-  return results;
+  return { entries, tracebacks };
 }
 
 export interface HistoryOptions {
-  store: RunRecorder;
+  store: HistoryStore;
   /** The job of every run of this export. */
   job: string;
   meta: Readonly<Record<string, string>>;
-  /** The identity of a run from its job and digest (src/history/store.ts's runIdentity). */
-  identity(job: string, d: RunDigest): string;
+  /** Each run's digest, by its key. */
   digests: ReadonlyMap<string, RunDigest>;
   window?: number;
   /** Told once per run, in order. */
@@ -187,16 +134,20 @@ export async function recordHistory(
   for (const run of runs) {
     const digest = o.digests.get(run.key ?? '');
     if (digest === undefined) throw new Error(`no digest for run ${run.key ?? run.name}`);
-    const id = o.identity(o.job, digest);
-    const { recorded } = await o.store.record({
-      id,
-      job: o.job,
-      source: run.name,
-      meta: o.meta,
-      results: await resultsOfRun(out, run),
-    });
-    o.onRun?.(run, recorded);
-    latest = await o.store.history(o.job, o.window, id);
+    const res = await recordExportedRun(
+      o.store,
+      {
+        job: o.job,
+        meta: o.meta,
+        source: run.name,
+        repoRunId: digest.repositoryRunId,
+        contentSha256: digest.sha256,
+        ...(await readExportedRun(out, run)),
+      },
+      o.window,
+    );
+    o.onRun?.(run, res.recorded);
+    latest = res.history;
     const base = run.raw.replace(/_raw\.json(\.gz)?$/, '');
     const path = await out.writeWhole(`${base}_history.json`, Buffer.from(JSON.stringify(latest)));
     run.history = path;
