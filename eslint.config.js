@@ -85,7 +85,12 @@ export default tseslint.config(
   },
   {
     // Pure modules the viewer shares: no Node I/O.
-    files: ['src/contract/**/*.ts', 'src/formats/dstat/**/*.ts', 'src/history/rules.ts'],
+    files: [
+      'src/contract/**/*.ts',
+      'src/formats/dstat/**/*.ts',
+      'src/formats/performance/**/*.ts',
+      'src/history/rules.ts',
+    ],
     ignores: ['src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

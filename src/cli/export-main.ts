@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { environmentParams } from '../export/config.js';
 import { runExport } from '../export/export.js';
 import { DestBusyError, stopExports } from '../export/output.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
+import { MetaArgumentError, parseMetaArgs } from '../model/metadata.js';
+import { classicDstatCopy, readMetadata, readPerformanceFile } from './ci-inputs.js';
 import { ExportHistory, StoreError } from './export-history.js';
 import { describeFsError, InputError, isGzip, resolveInputs } from './inputs.js';
 import { Logger } from './logger.js';
@@ -121,6 +122,9 @@ interface Options {
   history?: string | true;
   job?: string;
   failOn?: 'new-failures';
+  performance?: string;
+  zuulInventory?: string;
+  meta: string[];
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -145,7 +149,19 @@ function program(): Command {
     )
     .option('--dstat <FILE>', 'the dstat log file (CSV, gzipped or not) to include')
     .option('-z, --gzip', 'gzip the data files (not config.json)', false)
-    .option('-e, --env', 'include Zuul metadata from environment variables', false)
+    .option('-e, --env', 'include Zuul metadata from environment variables (ZUUL_PROJECT, ...)', false)
+    .option(
+      '--zuul-inventory <FILE>',
+      "include Zuul v3 metadata from a build's zuul-info/inventory.yaml (overrides --env)",
+    )
+    .option(
+      '--meta <KEY=VALUE>',
+      'set run metadata (name, url, pipeline, change_id, ... or any other key); can be used multiple ' +
+        'times; overrides --zuul-inventory and --env',
+      collect,
+      [],
+    )
+    .option('--performance <FILE>', "include devstack's performance.json (gzipped or not)")
     .option('-q, --quiet', 'print nothing but errors', false)
     .option('--html', 'also copy the viewer into DEST, making it a static site', false)
     .addOption(
@@ -268,6 +284,7 @@ async function main(argv: string[]): Promise<number> {
     if (o.streamFile.length === 0 && o.repository.length === 0 && !o.stdin) {
       throw new UsageError('no input: give at least one of -f FILE, -i/--stdin, -r DIR');
     }
+    parseMetaArgs(o.meta); // A usage error: said before any input is read.
     if (o.stdin) checkStdin();
     if (dest !== undefined) await checkDest(dest);
     if (dest === undefined) {
@@ -286,21 +303,30 @@ async function main(argv: string[]): Promise<number> {
       process.stdin as AsyncIterable<Uint8Array>,
     );
     const dstat = o.dstat === undefined ? null : await readDstat(o.dstat, (m) => logger.warn(m));
+    // The original front-end reads only classic Dstat: a pcp-dstat log gets a classic copy too.
+    const dstatClassic =
+      dstat === null || o.dstat === undefined
+        ? null
+        : classicDstatCopy(dstat, (m) => logger.warn(m), o.dstat);
+    const performanceJson = o.performance === undefined ? null : await readPerformanceFile(o.performance);
+    const metadata = await readMetadata(o);
     const destPath = dest;
     // The store is opened (an embedded one created) before the export: one that cannot be used stops it here.
     if (o.history !== undefined)
       history = await ExportHistory.open({
         db: o.history,
         ...(o.job === undefined ? {} : { job: o.job }),
-        env: o.env,
+        metadata,
         warn: (m) => logger.warn(m),
       });
     let current = '';
     const summary = await runExport({
       dest: destPath,
       gzip: o.gzip,
-      env: o.env ? environmentParams(process.env) : null,
+      env: metadata,
       dstat,
+      dstatClassic,
+      performance: performanceJson,
       runs: history === null ? runs : history.wrap(runs),
       // Decoding and encoding run in a worker thread: two cores, twice the speed.
       worker: preparingWorkerUrl(),
@@ -376,7 +402,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     logger.clearBar();
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof MetaArgumentError) {
       log.error(`${e.message} (see --help)`);
       return EXIT_USAGE;
     }

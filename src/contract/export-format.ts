@@ -106,7 +106,14 @@ export interface TempestRun {
   details: string;
   tree: string;
   stats: StatsFile;
+  /**
+   * The dstat log every load lane uses (`dstat_log.csv`). When the log was recorded by pcp-dstat, this is a copy
+   * in classic Dstat's CSV layout (the only one the original front-end parses), and `dstat_recorded` names the
+   * log as recorded.
+   */
   dstat?: string;
+  /** Our addition: the pcp-dstat log as recorded (`dstat_pcp.csv`), when `dstat` is its classic copy. */
+  dstat_recorded?: string;
   /** Our addition: details shards (paths relative to DEST), indexed by `RawEntry.details_shard`. */
   details_shards?: string[];
   /** Our addition: a stable key naming this run in URLs (equals the artifacts' `artifact_name`). */
@@ -121,7 +128,16 @@ export interface TempestRun {
 export interface Artifact {
   path: string;
   artifact_name: string;
-  artifact_type: 'subunit' | 'subunit-details' | 'subunit-stats' | 'subunit-tree' | 'dstat' | string;
+  /** Our additions: `dstat-recorded` (see TempestRun.dstat_recorded), `performance` (devstack's performance.json). */
+  artifact_type:
+    | 'subunit'
+    | 'subunit-details'
+    | 'subunit-stats'
+    | 'subunit-tree'
+    | 'dstat'
+    | 'dstat-recorded'
+    | 'performance'
+    | string;
   content_type: string;
   primary: boolean;
   content_encoding?: 'gzip';
@@ -138,6 +154,11 @@ export interface Dataset {
   change_project: string | null;
   change_subject: string | null;
   artifacts: Artifact[];
+  /**
+   * Our addition: run metadata beyond the fields above (`--meta KEY=VALUE` with other keys, and the Zuul
+   * inventory's tenant, branch, ref, build, buildset, ...), keys sorted; absent when there is none.
+   */
+  metadata?: Record<string, string>;
 }
 
 /** `config.json`: both the `tempest` layout and the `datasets` layout. Never gzipped. */
@@ -147,6 +168,8 @@ export interface ConfigFile {
   datasets: Dataset[];
   /** Our addition: the exporter's name and version. */
   generator?: string;
+  /** Our addition: devstack's performance.json copied by `--performance` (path relative to DEST). */
+  performance?: string;
 }
 
 /** The worker number of a tag set (`worker-N`), or null. Shared by writer and viewer. */

@@ -19,8 +19,12 @@ export interface ConfigInput {
   artifacts: Artifact[];
   /** Path of the dstat copy (relative to DEST), or null. */
   dstatPath: string | null;
+  /** Path of the pcp-dstat log as recorded when `dstatPath` is its classic copy, else null. */
+  dstatRecordedPath?: string | null;
+  /** Path of devstack's performance.json copy, or null. */
+  performancePath?: string | null;
   gzip: boolean;
-  /** `--env` values, or null without `--env`. */
+  /** Metadata (`--env`, `--zuul-inventory`, `--meta` merged), or null without any. */
   env: Partial<Dataset> | null;
   generator: string;
 }
@@ -49,7 +53,31 @@ export function buildConfig(c: ConfigInput): ConfigFile {
       ...(c.gzip ? { content_encoding: 'gzip' as const } : {}),
     });
   }
+  const extra = (path: string, name: string, type: string, contentType: string): Artifact => ({
+    path,
+    artifact_name: name,
+    artifact_type: type,
+    content_type: contentType,
+    primary: false,
+    ...(c.gzip ? { content_encoding: 'gzip' as const } : {}),
+  });
+  const recorded = c.dstatRecordedPath ?? null;
+  if (recorded !== null)
+    dataset.artifacts.push(extra(recorded, 'dstat_pcp.csv', 'dstat-recorded', 'text/csv'));
+  const perf = c.performancePath ?? null;
+  if (perf !== null)
+    dataset.artifacts.push(extra(perf, 'performance.json', 'performance', 'application/json'));
   dataset.artifacts.push(...c.artifacts);
-  const tempest = c.runs.map((r) => (c.dstatPath === null ? r : { ...r, dstat: c.dstatPath }));
-  return { tempest, deployer: false, datasets: [dataset], generator: c.generator };
+  const tempest = c.runs.map((r) =>
+    c.dstatPath === null
+      ? r
+      : { ...r, dstat: c.dstatPath, ...(recorded === null ? {} : { dstat_recorded: recorded }) },
+  );
+  return {
+    tempest,
+    deployer: false,
+    datasets: [dataset],
+    generator: c.generator,
+    ...(perf === null ? {} : { performance: perf }),
+  };
 }

@@ -31,6 +31,13 @@ export interface ExportOptions {
   env: Partial<Dataset> | null;
   /** The dstat CSV bytes (already validated), or null. */
   dstat: Uint8Array | null;
+  /**
+   * The classic Dstat copy of a pcp-dstat `dstat` log: written as `dstat_log.csv` (for the original front-end),
+   * with the log as recorded beside it as `dstat_pcp.csv`. Null or absent for a classic log (copied as is).
+   */
+  dstatClassic?: Uint8Array | null;
+  /** devstack's performance.json (already validated), copied as `performance.json`; null or absent for none. */
+  performance?: Uint8Array | null;
   runs: AsyncIterable<ExportRun> | Iterable<ExportRun>;
   /**
    * The built `prepare-worker.js`: decoding and encoding then run in a worker thread, on the second core.
@@ -163,15 +170,29 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
       failures += res.failures;
     }
     let dstatPath: string | null = null;
+    let dstatRecordedPath: string | null = null;
     if (o.dstat !== null) {
-      dstatPath = await out.writeWhole('dstat_log.csv', o.dstat);
+      const classic = o.dstatClassic ?? null;
+      if (classic !== null) {
+        dstatRecordedPath = await out.writeWhole('dstat_pcp.csv', o.dstat);
+        files.push(dstatRecordedPath);
+      }
+      dstatPath = await out.writeWhole('dstat_log.csv', classic ?? o.dstat);
       files.push(dstatPath);
+    }
+    let performancePath: string | null = null;
+    const performance = o.performance ?? null;
+    if (performance !== null) {
+      performancePath = await out.writeWhole('performance.json', performance);
+      files.push(performancePath);
     }
     if (o.beforeCommit !== undefined) files.push(...(await o.beforeCommit(runs, out)));
     const config = buildConfig({
       runs,
       artifacts,
       dstatPath,
+      dstatRecordedPath,
+      performancePath,
       gzip: o.gzip,
       env: o.env,
       generator: o.generator,

@@ -436,7 +436,8 @@ export class RunWriter {
     return {
       run,
       artifacts: [
-        art(this.raw.relPath, 'subunit', true),
+        // A run with no tests is not primary: the original front-end would open a broken timeline for it.
+        art(this.raw.relPath, 'subunit', this.count > 0),
         art(this.details.relPath, 'subunit-details', false),
         art(statsFile.relPath, 'subunit-stats', false),
       ],

@@ -33,7 +33,13 @@ export interface SingleFileOptions extends ViewerLocation {
 const DATA_FILE = /\.(json|csv)(\.gz)?$/;
 
 interface ConfigLike {
-  tempest?: { details?: unknown; details_shards?: unknown; tree?: unknown }[];
+  tempest?: {
+    details?: unknown;
+    details_shards?: unknown;
+    tree?: unknown;
+    dstat?: unknown;
+    dstat_recorded?: unknown;
+  }[];
   datasets?: { artifacts?: { path?: unknown; artifact_type?: unknown }[] }[];
 }
 
@@ -74,6 +80,8 @@ export async function selectDataFiles(exportDir: string, outFile?: string): Prom
     // The tree is for the original front-end (which cannot read a single file); our viewer builds its
     // hierarchy from the names. Leaving it out saves ~10% of the file.
     skipPath(run.tree);
+    // A pcp-dstat log's classic copy is for the original front-end too; ours reads the log as recorded.
+    if (typeof run.dstat_recorded === 'string') skipPath(run.dstat);
   }
   for (const ds of Array.isArray(config.datasets) ? config.datasets : []) {
     for (const a of Array.isArray(ds.artifacts) ? ds.artifacts : []) {

@@ -32,24 +32,37 @@ export interface OracleResult {
   crashed: string | null;
 }
 
-/** Read each stream with the reference implementation (one Python process for the whole batch). */
-export function runOracle(streams: readonly Uint8Array[]): OracleResult[] {
+/**
+ * Write each stream to a temp file, run one `/usr/bin/python3 script` over them all (`arg` turns a file's path
+ * into its argument) and parse the one JSON line printed per file. Fails loudly when Python or its modules are
+ * missing.
+ */
+export function runPythonOver<T>(
+  script: string,
+  streams: readonly Uint8Array[],
+  arg: (path: string, k: number) => string = (p) => p,
+): T[] {
   if (streams.length === 0) return [];
-  const dir = mkdtempSync(join(tmpdir(), 'subunit-oracle-'));
+  const dir = mkdtempSync(join(tmpdir(), 'subunit-reference-'));
   try {
-    const paths = streams.map((s, k) => {
+    const args = streams.map((s, k) => {
       const p = join(dir, `${k}.subunit`);
       writeFileSync(p, s);
-      return p;
+      return arg(p, k);
     });
-    const r = spawnSync(PYTHON, [SCRIPT, ...paths], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    if (r.status !== 0) throw new Error(`oracle failed (${String(r.status)}): ${r.stderr}`);
+    const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`${script} failed (${String(r.status)}): ${r.stderr}`);
     const lines = r.stdout.split('\n').filter((l) => l.length > 0);
-    if (lines.length !== streams.length) throw new Error(`oracle gave ${lines.length} results`);
-    return lines.map((l) => JSON.parse(l) as OracleResult);
+    if (lines.length !== streams.length) throw new Error(`${script} gave ${lines.length} results`);
+    return lines.map((l) => JSON.parse(l) as T);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Read each stream with the reference implementation (one Python process for the whole batch). */
+export function runOracle(streams: readonly Uint8Array[]): OracleResult[] {
+  return runPythonOver<OracleResult>(SCRIPT, streams);
 }
 
 export interface Assembled {

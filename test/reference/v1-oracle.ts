@@ -1,36 +1,16 @@
 // Test helper: the v1 oracle (python-subunit's v1 → v2 transcoding as stestr does it) and our V1Reader in its shape.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SubunitEvent } from '../../src/formats/subunit/events.js';
 import { V1Reader } from '../../src/formats/subunit/v1.js';
 import { TestAssembler } from '../../src/model/assemble.js';
 import type { StreamOutput, TestRecord } from '../../src/model/test-record.js';
-import type { Assembled, OracleResult } from './oracle.js';
+import { runPythonOver, type Assembled, type OracleResult } from './oracle.js';
 
 const SCRIPT = fileURLToPath(new URL('./v1_tests.py', import.meta.url));
-const PYTHON = '/usr/bin/python3';
 
 /** Transcode and assemble each v1 stream with the reference (one Python process for the batch). */
 export function runV1Oracle(streams: readonly Uint8Array[]): OracleResult[] {
-  if (streams.length === 0) return [];
-  const dir = mkdtempSync(join(tmpdir(), 'subunit-v1-oracle-'));
-  try {
-    const paths = streams.map((s, k) => {
-      const p = join(dir, `${k}.v1`);
-      writeFileSync(p, s);
-      return p;
-    });
-    const r = spawnSync(PYTHON, [SCRIPT, ...paths], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    if (r.status !== 0) throw new Error(`v1 oracle failed (${String(r.status)}): ${r.stderr}`);
-    const lines = r.stdout.split('\n').filter((l) => l.length > 0);
-    if (lines.length !== streams.length) throw new Error(`v1 oracle gave ${lines.length} results`);
-    return lines.map((l) => JSON.parse(l) as OracleResult);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return runPythonOver<OracleResult>(SCRIPT, streams);
 }
 
 /** Read v1 chunks with our reader, collecting events (copied) in order. */

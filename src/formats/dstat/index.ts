@@ -1,4 +1,5 @@
 // The dstat CSV reader's public API: the exporter's `--dstat` check and the viewer's load lanes import this.
+export { toClassicDstat, type ClassicDstat } from './classic.js';
 export { checkDstatHeader, parseDstat, sniffDstat } from './dstat.js';
 export type { DstatSeriesName, SeriesGroup } from './series.js';
 export { SERIES_INFO, SERIES_NAMES } from './series.js';

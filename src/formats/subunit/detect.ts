@@ -1,7 +1,7 @@
 // Subunit v1 or v2 from a stream's first bytes, and a reader that decides by itself before decoding.
 import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader } from './events.js';
-import { V1Reader } from './v1.js';
+import { V1_DIRECTIVE_WORDS, V1Reader } from './v1.js';
 import { PyUtf8Tracker, V2Reader, type SharedStringCache } from './v2.js';
 import { claimedLength, type CheckedPackets } from './v2-crc.js';
 
@@ -15,21 +15,8 @@ export type SubunitVersion = 'v1' | 'v2';
 export const DETECT_WINDOW = 64 * 1024;
 
 const SIGNATURE = 0xb3;
-/** The v1 words that start a directive line (python-subunit's `_ParserState.lineReceived`). */
-const V1_WORDS = new Set([
-  'test',
-  'testing',
-  'success',
-  'successful',
-  'failure',
-  'error',
-  'skip',
-  'xfail',
-  'uxsuccess',
-  'tags',
-  'time',
-  'progress',
-]);
+/** The v1 words that start a directive line. */
+const V1_WORDS = new Set(V1_DIRECTIVE_WORDS);
 
 /**
  * The rule: walk the bytes once; the first piece of evidence decides.

@@ -72,3 +72,11 @@ export function emptyEvent(): SubunitEvent {
     eof: false,
   };
 }
+
+/**
+ * Bytes that are not subunit (a runner's output between packets or lines), handed on as a file with no test
+ * id: python-subunit's `status(file_name=non_subunit_name, file_bytes=...)`, every other field its default.
+ */
+export function nonSubunitEvent(fileName: string, fileBytes: Uint8Array): SubunitEvent {
+  return { ...emptyEvent(), runnable: true, fileName, fileBytes };
+}

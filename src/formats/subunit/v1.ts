@@ -1,5 +1,6 @@
 // Streaming subunit v1 (text protocol) reader: emits the events python-subunit's v1 → v2 transcoding (stestr) produces.
 import type { EventSink, StreamReader, SubunitEvent, TestStatus } from './events.js';
+import { nonSubunitEvent } from './events.js';
 
 export interface V1ReaderOptions {
   /** File name given to lines that are not protocol (as python-subunit's v2 `non_subunit_name`). */
@@ -66,8 +67,8 @@ const SKIP: Outcome = { status: 'skip', label: 'skip', style: Style.Reason };
 const XFAIL: Outcome = { status: 'xfail', label: 'xfail', style: Style.Traceback };
 const UXSUCCESS: Outcome = { status: 'uxsuccess', label: 'uxsuccess', style: Style.Traceback };
 
-/** Directive words (after trailing ':' are stripped), matched on bytes; the index is the keyword's code. */
-const KEYWORDS = [
+/** The words that start a directive line (python-subunit's `_ParserState.lineReceived`), trailing ':' stripped. */
+export const V1_DIRECTIVE_WORDS: readonly string[] = [
   'test',
   'testing',
   'tags',
@@ -80,7 +81,9 @@ const KEYWORDS = [
   'skip',
   'xfail',
   'uxsuccess',
-].map((w) => Uint8Array.from(w, (c) => c.charCodeAt(0)));
+];
+/** The directive words as bytes; the index is the keyword's code. */
+const KEYWORDS = V1_DIRECTIVE_WORDS.map((w) => Uint8Array.from(w, (c) => c.charCodeAt(0)));
 const KW_TEST = 0;
 const KW_TAGS = 2;
 const KW_TIME = 3;
@@ -777,18 +780,7 @@ export class V1Reader implements StreamReader {
       this.out.length === 1 ? (this.out[0] as Uint8Array).slice() : concat(this.out, this.outSize);
     this.out = [];
     this.outSize = 0;
-    this.sink.event({
-      testId: null,
-      routeCode: null,
-      status: null,
-      timestampUs: null,
-      tags: null,
-      runnable: false,
-      mimeType: null,
-      fileName: this.nonSubunitName,
-      fileBytes: bytes,
-      eof: false,
-    });
+    this.sink.event(nonSubunitEvent(this.nonSubunitName, bytes));
   }
 }
 
@@ -799,7 +791,7 @@ function isChunkChar(c: number): boolean {
 }
 
 /** Hex digits chars[a..z) as a number (capped at 2^53), null when any is not a hex digit. */
-function hexValue(chars: readonly number[], a: number, z: number): number | null {
+function hexValue(chars: ArrayLike<number>, a: number, z: number): number | null {
   let v = 0;
   for (let k = a; k < z; k++) {
     const b = chars[k] as number;
@@ -819,15 +811,5 @@ function hexValue(chars: readonly number[], a: number, z: number): number | null
  */
 function chunkSize(line: Uint8Array, s: number, e: number): number | null {
   if (e - s < 3 || line[e - 1] !== NL || line[e - 2] !== CR) return null;
-  let v = 0;
-  for (let k = s; k < e - 2; k++) {
-    const b = line[k] as number;
-    let d: number;
-    if (b >= 0x30 && b <= 0x39) d = b - 0x30;
-    else if (b >= 0x61 && b <= 0x66) d = b - 0x57;
-    else if (b >= 0x41 && b <= 0x46) d = b - 0x37;
-    else return null;
-    v = Math.min(v * 16 + d, Number.MAX_SAFE_INTEGER);
-  }
-  return v;
+  return hexValue(line, s, e - 2);
 }

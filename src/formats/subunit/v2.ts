@@ -13,7 +13,7 @@
  */
 import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader, SubunitEvent } from './events.js';
-import { emptyEvent, STATUS_BY_CODE } from './events.js';
+import { emptyEvent, nonSubunitEvent, STATUS_BY_CODE } from './events.js';
 import type { CheckedPackets } from './v2-crc.js';
 
 export interface V2ReaderOptions {
@@ -351,18 +351,7 @@ export class V2Reader implements StreamReader {
     }
     this.textParts = [];
     this.textSize = 0;
-    this.sink.event({
-      testId: null,
-      routeCode: null,
-      status: null,
-      timestampUs: null,
-      tags: null,
-      runnable: true,
-      mimeType: null,
-      fileName: this.nonSubunitName,
-      fileBytes: bytes,
-      eof: false,
-    });
+    this.sink.event(nonSubunitEvent(this.nonSubunitName, bytes));
   }
 
   /**

@@ -9,6 +9,7 @@ import { renderTestPage } from '../pages/test-details';
 import { renderTimelinePage } from '../pages/timeline-page';
 import { hasFleetApi, renderFleetPage } from '../pages/fleet';
 import { renderComparePage } from '../pages/compare';
+import { renderPerformancePage } from '../pages/performance';
 
 function describeError(e: unknown): HTMLElement {
   if (e instanceof LoadError) {
@@ -57,7 +58,7 @@ export function startApp(root: HTMLElement): void {
       return;
     }
     const runKey = 'runKey' in r ? r.runKey : undefined;
-    const key = runKey === undefined ? '' : `${r.page}:${runKey ?? ''}`;
+    const key = runKey === undefined ? r.page : `${r.page}:${runKey ?? ''}`;
     if (current?.update && key === currentPage && current.update(r)) return;
     current?.destroy?.();
     current = null;
@@ -76,6 +77,8 @@ export function startApp(root: HTMLElement): void {
         current = renderHome(ctx, null);
       } else if (r.page === 'compare') {
         current = renderComparePage(ctx, r.runA, r.runB);
+      } else if (r.page === 'performance') {
+        current = renderPerformancePage(ctx);
       } else if (!run) {
         current = { el: errorBox('No such run', `This report has no run named “${runKey ?? ''}”.`) };
       } else if (r.page === 'run') {
@@ -138,6 +141,7 @@ function renderCrumbs(nav: HTMLElement, r: Route, run: RunModel | undefined): vo
     if (r.page === 'timeline') parts.push(h('span', null, 'Timeline'));
     if (r.page === 'test') parts.push(h('span', null, `Test ${r.index}`));
   }
+  if (r.page === 'performance') parts.push(h('span', null, 'Performance'));
   replace(
     nav,
     ...parts.flatMap((p, i) =>

@@ -106,4 +106,54 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ deployer: false, datasets: [] })).toThrow(/no runs/);
     expect(() => parseConfig({ tempest: [{ id: 0 }] })).toThrow(/raw/);
   });
+
+  it('points our lanes at the pcp-dstat log as recorded, and reads metadata and performance', () => {
+    const stats = { count: 1, start: null, end: null, total_duration: 1, failures: [], skips: [] };
+    const art = (path: string, type: string): Record<string, unknown> => ({
+      path,
+      artifact_name: type.startsWith('subunit') ? 'run' : path,
+      artifact_type: type,
+      content_type: 'x',
+      primary: false,
+    });
+    const dataset = {
+      name: 'tempest-full-py3',
+      url: 'https://review.opendev.org/951234',
+      status: null,
+      ci_username: 'zuul',
+      pipeline: 'check',
+      change_id: '951234',
+      revision: '7',
+      change_project: 'openstack/nova',
+      change_subject: 's',
+      metadata: { tenant: 'openstack', bad: 3 },
+      artifacts: [
+        art('dstat_log.csv', 'dstat'),
+        art('dstat_pcp.csv', 'dstat-recorded'),
+        art('performance.json', 'performance'),
+        art('r.json', 'subunit'),
+      ],
+    };
+    const tempest = parseConfig({
+      tempest: [{ raw: 'r.json', stats, dstat: 'dstat_log.csv', dstat_recorded: 'dstat_pcp.csv' }],
+      datasets: [dataset],
+      performance: 'performance.json',
+    });
+    expect(tempest.runs[0]?.files.dstat).toBe('dstat_pcp.csv');
+    expect(tempest.performance).toBe('performance.json');
+    expect(tempest.dataset?.metadata).toEqual({ tenant: 'openstack' });
+    expect(tempest.dataset?.ci_username).toBe('zuul');
+    // The original's layout (no tempest list): the artifacts say the same.
+    const datasets = parseConfig({ datasets: [dataset] });
+    expect(datasets.runs[0]?.files.dstat).toBe('dstat_pcp.csv');
+    expect(datasets.performance).toBe('performance.json');
+    // A classic log alone is what the lanes read.
+    const classic = parseConfig({
+      datasets: [
+        { ...dataset, artifacts: dataset.artifacts.filter((a) => a['artifact_type'] !== 'dstat-recorded') },
+      ],
+    });
+    expect(classic.runs[0]?.files.dstat).toBe('dstat_log.csv');
+    expect(classic.performance).toBe('performance.json');
+  });
 });

@@ -16,6 +16,8 @@ export interface ConfigRun {
 export interface ParsedConfig {
   runs: ConfigRun[];
   dataset: DatasetMeta | null;
+  /** config.json's `performance` (devstack's performance.json), or the `performance` artifact's path. */
+  performance: string | null;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -38,15 +40,25 @@ export function asStats(v: unknown): StatsFile | null {
   };
 }
 
+function stringRecord(v: unknown): Record<string, string> {
+  if (!isRecord(v)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
 function datasetMeta(d: Record<string, unknown>): DatasetMeta {
   return {
     name: str(d['name']),
     url: str(d['url']),
+    status: str(d['status']),
+    ci_username: str(d['ci_username']),
     pipeline: str(d['pipeline']),
     change_id: str(d['change_id']),
     revision: str(d['revision']),
     change_project: str(d['change_project']),
     change_subject: str(d['change_subject']),
+    metadata: stringRecord(d['metadata']),
   };
 }
 
@@ -69,12 +81,17 @@ export function parseConfig(doc: unknown): ParsedConfig {
   // Artifacts by path, to name `tempest` runs after their artifacts when they carry no key.
   const artifactNameByPath = new Map<string, string>();
   let datasetDstat: string | null = null;
+  // The pcp-dstat log as recorded, when `dstat` is its classic copy (for the original front-end): ours reads both.
+  let datasetDstatRecorded: string | null = null;
+  let performance = str(doc['performance']);
   for (const d of datasets) {
     for (const a of Array.isArray(d['artifacts']) ? d['artifacts'].filter(isRecord) : []) {
       const p = str(a['path']);
       const n = str(a['artifact_name']);
       if (p !== null && n !== null) artifactNameByPath.set(p, n);
       if (a['artifact_type'] === 'dstat') datasetDstat ??= p;
+      if (a['artifact_type'] === 'dstat-recorded') datasetDstatRecorded ??= p;
+      if (a['artifact_type'] === 'performance') performance ??= p;
     }
   }
 
@@ -99,13 +116,13 @@ export function parseConfig(doc: unknown): ParsedConfig {
           detailsShards: shards,
           stats: null,
           tree: str(t['tree']),
-          dstat: str(t['dstat']) ?? datasetDstat,
+          dstat: str(t['dstat_recorded']) ?? str(t['dstat']) ?? datasetDstatRecorded ?? datasetDstat,
         },
         stats: asStats(t['stats']),
         config: t as unknown as TempestRun,
       });
     });
-    return { runs, dataset };
+    return { runs, dataset, performance };
   }
 
   for (const d of datasets) {
@@ -115,8 +132,12 @@ export function parseConfig(doc: unknown): ParsedConfig {
     const groups = new Map<string, Record<string, unknown>[]>();
     for (const a of artifacts) {
       const type = str(a['artifact_type']) ?? '';
+      if (type === 'dstat-recorded') {
+        dstat = str(a['path']) ?? dstat;
+        continue;
+      }
       if (type === 'dstat') {
-        dstat ??= str(a['path']);
+        if (!artifacts.some((x) => x['artifact_type'] === 'dstat-recorded')) dstat ??= str(a['path']);
         continue;
       }
       if (!type.startsWith('subunit')) continue;
@@ -148,5 +169,5 @@ export function parseConfig(doc: unknown): ParsedConfig {
   }
   if (runs.length === 0)
     throw new DataFormatError('config.json lists no runs (no `tempest` entries, no subunit artifacts)');
-  return { runs, dataset };
+  return { runs, dataset, performance };
 }

@@ -176,7 +176,11 @@ export async function loadReport(): Promise<ReportModel> {
       return { ...run, stats, tests: run.tests };
     }),
   );
-  return { runs, dataset: parsed.dataset };
+  return {
+    runs,
+    dataset: parsed.dataset,
+    performance: parsed.performance === null ? null : resolve(parsed.performance),
+  };
 }
 
 function emptyStats(): StatsFile {

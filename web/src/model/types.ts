@@ -49,16 +49,22 @@ export interface RunModel {
 export interface DatasetMeta {
   name: string | null;
   url: string | null;
+  status: string | null;
+  ci_username: string | null;
   pipeline: string | null;
   change_id: string | null;
   revision: string | null;
   change_project: string | null;
   change_subject: string | null;
+  /** Other metadata (`--meta`, the Zuul inventory's tenant, branch, build, ...), keys sorted. */
+  metadata: Record<string, string>;
 }
 
 export interface ReportModel {
   readonly runs: RunModel[];
   readonly dataset: DatasetMeta | null;
+  /** devstack's performance.json (path from the page), or null when the export has none. */
+  readonly performance: string | null;
 }
 
 export type { ExportStatus };

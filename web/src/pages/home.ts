@@ -8,39 +8,17 @@ import { statusBadge } from '../app/badge';
 import { loadRunOutput, loadTests } from '../data/loader';
 import { renderAttachments } from './test-details';
 import { parseIsoUtcMs } from '../data/test-table';
-import type { DatasetMeta, RunModel, TestTable } from '../model/types';
+import type { RunModel, TestTable } from '../model/types';
 import { runHash, testHash, timelineHash } from '../state/url';
 import { historyBadges, historyLineElement } from '../history/history-view';
 import { runHistory } from '../history/load';
 import type { RunHistory } from '../history/run-history';
 import { comparePicker } from './compare-picker';
+import { datasetMetaBlock } from './dataset-meta';
 
 /** Rows shown at first in a card's lists, and added per "show more": long lists stay cheap to draw. */
 const FIRST_ROWS = 20;
 const MORE_ROWS = 500;
-
-function metaRow(dataset: DatasetMeta | null): HTMLElement | null {
-  if (!dataset) return null;
-  const fields: [string, string | null][] = [
-    ['job', dataset.name],
-    ['project', dataset.change_project],
-    [
-      'change',
-      dataset.change_id === null
-        ? null
-        : `${dataset.change_id}${dataset.revision ? `,${dataset.revision}` : ''}`,
-    ],
-    ['subject', dataset.change_subject],
-    ['pipeline', dataset.pipeline],
-  ];
-  const shown = fields.filter((f): f is [string, string] => f[1] !== null && f[1] !== '');
-  if (shown.length === 0) return null;
-  return h(
-    'dl',
-    { class: 'dataset-meta' },
-    ...shown.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
-  );
-}
 
 /** Indices of tests by details key and by name (first of a status), to link stats entries to their test. */
 function indexFinder(
@@ -345,7 +323,7 @@ function runOutputSection(run: RunModel): HTMLElement | null {
 export function renderHome(ctx: AppContext, only: RunModel | null): Page {
   const runs = only ? [only] : ctx.report.runs;
   const el = h('div', { class: 'home' });
-  const meta = metaRow(ctx.report.dataset);
+  const meta = datasetMetaBlock(ctx.report.dataset, ctx.report.performance !== null);
   if (!only) {
     el.appendChild(
       h(

@@ -87,4 +87,9 @@ describe('url state', () => {
     const r = parseHash('#/run/x/timeline?st=');
     expect(r.page === 'timeline' && r.state.statuses.size).toBe(0);
   });
+
+  it('has a performance page', () => {
+    expect(parseHash('#/performance')).toEqual({ page: 'performance' });
+    expect(formatHash({ page: 'performance' })).toBe('#/performance');
+  });
 });

@@ -32,6 +32,7 @@ export type Route =
   /** The fleet view (`stackviz serve --db`): the jobs, and one test of one job. */
   | { page: 'fleet' }
   | { page: 'fleet-test'; job: string; name: string }
+  | { page: 'performance' }
   | { page: 'notfound'; hash: string };
 
 export function defaultViewState(): TimelineViewState {
@@ -114,6 +115,7 @@ export function parseHash(hash: string): Route {
   const query = q >= 0 ? raw.slice(q + 1) : '';
   const parts = path.split('/').filter((p) => p !== '');
   if (parts.length === 0) return { page: 'home' };
+  if (parts.length === 1 && parts[0] === 'performance') return { page: 'performance' };
   // The original front-end's `#/timeline?test=<name>` (one run): the first run is meant.
   if (parts.length === 1 && parts[0] === 'timeline') {
     return { page: 'timeline', runKey: null, ...parseTimelineQuery(query) };
@@ -170,6 +172,8 @@ export function formatHash(route: Route): string {
       return '#/history';
     case 'fleet-test':
       return `#/history/test?${new URLSearchParams({ job: route.job, name: route.name }).toString()}`;
+    case 'performance':
+      return '#/performance';
     case 'notfound':
       return route.hash.startsWith('#') ? route.hash : `#${route.hash}`;
   }
