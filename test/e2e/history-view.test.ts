@@ -36,8 +36,19 @@ beforeAll(async () => {
     writeFileSync(path, runStream(r));
     return path;
   });
+  // Each run records where its report is (`--meta report_url=...`): the fleet view links them.
   for (let i = 0; i < RUNS - 1; i++)
-    exportCli(['--history', db, '--job', 'tempest-full', '-f', streams[i] as string, join(dir, `r${i}`)]);
+    exportCli([
+      '--history',
+      db,
+      '--job',
+      'tempest-full',
+      '--meta',
+      `report_url=https://logs.example/r${i}/`,
+      '-f',
+      streams[i] as string,
+      join(dir, `r${i}`),
+    ]);
   site = join(dir, 'site');
   exportCli([
     '--html',
@@ -215,6 +226,14 @@ describe('the fleet view (stackviz serve --db)', () => {
       expect(await page.locator('.fleet-failures li').count()).toBe(4);
       expect(await page.locator('.fleet-failures .exception').first().innerText()).toBe(
         `AssertionError: planted failure of ${STORY.flaky}`,
+      );
+      // Links to each run's report where one was recorded (the last run was exported without one).
+      const links = await page
+        .locator('.fleet-test .outcome-strip a.sq')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('href')));
+      expect(links).toEqual(Array.from({ length: RUNS - 1 }, (_, i) => `https://logs.example/r${i}/`));
+      expect(await page.locator('.fleet-failures a.report-link').first().getAttribute('href')).toBe(
+        'https://logs.example/r10/',
       );
       await page.waitForSelector('.fleet-test [data-chart="duration"] canvas');
       await page.screenshot({ path: '/tmp/stackviz-history-fleet-test.png', fullPage: true });
