@@ -121,7 +121,7 @@ export function durationChart(
         grid: { stroke: grid },
         ticks: { stroke: grid },
         size: 72,
-        values: (_u, splits) => splits.map((v) => formatDuration(v)),
+        values: (_u, splits) => splits.map((v) => (v === 0 ? '0' : formatDuration(v))),
       },
     ],
     series: [
@@ -131,15 +131,8 @@ export function durationChart(
         stroke: muted,
         width: 1,
         spanGaps: true,
-        points: {
-          show: true,
-          size: 7,
-          fill: (u, si) => {
-            void si;
-            void u;
-            return muted;
-          },
-        },
+        // The points are drawn by the hook below, each in its outcome's colour.
+        points: { show: false },
       },
     ],
     hooks: {
