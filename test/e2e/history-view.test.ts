@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigFile, RawEntry } from '../../src/contract/export-format.js';
+import type { CompareResult } from '../../src/contract/history-format.js';
 import { plannedRuns, runStream, STORY } from '../history-streams.js';
 import { launchBrowser } from './browser.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
@@ -183,6 +184,57 @@ describe('the compare view', () => {
       expect(problems).toEqual([]);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('the compare view and stackviz compare', () => {
+  it('give the same lists on the same two runs', async () => {
+    const streams = [10, 11].map((i) => join(dir, `run-${i}.subunit`));
+    const sites: [string, string][] = [
+      [join(dir, 'pair'), 'run-10/run-11'],
+      [join(dir, 'repo-pair'), 'stestr-repo_0/stestr-repo_2'],
+    ];
+    exportCli(['--html', '-f', streams[0] as string, '-f', streams[1] as string, join(dir, 'pair')]);
+    exportCli(['--html', '-r', 'examples/stestr-repo', join(dir, 'repo-pair')]);
+    const cli = [
+      [streams[0], streams[1]],
+      ['examples/stestr-repo/.stestr/0', 'examples/stestr-repo/.stestr/2'],
+    ].map(([a, b]) => {
+      const out = execFileSync(
+        process.execPath,
+        ['bin/stackviz.js', 'compare', a as string, b as string, '--json'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      return JSON.parse(out) as CompareResult;
+    });
+    // The planted stories, as the rules name them.
+    expect(cli[0]).toMatchObject({
+      new_failures: [STORY.newFailure],
+      fixed: [STORY.flaky, STORY.fixed].sort(),
+      added: [STORY.newFailing],
+      slower: [{ name: STORY.slower }],
+    });
+    for (const [k, [site, pair]] of sites.entries()) {
+      const s = await startStaticServer(site);
+      try {
+        const { page, problems } = await open(`${s.url}#/compare/${pair}`);
+        await page.waitForSelector('[data-compare-summary]');
+        const c = cli[k] as CompareResult;
+        for (const key of ['new_failures', 'fixed', 'still_failing', 'added', 'removed', 'slower'] as const) {
+          const section = page.locator(`[data-compare="${key}"]`);
+          expect(await section.locator('h3').innerText(), key).toMatch(new RegExp(`\\(${c[key].length}\\)$`));
+          if (c[key].length > 0 && c[key].length <= 50 && key !== 'added' && key !== 'removed') {
+            const names = await section.locator('.test-name').allInnerTexts();
+            expect(names, key).toEqual(c[key].map((x) => (typeof x === 'string' ? x : x.name)));
+          }
+        }
+        expect(problems).toEqual([]);
+      } finally {
+        await s.close();
+      }
     }
   });
 });
