@@ -1,12 +1,60 @@
 // The fleet view's JSON API (`stackviz serve --db DB`): each answer is a few indexed queries on the store,
 // so a shared PostgreSQL of millions of results is read as it is now. Errors are JSON too: {"error": "..."}.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JobSummary, TestHistoryPage } from '../contract/history-format.js';
+import type { HistoryFile, JobSummary, TestHistoryPage } from '../contract/history-format.js';
+import { byCodePoint } from '../history/rules.js';
 
 /** What the API reads of a history store (src/history/store.ts's HistoryStore). */
 export interface FleetStore {
-  jobSummaries(): Promise<JobSummary[]>;
+  jobs(): Promise<string[]>;
+  /** A job's runs in recording order (`seq`), untimed ones included. */
+  runs(job: string): Promise<readonly { seq: number }[]>;
+  history(job: string): Promise<HistoryFile>;
   testPage(job: string, name: string, window?: number): Promise<TestHistoryPage | null>;
+}
+
+/** Most flips first, then by name in code-point order (as the store's jobSummaries). */
+const byFlips = (a: { flips: number; name: string }, b: { flips: number; name: string }): number =>
+  b.flips - a.flips || byCodePoint(a.name, b.name);
+
+/** A job's summary from its run count and its latest window (the store's `jobSummaries`, one job). */
+export function jobSummary(job: string, runs: number, h: HistoryFile): JobSummary {
+  return {
+    job,
+    runs,
+    latest: h.runs[h.runs.length - 1]?.start ?? null,
+    trend: h.runs,
+    top_flaky: h.tests
+      .filter((t) => t.flaky)
+      .sort(byFlips)
+      .slice(0, 10)
+      .map((t) => ({ name: t.name, flips: t.flips, runs: t.runs, failures: t.failures })),
+  };
+}
+
+/**
+ * Every job's summary, each window analysed again only when the job has a run more since the last answer (its
+ * run count and last recording number): a fleet's jobs page costs one window per job that ran, not per job.
+ */
+export class JobSummaries {
+  private readonly cache = new Map<string, { key: string; summary: JobSummary }>();
+
+  constructor(private readonly store: FleetStore) {}
+
+  async all(): Promise<JobSummary[]> {
+    const out: JobSummary[] = [];
+    for (const job of await this.store.jobs()) {
+      const runs = await this.store.runs(job);
+      const key = `${runs.length}:${runs[runs.length - 1]?.seq ?? ''}`;
+      let hit = this.cache.get(job);
+      if (hit?.key !== key) {
+        hit = { key, summary: jobSummary(job, runs.length, await this.store.history(job)) };
+        this.cache.set(job, hit);
+      }
+      out.push(hit.summary);
+    }
+    return out;
+  }
 }
 
 /** Handles a request when it is the API's (`/api/...`); returns false to let the file server answer. */
@@ -33,8 +81,8 @@ class ApiError extends Error {
   }
 }
 
-async function answer(store: FleetStore, url: URL): Promise<unknown> {
-  if (url.pathname === '/api/jobs') return store.jobSummaries();
+async function answer(store: FleetStore, jobs: JobSummaries, url: URL): Promise<unknown> {
+  if (url.pathname === '/api/jobs') return jobs.all();
   if (url.pathname === '/api/test') {
     const job = url.searchParams.get('job');
     const name = url.searchParams.get('name');
@@ -60,6 +108,7 @@ export interface ApiOptions {
 /** The API over a store. */
 export function historyApi(store: FleetStore, o: ApiOptions = {}): ApiHandler {
   const onError = o.onError ?? (() => undefined);
+  const jobs = new JobSummaries(store);
   return (req, res) => {
     let url: URL;
     try {
@@ -80,7 +129,7 @@ export function historyApi(store: FleetStore, o: ApiOptions = {}): ApiHandler {
       sendJson(res, 405, { error: 'method not allowed' }, head);
       return true;
     }
-    answer(store, url).then(
+    answer(store, jobs, url).then(
       (value) => sendJson(res, 200, value, head),
       (e: unknown) => {
         if (e instanceof ApiError) {
