@@ -1,6 +1,6 @@
 // History in the browser: a report exported with --history (run line, badges, the test's strip and
 // durations; served and as a single file), the compare view, and the fleet pages of `stackviz serve --db`.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -292,6 +292,27 @@ describe('the fleet view (stackviz serve --db)', () => {
       expect(problems).toEqual([]);
     } finally {
       child.kill('SIGTERM');
+    }
+  });
+
+  it('refuses a store it cannot use in one line, before listening', () => {
+    const notAStore = join(dir, 'not-a-store.sqlite');
+    writeFileSync(notAStore, 'not a database\n'.repeat(200));
+    for (const [store, mention] of [
+      ['postgresql://postgres@127.0.0.1:1/nothing', /127\.0\.0\.1:1/],
+      [notAStore, /not-a-store\.sqlite/],
+      [join(dir, 'missing.sqlite'), /missing\.sqlite/],
+    ] as const) {
+      const r = spawnSync(process.execPath, ['bin/stackviz.js', 'serve', '--db', store, '-p', '0'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.split('\n').filter((l) => l !== '');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^stackviz: /);
+      expect(lines[0]).toMatch(mention);
     }
   });
 
