@@ -102,7 +102,10 @@ export function plannedRuns(n: number, seed = 7): PlannedRun[] {
     ];
     if (last) tests.push({ name: STORY.newFailing, attempts: bad(0.3) });
     for (let k = 0; k < 6; k++)
-      tests.push({ name: `demo.scenario.test_basic.BasicTest.test_case_${k}`, attempts: ok(0.02 + rnd() * 0.01) });
+      tests.push({
+        name: `demo.scenario.test_basic.BasicTest.test_case_${k}`,
+        attempts: ok(0.02 + rnd() * 0.01),
+      });
     runs.push({ start: Date.UTC(2026, 10, 1 + i, 6, 0, 0) / 1000, tests });
   }
   return runs;
