@@ -84,11 +84,12 @@ export default tseslint.config(
     },
   },
   {
-    // Pure modules the viewer shares: no Node I/O.
+    // Pure modules the viewer shares: no Node I/O (src/trace: the Perfetto trace builder, used by --trace and the viewer).
     files: [
       'src/contract/**/*.ts',
       'src/formats/dstat/**/*.ts',
       'src/formats/performance/**/*.ts',
+      'src/trace/**/*.ts',
       'src/history/rules.ts',
     ],
     ignores: ['src/**/*.test.ts'],

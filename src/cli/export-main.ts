@@ -7,10 +7,15 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runExport } from '../export/export.js';
+import { JunitFile } from '../export/junit.js';
+import type { ExportListener } from '../export/listener.js';
 import { DestBusyError, stopExports } from '../export/output.js';
+import { SideFileError } from '../export/side-file.js';
+import { TraceFile } from '../export/trace-file.js';
 import { packageRoot, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
+import { EXIT_GATE, FAIL_ON_CHOICES, FailureCount, type FailOn } from './fail-on.js';
 import { MetaArgumentError, parseMetaArgs } from '../model/metadata.js';
 import { classicDstatCopy, readMetadata, readPerformanceFile } from './ci-inputs.js';
 import { ExportHistory, StoreError } from './export-history.js';
@@ -19,10 +24,9 @@ import { Logger } from './logger.js';
 
 const PROG = 'stackviz-export';
 
-/** Exit codes: 1 for bad input, DEST or store, 2 for usage, 3 for --fail-on, 70 (EX_SOFTWARE) for our own bugs. */
+/** Exit codes: 1 for bad input, DEST or store, 2 for usage, 3 for --fail-on (fail-on.ts), 70 (EX_SOFTWARE) for our own bugs. */
 const EXIT_INPUT = 1;
 const EXIT_USAGE = 2;
-const EXIT_GATE = 3;
 const EXIT_INTERNAL = 70;
 
 class UsageError extends Error {}
@@ -119,9 +123,12 @@ interface Options {
   quiet: boolean;
   html: boolean;
   singleFile?: string;
+  trace?: string;
+  junit?: string;
+  failOn?: FailOn;
+  /** `--history [DB]`: true when given without a value (then STACKVIZ_DB, else the default file). */
   history?: string | true;
   job?: string;
-  failOn?: 'new-failures';
   performance?: string;
   zuulInventory?: string;
   meta: string[];
@@ -168,17 +175,23 @@ function program(): Command {
       new Option('--single-file <FILE>', 'also write one self-contained HTML report (DEST optional)'),
     )
     .option(
+      '--trace <FILE>',
+      'also write a Chrome/Perfetto JSON trace: a thread per worker, a slice per test, dstat counters',
+    )
+    .option('--junit <FILE>', 'also write JUnit XML (a testsuite per run) for Jenkins, GitLab, GitHub')
+    .addOption(
+      new Option(
+        '--fail-on <WHAT>',
+        'exit 3 after writing the whole export: failures, when there are any (fail, uxsuccess, inprogress, ' +
+          'damaged packets); new-failures, when the last run has new failures or new tests that fail (needs --history)',
+      ).choices(FAIL_ON_CHOICES),
+    )
+    .option(
       '--history [DB]',
       'record the runs into a history store (a file, or a postgres:// URL; default STACKVIZ_DB, else ' +
         'stackviz-history.sqlite) and put their history in the report',
     )
     .option('--job <NAME>', 'the job the runs are recorded under (default: the CI job name)')
-    .addOption(
-      new Option(
-        '--fail-on <WHAT>',
-        'exit 3 after writing the whole export when the last run has new failures (needs --history)',
-      ).choices(['new-failures']),
-    )
     .version(version(), '--version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
@@ -251,6 +264,8 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   let tmpDest: string | null = null;
   let history: ExportHistory | null = null;
+  /** --trace, --junit: written beside DEST, renamed into place with its commit. */
+  const sides: ExportListener[] = [];
   /** Set once the data files are committed to DEST (the viewer or single file may follow). */
   let exported = false;
   // Ctrl-C, a CI job's timeout (SIGTERM), a closed terminal: remove what this export wrote so far (DEST keeps
@@ -311,6 +326,10 @@ async function main(argv: string[]): Promise<number> {
     const performanceJson = o.performance === undefined ? null : await readPerformanceFile(o.performance);
     const metadata = await readMetadata(o);
     const destPath = dest;
+    // The files beside DEST are created now (an unusable path fails before the export) under temporary names.
+    if (o.trace !== undefined) sides.push(await TraceFile.open(o.trace, dstat));
+    if (o.junit !== undefined) sides.push(await JunitFile.open(o.junit));
+    const gate = o.failOn === 'failures' ? new FailureCount() : null;
     // The store is opened (an embedded one created) before the export: one that cannot be used stops it here.
     if (o.history !== undefined)
       history = await ExportHistory.open({
@@ -349,6 +368,7 @@ async function main(argv: string[]): Promise<number> {
             '); is it a subunit stream?',
         ),
       onDestError: (e) => new DestError(`${destPath}: cannot write the export: ${describeFsError(e)}`),
+      listeners: gate === null ? sides : [...sides, gate],
       ...(history === null ? {} : { beforeCommit: history.beforeCommit }),
     });
     exported = true;
@@ -394,9 +414,13 @@ async function main(argv: string[]): Promise<number> {
       const or = o.singleFile === undefined ? '' : 'or ';
       logger.info(`${PROG}: ${or}preview the site: stackviz serve ${destPath}`);
     }
-    const gate = history?.newFailures() ?? '';
-    if (o.failOn === 'new-failures' && gate !== '') {
-      log.error(`${gate}; exit ${EXIT_GATE} (--fail-on new-failures)`);
+    if (gate !== null && gate.total > 0) {
+      log.error(gate.message());
+      return EXIT_GATE;
+    }
+    const newFailures = history?.newFailures() ?? '';
+    if (o.failOn === 'new-failures' && newFailures !== '') {
+      log.error(`${newFailures}; exit ${EXIT_GATE} (--fail-on new-failures)`);
       return EXIT_GATE;
     }
     return 0;
@@ -410,6 +434,7 @@ async function main(argv: string[]): Promise<number> {
       e instanceof InputError ||
       e instanceof DestError ||
       e instanceof DestBusyError ||
+      e instanceof SideFileError ||
       e instanceof StoreError
     ) {
       log.error(e.message);
@@ -426,6 +451,8 @@ async function main(argv: string[]): Promise<number> {
     }
     return EXIT_INTERNAL;
   } finally {
+    // Committed files are in place already; any other is removed.
+    await Promise.allSettled(sides.map((f) => f.abort?.()));
     await history?.close().catch(() => undefined);
     if (tmpDest !== null) await rm(tmpDest, { recursive: true, force: true });
   }

@@ -95,6 +95,45 @@ export interface StatsFile {
   stream_output_key?: string | null;
   /** Index into the run's `details_shards` of the shard holding the run's own output; null when none. */
   stream_output_shard?: number | null;
+  /** Per worker (`worker-N` tag), by worker number: how busy it was. */
+  workers?: WorkerUsage[];
+  /** Seconds from the run's first test start to its last test end; null when no test has both. */
+  makespan?: number | null;
+  /** The worker that finished last and what kept it running; null with fewer than two workers. */
+  long_pole?: LongPole | null;
+}
+
+/** One worker of a run (`StatsFile.workers`). */
+export interface WorkerUsage {
+  /** The tag, `worker-N`. */
+  name: string;
+  /** Entries with that tag, timed or not. */
+  tests: number;
+  /** Seconds covered by at least one of its tests (the union of their intervals). */
+  busy: number;
+  /** end − start − busy, in seconds. */
+  idle: number;
+  /** Its first test start and last test end (ISO, as `timestamps`); null when none has one. */
+  start: string | null;
+  end: string | null;
+}
+
+/** `StatsFile.long_pole`. */
+export interface LongPole {
+  /** The last worker to finish. */
+  worker: string;
+  /** Seconds the run went on after the second-to-last worker finished. */
+  after: number;
+  /** Its tests that ended after every other worker had finished, in completion order. */
+  tests: LongPoleTest[];
+}
+
+export interface LongPoleTest {
+  name: string;
+  /** Position of the entry in the run's `_raw.json` (the viewer's test index). */
+  index: number;
+  start: string | null;
+  end: string;
 }
 
 /** One exported run in config.json's `tempest` list (the seed document's layout). */

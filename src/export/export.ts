@@ -1,6 +1,7 @@
 // The export job: every run read once, in chunks, into its RunWriter; then dstat, config.json, commit.
 import type { Dataset, TempestRun, Artifact } from '../contract/export-format.js';
 import { buildConfig } from './config.js';
+import type { ExportListener } from './listener.js';
 import { gatherIn, OutputDir } from './output.js';
 import { InlinePipeline, WorkerPipeline, type PlainReader, type PreparePipeline } from './pipeline.js';
 import { RunWriter, type RunNaming } from './run-writer.js';
@@ -56,6 +57,8 @@ export interface ExportOptions {
    * damaged packets (the wrong kind of file, most likely: any 0xB3 byte starts a packet).
    */
   onNoTests?: (naming: RunNaming, bytes: number, parserErrors: number) => void;
+  /** Told of each run and test (the outputs beside DEST, the gate); committed and aborted with DEST. */
+  listeners?: readonly ExportListener[];
   /** Turns a file-system error on DEST into the error to throw (the CLI's one-line message). */
   onDestError?: (e: NodeJS.ErrnoException) => Error;
   /**
@@ -94,7 +97,9 @@ async function exportRun(
   pipe: PreparePipeline,
   afterBytes: () => Promise<void>,
 ): Promise<Awaited<ReturnType<RunWriter['finish']>>> {
-  const w = RunWriter.create(out, r.naming);
+  const listeners = o.listeners ?? [];
+  for (const l of listeners) await l.beginRun(r.naming);
+  const w = RunWriter.create(out, r.naming, listeners);
   pipe.begin(
     (batch) => {
       w.onBatch(batch);
@@ -127,7 +132,9 @@ async function exportRun(
   else if (w.testCount === w.parserErrorCount) o.onNoTests?.(r.naming, bytes, w.parserErrorCount);
   await afterBytes();
   // The tree phase may use the pipeline's idle memory instead of its own.
-  return w.finish(pipe.idleMemory?.() ?? null);
+  const res = await w.finish(pipe.idleMemory?.() ?? null);
+  for (const l of listeners) await l.endRun(res.run.stats);
+  return res;
 }
 
 /**
@@ -197,10 +204,15 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
       env: o.env,
       generator: o.generator,
     });
-    await out.commit(config, files, statsJson);
+    const listeners = o.listeners ?? [];
+    for (const l of listeners) await l.finish?.();
+    await out.commit(config, files, statsJson, async () => {
+      for (const l of listeners) await l.commit?.();
+    });
     return { runs: runs.length, tests, failures, files };
   } catch (e) {
     await out.abort();
+    await Promise.allSettled((o.listeners ?? []).map((l) => l.abort?.()));
     throw destError(e);
   } finally {
     await pipe.close();

@@ -603,9 +603,15 @@ export class OutputDir {
    * Move everything into DEST: data files first (top-level files and whole shard folders), then
    * config.json, then remove what the previous export listed and this one did not write.
    */
-  commit(config: ConfigFile, files: readonly string[], encoded: EncodedJson | null = null): Promise<void> {
-    // Registered before its first step, so a signal from now on waits for the commit (see stopExports).
-    const moving = this.moveIn(config, files, encoded);
+  commit(
+    config: ConfigFile,
+    files: readonly string[],
+    encoded: EncodedJson | null = null,
+    andThen: (() => Promise<void>) | null = null,
+  ): Promise<void> {
+    // Registered before its first step, so a signal from now on waits for the commit (see stopExports);
+    // `andThen` (the files beside DEST moving into place) is part of it.
+    const moving = this.moveIn(config, files, encoded).then(andThen ?? undefined);
     committing.add(moving);
     const forget = (): void => void committing.delete(moving);
     moving.then(forget, forget);

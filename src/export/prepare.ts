@@ -53,6 +53,8 @@ export interface PreparedTest {
   /** Decoded skip reason, for the stats. */
   reason: string | null;
   parserError: boolean;
+  /** Worker number from its `worker-N` tag, or null. */
+  worker: number | null;
   /** Its details key, once the run writer has given it one (null: no details). */
   detailsKey: string | null;
 }
@@ -96,12 +98,14 @@ export interface DetailsPart {
 
 const json = JSON.stringify;
 
-/** Numbers per test in `PreparedBatch.nums`: start, end, duration (NaN: null), byte ranges, flags. */
-const FIELDS = 10;
+/** Numbers per test in `PreparedBatch.nums`: start, end, duration (NaN: null), byte ranges, flags, worker. */
+const FIELDS = 11;
 /** Status codes in the packed flags (3 bits): indexes into the contract's list of statuses. */
 const STATUSES = EXPORT_STATUSES;
 const STATUS_CODE = new Map(STATUSES.map((s, i) => [s, i]));
 const PARSER_FLAG = 16;
+/** Statuses whose traceback is handed on: those JUnit reports as failures (`fail` alone for the stats). */
+const TRACEBACK_STATUSES: ReadonlySet<ExportStatus> = new Set(['fail', 'uxsuccess', 'inprogress', 'unknown']);
 const orNaN = (n: number | null): number => (n === null ? Number.NaN : n);
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
 
@@ -122,6 +126,7 @@ export function preparedTest(b: PreparedBatch, i: number, into: PreparedTest): P
   into.detailsLen = n[o + 7] as number;
   into.attachmentBytes = n[o + 8] as number;
   into.parserError = (flags & PARSER_FLAG) !== 0;
+  into.worker = orNull(n[o + 10] as number);
   into.traceback = null;
   into.reason = null;
   into.detailsKey = null;
@@ -144,6 +149,7 @@ export const blankPreparedTest = (): PreparedTest => ({
   traceback: null,
   reason: null,
   parserError: false,
+  worker: null,
   detailsKey: null,
 });
 
@@ -445,12 +451,13 @@ export class TestPreparer {
     n[o + 7] = detailsLen;
     n[o + 8] = attachmentBytes;
     n[o + 9] = (STATUS_CODE.get(status) as number) | (parserError ? PARSER_FLAG : 0);
+    n[o + 10] = orNaN(worker);
     this.names.push(name);
     // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
-    const traceback =
-      status !== 'fail'
-        ? null
-        : (textOf(atts, 'traceback') ?? (parserError ? textOf(atts, 'ParserError') : null));
+    // Tests that JUnit counts as failures bring theirs too (the stats read only a `fail`'s).
+    const traceback = !TRACEBACK_STATUSES.has(status)
+      ? null
+      : (textOf(atts, 'traceback') ?? (parserError ? textOf(atts, 'ParserError') : null));
     const reason = status === 'skip' ? textOf(atts, 'reason') : null;
     atts.clear();
     if (traceback !== null || reason !== null) this.notes.push({ index: i, traceback, reason });

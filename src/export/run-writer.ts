@@ -1,11 +1,12 @@
 // One run's files (raw, details + shards, tree, stats), written as its tests complete.
 import { Buffer } from 'node:buffer';
-import type { Artifact, StatsFile, TempestRun } from '../contract/export-format.js';
+import type { Artifact, RawEntry, StatsFile, TempestRun } from '../contract/export-format.js';
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
 import { awaitedLater, TeeGather, writeJsonPieces, type OutFile, type OutputDir } from './output.js';
 import { putAscii, putBytes, putJsonString } from './json-bytes.js';
 import { jsonPieces } from './json-pieces.js';
+import type { ExportedTest, ExportListener } from './listener.js';
 import {
   blankPreparedTest,
   preparedTest,
@@ -109,13 +110,19 @@ export class RunWriter {
   /** The shard of the details `finishDetails` last wrote. */
   private detailsShard = 0;
 
+  /** Told of each test after the stats (--trace, --junit, the gate). */
+  private readonly listeners: readonly ExportListener[];
+  private view: TestView | null = null;
+
   private constructor(
     out: OutputDir,
     naming: RunNaming,
     files: [OutFile, OutFile, OutFile],
     entriesPath: string,
     shared: SharedGzipDetails | null,
+    listeners: readonly ExportListener[],
   ) {
+    this.listeners = listeners;
     this.out = out;
     this.naming = naming;
     this.prefix = `tempest_${naming.source}_${naming.runId}`;
@@ -127,7 +134,7 @@ export class RunWriter {
     if (shared === null) this.details.write('{');
   }
 
-  static create(out: OutputDir, naming: RunNaming): RunWriter {
+  static create(out: OutputDir, naming: RunNaming, listeners: readonly ExportListener[] = []): RunWriter {
     const prefix = `tempest_${naming.source}_${naming.runId}`;
     const raw = out.create(`${prefix}_raw.json`);
     // Under -z the shards' compressed bytes are reused for the whole details file (SharedGzipDetails).
@@ -140,7 +147,7 @@ export class RunWriter {
       entries = out.create(name, false);
       entriesPath = out.scratchPath(name);
     }
-    return new RunWriter(out, naming, [raw, details, entries], entriesPath, shared);
+    return new RunWriter(out, naming, [raw, details, entries], entriesPath, shared, listeners);
   }
 
   get testCount(): number {
@@ -159,7 +166,8 @@ export class RunWriter {
       this.details.full ||
       (this.shard?.full ?? false) ||
       this.entries.full ||
-      (this.shared?.full ?? false)
+      (this.shared?.full ?? false) ||
+      this.listeners.some((l) => l.full === true)
     );
   }
 
@@ -169,6 +177,7 @@ export class RunWriter {
     await this.entries.drained();
     if (this.shard) await this.shard.drained();
     if (this.shared) await this.shared.drained();
+    for (const l of this.listeners) await l.drained?.();
   }
 
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
@@ -277,6 +286,14 @@ export class RunWriter {
     }
     t.detailsKey = detailsKey;
     this.stats.add(t);
+    if (this.listeners.length > 0) this.tell(t, entry, tail);
+  }
+
+  /** The listeners' view of a test (one object, refilled per test): its entry is parsed only when asked for. */
+  private tell(t: PreparedTest, entry: Buffer, tail: Buffer): void {
+    const v = (this.view ??= new TestView());
+    v.fill(t, this.count - 1, entry, tail);
+    for (const l of this.listeners) l.test(v);
   }
 
   /**
@@ -446,5 +463,48 @@ export class RunWriter {
       failures: this.stats.failureCount,
       statsJson,
     };
+  }
+}
+
+/** What listeners see of a test: the prepared test's fields, and its raw entry parsed on demand. */
+class TestView implements ExportedTest {
+  name = '';
+  status: PreparedTest['status'] = 'unknown';
+  startUs: number | null = null;
+  endUs: number | null = null;
+  duration: number | null = null;
+  traceback: string | null = null;
+  reason: string | null = null;
+  detailsKey: string | null = null;
+  parserError = false;
+  worker: number | null = null;
+  index = 0;
+  private entryBytes: Buffer = Buffer.alloc(0);
+  private tailBytes: Buffer = Buffer.alloc(0);
+  private parsed: RawEntry | null = null;
+
+  fill(t: PreparedTest, index: number, entry: Buffer, tail: Buffer): void {
+    this.name = t.name;
+    this.status = t.status;
+    this.startUs = t.startUs;
+    this.endUs = t.endUs;
+    this.duration = t.duration;
+    this.traceback = t.traceback;
+    this.reason = t.reason;
+    this.detailsKey = t.detailsKey;
+    this.parserError = t.parserError;
+    this.worker = t.worker;
+    this.index = index;
+    this.entryBytes = entry;
+    this.tailBytes = tail;
+    this.parsed = null;
+  }
+
+  entry(): RawEntry {
+    const e = this.entryBytes;
+    // The prepared entry starts with a comma (left out for a run's first test), and ends before its tail.
+    return (this.parsed ??= JSON.parse(
+      e.toString('utf8', e[0] === 0x2c ? 1 : 0) + this.tailBytes.toString('utf8'),
+    ) as RawEntry);
   }
 }

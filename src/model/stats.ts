@@ -1,6 +1,7 @@
 // The run summary (`_stats.json`), accumulated one test at a time so nothing but failures and skips is kept.
 import type { ExportStatus, StatsFailure, StatsFile, StatsSkip } from '../contract/export-format.js';
 import { isoFromMicros } from './time.js';
+import { WorkerAccumulator } from './workers.js';
 
 /** What the accumulator needs of one exported test. */
 export interface StatsInput {
@@ -16,6 +17,8 @@ export interface StatsInput {
   detailsKey: string | null;
   /** True for the `subunit.parser` entries the decoder makes for damaged packets. */
   parserError: boolean;
+  /** Worker number from the `worker-N` tag (absent or null: none). */
+  worker?: number | null;
 }
 
 // Python's str.strip()/splitlines() character sets, which are wider than JS's trim() and \n.
@@ -49,8 +52,13 @@ export class StatsAccumulator {
   private readonly skips: StatsSkip[] = [];
   private readonly statusCounts = new Map<ExportStatus, number>();
   private parserErrors = 0;
+  private readonly workers = new WorkerAccumulator();
 
   add(t: StatsInput): void {
+    this.workers.add(
+      { name: t.name, worker: t.worker ?? null, startUs: t.startUs, endUs: t.endUs },
+      this.count,
+    );
     this.count++;
     if (t.startUs !== null && (this.startUs === null || t.startUs < this.startUs)) this.startUs = t.startUs;
     if (t.endUs !== null && (this.endUs === null || t.endUs > this.endUs)) this.endUs = t.endUs;
@@ -97,6 +105,9 @@ export class StatsAccumulator {
       status_counts: counts,
       parser_errors: this.parserErrors,
       stream_output_key: streamOutputKey,
+      workers: this.workers.workersResult(),
+      makespan: this.workers.makespan(),
+      long_pole: this.workers.longPole(),
     };
   }
 }

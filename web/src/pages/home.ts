@@ -6,6 +6,7 @@ import { formatCount, formatDuration, formatUtc } from '../app/format';
 import { STATUS_FILL, STATUS_LABEL } from '../app/status-colors';
 import { statusBadge } from '../app/badge';
 import { loadRunOutput, loadTests } from '../data/loader';
+import { perfettoButton, workersSection } from './run-extras';
 import { renderAttachments } from './test-details';
 import { parseIsoUtcMs } from '../data/test-table';
 import type { RunModel, TestTable } from '../model/types';
@@ -139,6 +140,7 @@ function runCard(
     'div',
     { class: 'card-head' },
     h('h2', null, single ? run.name : h('a', { href: runHash(run.key) }, run.name)),
+    single ? perfettoButton(run) : null,
     h('a', { class: 'button primary', href: timelineHash(run.key) }, 'Timeline →'),
   );
   const facts = h(
@@ -244,6 +246,10 @@ function runCard(
   );
   const slowSlot = h('div');
   card.append(failSlot, skipSlot, slowSlot);
+  if (single) {
+    const workers = workersSection(run);
+    if (workers) card.append(workers);
+  }
   if (single) {
     const output = runOutputSection(run);
     if (output) card.append(output);

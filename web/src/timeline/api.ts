@@ -43,6 +43,9 @@ export interface TimelineDebug {
   readonly frameMs: readonly number[];
   readonly lanes: number;
   readonly rows: number;
+  /** Idle gaps the last frame drew (per lane, touching gaps merged), and every lane's gaps (UTC ms). */
+  readonly idleGapsDrawn: number;
+  readonly idleGaps: readonly { readonly worker: number; readonly gaps: readonly [number, number][] }[];
   readonly loadLanes: readonly string[];
   readonly dstatShiftMin: number;
   readonly dstatOverlapsRun: boolean | null;

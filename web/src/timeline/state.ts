@@ -4,6 +4,7 @@ import type { TimelineViewState } from '../state/url';
 import type { LoadLog } from '../lanes/series';
 import { overlapsRun, prepareLoad, type PreparedLoad } from '../lanes/load-lanes';
 import { newCounts, summariseRow, type BatchCounts, type RowSummary } from './batch';
+import { buildIdleGaps, type IdleGaps } from './idle';
 import { buildLayout, type TimelineLayout } from './layout';
 import { clampWindow, type TimeWindow } from './scale';
 import { filterTests, type FilterResult } from './search';
@@ -36,6 +37,10 @@ export class TimelineState {
   readonly runEndMs: number;
   readonly bounds: TimeWindow;
   readonly load: PreparedLoad | null;
+  /** Per lane, the worker's idle gaps. */
+  readonly idle: IdleGaps;
+  /** Idle gaps the last frame drew (merged pixel spans). */
+  lastIdleGaps = 0;
 
   /** What the URL holds (the window there is null for the whole run). */
   view: TimelineViewState;
@@ -53,6 +58,7 @@ export class TimelineState {
   constructor(tests: TestTable, view: TimelineViewState, dstat: LoadLog | null) {
     this.tests = tests;
     this.layout = buildLayout(tests);
+    this.idle = buildIdleGaps(this.layout);
     const b = runBounds(this.layout);
     this.hasTime = b.hasTime;
     this.runStartMs = b.runStartMs;

@@ -2,6 +2,7 @@
 import { batchRow, newCounts } from './batch';
 import { drawAxis } from './axis';
 import type { TimelineContext } from './context';
+import { visibleGaps } from './idle';
 import { AXIS_CSS_PX, GUTTER_CSS_PX, ROW_CSS_PX } from './geometry';
 import type { BarBuckets } from './paint';
 import { msToCssPx, type TimeScale } from './scale';
@@ -35,6 +36,21 @@ export class TestRows {
         ctx.fillRect(0, geometry.laneTopsCssPx[li] ?? 0, geometry.widthCssPx, lane.rowCount * ROW_CSS_PX);
       }
     });
+    // Idle gaps under the bars: where a worker ran nothing between its first start and last end.
+    ctx.fillStyle = theme.idle;
+    let idleGaps = 0;
+    layout.lanes.forEach((lane, li) => {
+      const gaps = state.idle[li];
+      if (!gaps || gaps.startMs.length === 0) return;
+      const spans = visibleGaps(gaps, win.t0Ms, win.t1Ms, (ms) => msToCssPx(s, ms));
+      const top = geometry.laneTopsCssPx[li] ?? 0;
+      for (let k = 0; k < spans.length; k += 2) {
+        const x0 = spans[k] as number;
+        ctx.fillRect(x0, top, (spans[k + 1] as number) - x0, lane.rowCount * ROW_CSS_PX);
+      }
+      idleGaps += spans.length / 2;
+    });
+    state.lastIdleGaps = idleGaps;
     ctx.save();
     ctx.beginPath();
     ctx.rect(s.x0CssPx, 0, s.widthCssPx, geometry.testsHeightCssPx);

@@ -8,6 +8,8 @@ export interface Theme {
   muted: string;
   grid: string;
   laneBg: string;
+  /** Idle gaps of a worker: between its first start and last end, no test of its running. */
+  idle: string;
   accent: string;
   hover: string;
 }
@@ -23,6 +25,7 @@ export function readTheme(root: HTMLElement): Theme {
     muted: v('--muted', dark ? '#9aa4b0' : '#5b6470'),
     grid: dark ? 'rgba(255,255,255,0.08)' : 'rgba(0,0,0,0.07)',
     laneBg: dark ? 'rgba(255,255,255,0.03)' : 'rgba(0,0,0,0.025)',
+    idle: dark ? 'rgba(255,170,60,0.16)' : 'rgba(230,130,20,0.14)',
     accent: dark ? '#FFD54A' : '#1A1A1A',
     hover: dark ? '#FFFFFF' : '#0B5CAD',
   };
