@@ -79,7 +79,7 @@ function writeDirect(dir: string, tests: number, seed: number): void {
         attributes: [`id-${i.toString(16)}`, 'smoke'],
         worker: w,
         details_key: null,
-        details_shard: null,
+        details_range: null,
       }),
     );
   }

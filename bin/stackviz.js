@@ -1,4 +1,10 @@
 #!/bin/sh
-// 2>/dev/null; exec env MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=1 --heap-growing-percent=50 --max-inlined-bytecode-size-cumulative=300 "$0" "$@"
-// Line 2: see stackviz-export.js (`stackviz export` runs the same export).
-import '../dist/src/cli/stackviz-main.js';
+// 2>/dev/null; [ "$1" = export ] && shift && exec "$(dirname "$(readlink -f "$0")")/stackviz-export.js" "$@"; exec node "$0" "$@"
+// `stackviz serve …`; `stackviz export …` is `stackviz-export …`: line 2 (sh) hands it to that launcher, which
+// holds the export's node settings; run as `node bin/stackviz.js export …`, the same module runs here.
+if (process.argv[2] === 'export') {
+  process.argv.splice(2, 1);
+  await import('./stackviz-export.js');
+} else {
+  await import('../dist/src/cli/stackviz-main.js');
+}

@@ -7,8 +7,8 @@ import { runExport } from '../src/export/export.js';
 
 /** The built worker (npm test builds before it runs the tests). */
 export const BUILT_WORKER = new URL('../dist/src/export/prepare-worker.js', import.meta.url);
-/** The built worker as the launcher runs it: one CommonJS bundle, with V8's code cache beside it. */
-export const BUILT_CJS_WORKER = new URL('../dist/worker/prepare-worker.cjs', import.meta.url);
+/** The built worker as the launcher runs it: the bundle of dist/bundle. */
+export const BUNDLED_WORKER = new URL('../dist/bundle/export/prepare-worker.js', import.meta.url);
 
 export interface ExportBytesOptions {
   /** Chunk size the bytes are fed in (views of `bytes`, never given away). */

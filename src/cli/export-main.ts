@@ -1,6 +1,6 @@
 // The `stackviz-export` command: the original's options plus -q, --html and --single-file; errors as one line.
 import { Command, CommanderError, Option } from 'commander';
-import { constants as fsConstants, fstatSync, readFileSync, rmSync } from 'node:fs';
+import { constants as fsConstants, fstatSync, rmSync } from 'node:fs';
 import { access, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
@@ -12,7 +12,7 @@ import type { ExportListener } from '../export/listener.js';
 import { DestBusyError, stopExports } from '../export/output.js';
 import { SideFileError } from '../export/side-file.js';
 import { TraceFile } from '../export/trace-file.js';
-import { packageRoot, writeHtmlSite } from '../export/site.js';
+import { packageRoot, packageVersion, writeHtmlSite } from '../export/site.js';
 import { writeSingleFile } from '../export/single-file.js';
 import { checkDstatHeader } from '../formats/dstat/index.js';
 import { EXIT_GATE, FAIL_ON_CHOICES, FailureCount, type FailOn } from './fail-on.js';
@@ -95,22 +95,10 @@ async function checkDest(dest: string): Promise<void> {
 
 /**
  * The built preparing worker, found from the package root: the same file whether this module runs from
- * dist/src or from the bundle in dist/bundle, and the same URL the launcher prestarted it with. Its
- * CommonJS bundle, which runs with a code cache (worker-start.ts).
+ * dist/src or from the bundle in dist/bundle, and the same URL the launcher prestarted it with.
  */
 function preparingWorkerUrl(): URL {
-  return pathToFileURL(join(packageRoot(), 'dist', 'worker', 'prepare-worker.cjs'));
-}
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
+  return pathToFileURL(join(packageRoot(), 'dist', 'bundle', 'export', 'prepare-worker.js'));
 }
 
 interface Options {
@@ -192,7 +180,7 @@ function program(): Command {
         'stackviz-history.sqlite) and put their history in the report',
     )
     .option('--job <NAME>', 'the job the runs are recorded under (default: the CI job name)')
-    .version(version(), '--version', 'print the version')
+    .version(packageVersion(), '--version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) })
@@ -349,7 +337,7 @@ async function main(argv: string[]): Promise<number> {
       runs: history === null ? runs : history.wrap(runs),
       // Decoding and encoding run in a worker thread: two cores, twice the speed.
       worker: preparingWorkerUrl(),
-      generator: `stackviz-export ${version()}`,
+      generator: `stackviz-export ${packageVersion()}`,
       progress: (p) => {
         current = p.run.key;
         logger.progress(current, p.runBytes, p.runSize, p.tests);

@@ -1,10 +1,8 @@
 // The `stackviz` command: `serve DIR` previews an exported report; `export …` runs stackviz-export.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { packageRoot, viewerDir } from '../export/site.js';
+import { packageVersion, viewerDir } from '../export/site.js';
 import { openStore, storeName } from '../history/open.js';
 import { StoreError, type HistoryStore } from '../history/store.js';
 import { historyApi } from '../serve/history-api.js';
@@ -13,17 +11,6 @@ import { ServeError, startServer } from '../serve/server.js';
 /** Default port; when it is taken (and --port was not given) the next free one of the following 20 is used. */
 export const DEFAULT_PORT = 8000;
 const NEXT_PORTS = 20;
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -97,27 +84,12 @@ async function serve(
   process.on('SIGTERM', stop);
 }
 
-/** `stackviz export …` runs the stackviz-export program as it is, with the same arguments and exit code. */
-function runExport(args: string[]): void {
-  const main = fileURLToPath(new URL('./export-main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, ...args], { stdio: 'inherit' });
-  const forward = (sig: NodeJS.Signals): void => {
-    child.kill(sig);
-  };
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  child.on('error', (e) => fail(`cannot run stackviz-export: ${e.message}`));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-}
-
 async function main(argv: string[]): Promise<void> {
-  if (argv[2] === 'export') {
-    runExport(argv.slice(3));
-    return;
-  }
+  // `stackviz export …` is handled by the launcher (bin/stackviz.js), which runs stackviz-export's; here it is
+  // only listed in the help.
   const program = new Command('stackviz')
     .description('Preview and export stackviz reports (subunit test results + dstat load, as a timeline).')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .exitOverride();
   program
     .command('serve')

@@ -41,17 +41,36 @@ export interface RawEntry {
   /** Route code when the stream carried one. */
   route_code?: string;
   /**
-   * Key of this test's attachments in `_details.json` and in its shard; null when it has none.
+   * Key of this test's entry in `_details.json` (every test has one, `{}` when it has no attachment).
    * The first occurrence of a name uses the name itself; a later occurrence of the same name (a retry)
    * uses `<name>#<n>` with n = 2, 3, ... (the first free key), so no occurrence's details are lost.
+   * Null only in files of older exports, for a test without attachments.
    */
   details_key: string | null;
-  /** Index into the run's `details_shards` holding this test's attachments; null when it has none. */
-  details_shard: number | null;
+  /**
+   * Where this test's entry value (the `{...}` after its key) lies in `_details.json`, as byte offsets
+   * `[start, end)` of the uncompressed text (with `-z`, TempestRun.details_index maps them into the `.gz`
+   * file); null when the test has no attachment (its value is `{}`).
+   */
+  details_range: ByteRange | null;
 }
 
-/** `_details.json` and each details shard: details key → attachment name (non-word chars removed) → text. */
+/** Byte offsets `[start, end)` in the uncompressed text of a file. */
+export type ByteRange = [number, number];
+
+/** `_details.json`: details key → attachment name (non-word chars removed) → text. */
 export type DetailsFile = Record<string, Record<string, string>>;
+
+/**
+ * Flush points of `_details.json.gz` (with `-z`): its one gzip member's deflate stream is made of segments
+ * that each end in a full flush, so segments `i..j` inflate on their own as raw deflate (after an empty final
+ * block `03 00` is appended). Segment `i` holds the uncompressed bytes `[plain[i], plain[i + 1])` and lies at
+ * `[packed[i], packed[i + 1])` in the `.gz` file; the last pair is the end of the last segment.
+ */
+export interface DetailsIndex {
+  plain: number[];
+  packed: number[];
+}
 
 /** A node of `_tree.json`. Inner nodes have children; leaves carry the test entry plus `name_full`. */
 export interface TreeNode {
@@ -93,8 +112,8 @@ export interface StatsFile {
   parser_errors?: number;
   /** Key in `_details.json` of the run's own output (non-subunit bytes, attachments with no test id); null when none. */
   stream_output_key?: string | null;
-  /** Index into the run's `details_shards` of the shard holding the run's own output; null when none. */
-  stream_output_shard?: number | null;
+  /** Where the run's own output lies in `_details.json` (as `RawEntry.details_range`); null when none. */
+  stream_output_range?: ByteRange | null;
   /** Per worker (`worker-N` tag), by worker number: how busy it was. */
   workers?: WorkerUsage[];
   /** Seconds from the run's first test start to its last test end; null when no test has both. */
@@ -153,8 +172,8 @@ export interface TempestRun {
   dstat?: string;
   /** Our addition: the pcp-dstat log as recorded (`dstat_pcp.csv`), when `dstat` is its classic copy. */
   dstat_recorded?: string;
-  /** Our addition: details shards (paths relative to DEST), indexed by `RawEntry.details_shard`. */
-  details_shards?: string[];
+  /** Our addition, with `-z` only: where `details_range` offsets lie in `_details.json.gz`. */
+  details_index?: DetailsIndex;
   /** Our addition: a stable key naming this run in URLs (equals the artifacts' `artifact_name`). */
   key?: string;
   /**

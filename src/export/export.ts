@@ -2,8 +2,9 @@
 import type { Dataset, TempestRun, Artifact } from '../contract/export-format.js';
 import { buildConfig } from './config.js';
 import type { ExportListener } from './listener.js';
-import { gatherIn, OutputDir } from './output.js';
-import { InlinePipeline, WorkerPipeline, type PlainReader, type PreparePipeline } from './pipeline.js';
+import { OutputDir } from './output.js';
+import type { PlainReader } from '../sources/source.js';
+import { InlinePipeline, WorkerPipeline, type PreparePipeline } from './pipeline.js';
 import { RunWriter, type RunNaming } from './run-writer.js';
 
 /** One run to export: its names and its bytes. */
@@ -150,7 +151,6 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
     throw destError(e);
   }
   const pipe: PreparePipeline = o.worker === undefined ? new InlinePipeline() : new WorkerPipeline(o.worker);
-  gatherIn(pipe.gatherRegion?.() ?? null);
   try {
     const runs: TempestRun[] = [];
     const artifacts: Artifact[] = [];
@@ -216,6 +216,5 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
     throw destError(e);
   } finally {
     await pipe.close();
-    gatherIn(null);
   }
 }

@@ -4,7 +4,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import type { DetailsFile, RawEntry, TempestRun } from '../contract/export-format.js';
+import type { RawEntry, TempestRun } from '../contract/export-format.js';
 import type { HistoryFile } from '../contract/history-format.js';
 import { recordExportedRun } from '../history/for-export.js';
 import type { HistoryStore } from '../history/store.js';
@@ -71,10 +71,9 @@ export async function* hashingRuns(
   }
 }
 
-async function readData(out: OutputDir, rel: string): Promise<unknown> {
-  let bytes: Uint8Array = await readFile(out.scratchPath(rel));
-  if (rel.endsWith('.gz')) bytes = gunzipSync(bytes);
-  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) as unknown;
+async function readBytes(out: OutputDir, rel: string): Promise<Buffer> {
+  const bytes = await readFile(out.scratchPath(rel));
+  return rel.endsWith('.gz') ? gunzipSync(bytes) : bytes;
 }
 
 /** An exported run read back from its raw file, with the tracebacks of its failing entries. */
@@ -82,21 +81,17 @@ export async function readExportedRun(
   out: OutputDir,
   run: TempestRun,
 ): Promise<{ entries: RawEntry[]; tracebacks: Map<number, string> }> {
-  const entries = (await readData(out, run.raw)) as RawEntry[];
-  const files = new Map<string, Promise<DetailsFile>>();
-  const detailsOf = (path: string): Promise<DetailsFile> => {
-    let p = files.get(path);
-    if (p === undefined) files.set(path, (p = readData(out, path) as Promise<DetailsFile>));
-    return p;
-  };
+  const entries = JSON.parse((await readBytes(out, run.raw)).toString('utf8')) as RawEntry[];
   const tracebacks = new Map<number, string>();
+  // The details file is read only when a test failed, and only the failing tests' entries are parsed (each
+  // entry's value lies at its details_range of the uncompressed text).
+  let details: Buffer | null = null;
   for (const [i, e] of entries.entries()) {
-    if (!FAILED.has(e.status) || e.details_key === null) continue;
-    // Only the failing tests' shards are read (a run's details are most of its bytes).
-    const shard = e.details_shard === null ? undefined : run.details_shards?.[e.details_shard];
-    const file = await detailsOf(shard ?? run.details);
-    const att = Object.hasOwn(file, e.details_key) ? file[e.details_key] : undefined;
-    const tb = att === undefined ? undefined : (att['traceback'] ?? att['ParserError']);
+    if (!FAILED.has(e.status) || e.details_range === null) continue;
+    details ??= await readBytes(out, run.details);
+    const [start, end] = e.details_range;
+    const att = JSON.parse(details.subarray(start, end).toString('utf8')) as Record<string, unknown>;
+    const tb = att['traceback'] ?? att['ParserError'];
     if (typeof tb === 'string') tracebacks.set(i, tb);
   }
   return { entries, tracebacks };

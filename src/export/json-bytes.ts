@@ -2,7 +2,7 @@
 // The loop runs in WebAssembly (json-escape.wat), 16 bytes per step: a third of the exporter's time went here.
 import { Buffer } from 'node:buffer';
 import { JSON_ESCAPE_WASM } from './json-escape-wasm.js';
-import { ESCAPER_BYTES, sharedMemory, type SharedMemory } from './shared-memory.js';
+import { ESCAPER_BYTES, sharedMemory, WebAssembly, type SharedMemory } from './shared-memory.js';
 
 /** Second byte of the short escapes (`\n`, `\"`...); 0 where JSON.stringify writes `\u00XX`; 0xFF: not escaped. */
 const SHORT = new Uint8Array(256).fill(0xff);
@@ -30,13 +30,6 @@ interface EscapeExports {
   copy(to: number, from: number, n: number): void;
   equal(a: number, b: number, n: number): number;
 }
-
-/** The part of the WebAssembly global used here (Node has it; this project's TS libs do not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: { env: { memory: SharedMemory } }) => { exports: unknown };
-}
-const { WebAssembly } = globalThis as unknown as { WebAssembly: WasmApi };
 
 /** The escaper, its memory's bytes, and that memory's buffer (views of it need no copy). */
 interface Escaper {
@@ -69,14 +62,6 @@ function load(memory: SharedMemory): Escaper {
  */
 export function escapeInMemory(memory: SharedMemory): void {
   wasm = load(memory);
-}
-
-/**
- * A copy between two places of `memory` (addresses: byte offsets in its buffer), done natively. For a thread
- * that does not escape in `memory`: the escaper's area is left alone.
- */
-export function memoryCopier(memory: SharedMemory): (to: number, from: number, n: number) => void {
-  return instantiate(memory).copy;
 }
 
 /** A comparison of two places of `memory`: 1 when their `n` bytes are equal, else 0 (16 bytes a step). */

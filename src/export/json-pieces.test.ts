@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonPieces } from './json-pieces.js';
-import { writeJsonPieces } from './output.js';
+import { writeJsonPieces } from './out-file.js';
 
 const text = (pieces: Iterable<string | Uint8Array>): string =>
   [...pieces].map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');

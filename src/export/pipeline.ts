@@ -1,4 +1,5 @@
 // Bytes of a run → batches of prepared tests, on this thread or in a worker thread (the other core).
+import type { PlainReader } from '../sources/source.js';
 import type { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
@@ -7,7 +8,6 @@ import { parserErrorEvent, type SharedStringCache } from '../formats/subunit/v2.
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
-import type { GatherRegion } from './shared-memory.js';
 import { SpillFile } from './spill.js';
 import {
   INPUT_BYTES,
@@ -39,14 +39,6 @@ export interface PreparePipeline {
   end(damage?: string | null): Promise<void>;
   /** After `end` and until the next `begin`: memory of the pipeline's nobody uses (the input ring), or null. */
   idleMemory?(): Uint8Array;
-  /** Where this thread may gather output in the memory the batches are in (output.ts gatherIn). */
-  gatherRegion?(): GatherRegion;
-  close(): Promise<void>;
-}
-
-/** Sequential reads of a plain file (see SourceRun.openPlain). */
-export interface PlainReader {
-  read(buf: Uint8Array, offset: number, length: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -292,9 +284,6 @@ export class WorkerPipeline implements PreparePipeline {
 
   private receive(m: FromWorker): void {
     if (m.t === 'batch') {
-      // A batch in a ring slot arrives with a copy of the memory's SharedArrayBuffer object: the same bytes,
-      // but views of this thread's own object are what gathering recognizes (and copies natively).
-      if (m.batch.buffer instanceof SharedArrayBuffer) m.batch.buffer = this.ring.memory.buffer;
       this.chain = this.chain.then(async () => {
         if (this.failure !== null) return;
         try {
@@ -357,10 +346,6 @@ export class WorkerPipeline implements PreparePipeline {
       checked === null ? [] : [checked.buffer as ArrayBuffer],
     );
     this.written += length;
-  }
-
-  gatherRegion(): GatherRegion {
-    return { memory: this.ring.memory, at: this.ring.gatherAt };
   }
 
   /** Between runs the worker reads nothing from the input ring and writes no batch, and this thread writes nothing to them. */

@@ -1,5 +1,8 @@
 // Assembled tests → the bytes of their raw entry and details, in batches: everything of a test's output that
-// needs no run-wide state (keys, shards, the tree, stats totals), so it can be made off the main thread.
+// needs no run-wide state (keys, byte offsets, the tree, stats totals), so it can be made off the main thread.
+// Over 500 lines: TestPreparer writes a test's entry, details and packed numbers in one pass over one buffer, and
+// the pieces share its position, its room checks and its hand-over of big details in parts.
+import { PARSER_TEST_ID } from '../formats/subunit/v2.js';
 import { Buffer } from 'node:buffer';
 import type { ExportStatus } from '../contract/export-format.js';
 import { EXPORT_STATUSES, workerOf } from '../contract/export-format.js';
@@ -8,6 +11,7 @@ import type { Attachment, HeldBytes, StreamOutput, TestRecord } from '../model/t
 import { attachmentBytes as bytesOf } from '../model/test-record.js';
 import { durationSeconds, ISO_MAX_BYTES, putIsoFromMicros } from '../model/time.js';
 import { attachmentText, decodeAttachment, verbatimUtf8 } from './attachments.js';
+import { bytes, KEY } from './fields.js';
 import {
   escapeJsonBytes,
   isPlainJson,
@@ -18,7 +22,6 @@ import {
 } from './json-bytes.js';
 
 /** Test id python-subunit gives the entries it makes for damaged packets. */
-export const PARSER_TEST_ID = 'subunit.parser';
 /** A batch is handed over once its bytes pass this size (after the test that passed it). */
 export const BATCH_BYTES = 1024 * 1024;
 /** Attachments bigger than this are decoded piece by piece instead of as one string. */
@@ -46,8 +49,6 @@ export interface PreparedTest {
    */
   detailsAt: number;
   detailsLen: number;
-  /** Attachment bytes before decoding (how shards are sized). */
-  attachmentBytes: number;
   /** Decoded traceback of a failure (or a damaged packet's parser error), for the stats. */
   traceback: string | null;
   /** Decoded skip reason, for the stats. */
@@ -76,7 +77,7 @@ export interface PreparedBatch {
   names: string[];
   notes: { index: number; traceback: string | null; reason: string | null }[];
   /** The run's output with no test id, as a details object (only in the run's last batch). */
-  streamOutput: { at: number; len: number; attachmentBytes: number } | null;
+  streamOutput: { at: number; len: number } | null;
   /**
    * The first part of big details, after `tests`: those of the next test (named here), or of the stream
    * output; the next batches continue them. Big details go out in parts so that memory stays flat.
@@ -88,8 +89,6 @@ export interface PreparedBatch {
 export interface DetailsPart {
   /** The test's name, or null for the run's stream output. */
   name: string | null;
-  /** Attachment bytes of the whole details (how shards are sized). */
-  attachmentBytes: number;
   /** True for the first part of these details. */
   first: boolean;
   at: number;
@@ -98,8 +97,24 @@ export interface DetailsPart {
 
 const json = JSON.stringify;
 
-/** Numbers per test in `PreparedBatch.nums`: start, end, duration (NaN: null), byte ranges, flags, worker. */
-const FIELDS = 11;
+/**
+ * Where each number of a test is in `PreparedBatch.nums` (test `i`'s start at `i * FIELDS`): start, end and
+ * duration (NaN: null), the byte ranges of its entry and details in the batch, flags (status code, parser
+ * error) and the worker number (NaN: none).
+ */
+const NUM = {
+  startUs: 0,
+  endUs: 1,
+  duration: 2,
+  entryAt: 3,
+  entryLen: 4,
+  preLen: 5,
+  detailsAt: 6,
+  detailsLen: 7,
+  flags: 8,
+  worker: 9,
+} as const satisfies Partial<Record<keyof PreparedTest | 'flags', number>>;
+const FIELDS = Object.keys(NUM).length;
 /** Status codes in the packed flags (3 bits): indexes into the contract's list of statuses. */
 const STATUSES = EXPORT_STATUSES;
 const STATUS_CODE = new Map(STATUSES.map((s, i) => [s, i]));
@@ -113,20 +128,19 @@ const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
 export function preparedTest(b: PreparedBatch, i: number, into: PreparedTest): PreparedTest {
   const n = b.nums;
   const o = i * FIELDS;
-  const flags = n[o + 9] as number;
+  const flags = n[o + NUM.flags] as number;
   into.name = b.names[i] as string;
   into.status = STATUSES[flags & 7] as ExportStatus;
-  into.startUs = orNull(n[o] as number);
-  into.endUs = orNull(n[o + 1] as number);
-  into.duration = orNull(n[o + 2] as number);
-  into.entryAt = n[o + 3] as number;
-  into.entryLen = n[o + 4] as number;
-  into.preLen = n[o + 5] as number;
-  into.detailsAt = n[o + 6] as number;
-  into.detailsLen = n[o + 7] as number;
-  into.attachmentBytes = n[o + 8] as number;
+  into.startUs = orNull(n[o + NUM.startUs] as number);
+  into.endUs = orNull(n[o + NUM.endUs] as number);
+  into.duration = orNull(n[o + NUM.duration] as number);
+  into.entryAt = n[o + NUM.entryAt] as number;
+  into.entryLen = n[o + NUM.entryLen] as number;
+  into.preLen = n[o + NUM.preLen] as number;
+  into.detailsAt = n[o + NUM.detailsAt] as number;
+  into.detailsLen = n[o + NUM.detailsLen] as number;
   into.parserError = (flags & PARSER_FLAG) !== 0;
-  into.worker = orNull(n[o + 10] as number);
+  into.worker = orNull(n[o + NUM.worker] as number);
   into.traceback = null;
   into.reason = null;
   into.detailsKey = null;
@@ -145,7 +159,6 @@ export const blankPreparedTest = (): PreparedTest => ({
   preLen: 0,
   detailsAt: -1,
   detailsLen: 0,
-  attachmentBytes: 0,
   traceback: null,
   reason: null,
   parserError: false,
@@ -225,17 +238,17 @@ class KeyedAttachments<T> {
   }
 }
 
-// The constant parts of a raw entry (see `add`).
-const ENTRY_NAME = Buffer.from(',{"name":');
+// The constant parts of a raw entry (see `add`), their keys from the contract's table (fields.ts).
+const ENTRY_NAME = bytes(',{', KEY.name);
 const COLON_QUOTE = Buffer.from(':"');
 const NULL = Buffer.from('null');
-const STATUS_JSON = EXPORT_STATUSES.map((st) => Buffer.from(`"status":${json(st)},"tags":`));
-const TIMESTAMPS = Buffer.from(',"timestamps":[');
-const DURATION = Buffer.from('],"duration":');
-const DETAILS_ID = Buffer.from(',"details":{},"id":');
-const ATTRIBUTES = Buffer.from(',"attributes":');
-const WORKER = Buffer.from('],"worker":');
-const ROUTE_CODE = Buffer.from('"route_code":');
+const STATUS_JSON = EXPORT_STATUSES.map((st) => bytes(KEY.status, json(st), ',', KEY.tags));
+const TIMESTAMPS = bytes(',', KEY.timestamps, '[');
+const DURATION = bytes('],', KEY.duration);
+const DETAILS_ID = bytes(',', KEY.details, '{},', KEY.id);
+const ATTRIBUTES = bytes(',', KEY.attributes);
+const WORKER = bytes('],', KEY.worker);
+const ROUTE_CODE = KEY.route_code;
 /**
  * Bytes of an entry besides its strings and tag list, at most: the constants above, two timestamps, a
  * duration (a float's shortest form) and a worker number, with room to spare.
@@ -286,7 +299,7 @@ export class TestPreparer {
   private readonly outputs: StreamOutput[] = [];
   /** The details being written: where they start in `buf`, and whose they are (for a part handed out early). */
   private detailsAt = 0;
-  private detailsOf: Omit<DetailsPart, 'first' | 'at' | 'len'> = { name: null, attachmentBytes: 0 };
+  private detailsOf: Pick<DetailsPart, 'name'> = { name: null };
   private detailsParted = false;
 
   /**
@@ -377,9 +390,8 @@ export class TestPreparer {
 
     // Details first: when big they may be handed out in parts, and the entry must stay in the last batch.
     let detailsAt = -1;
-    let attachmentBytes = 0;
     if (atts.count > 0) {
-      attachmentBytes = this.details(atts, name);
+      this.details(atts, name);
       detailsAt = this.detailsAt;
     }
     const detailsLen = detailsAt < 0 ? 0 : this.pos - detailsAt;
@@ -441,17 +453,16 @@ export class TestPreparer {
     }
     const n = this.nums;
     const o = i * FIELDS;
-    n[o] = orNaN(r.startUs);
-    n[o + 1] = orNaN(r.endUs);
-    n[o + 2] = orNaN(duration);
-    n[o + 3] = entryAt;
-    n[o + 4] = entryLen;
-    n[o + 5] = preLen;
-    n[o + 6] = detailsAt;
-    n[o + 7] = detailsLen;
-    n[o + 8] = attachmentBytes;
-    n[o + 9] = (STATUS_CODE.get(status) as number) | (parserError ? PARSER_FLAG : 0);
-    n[o + 10] = orNaN(worker);
+    n[o + NUM.startUs] = orNaN(r.startUs);
+    n[o + NUM.endUs] = orNaN(r.endUs);
+    n[o + NUM.duration] = orNaN(duration);
+    n[o + NUM.entryAt] = entryAt;
+    n[o + NUM.entryLen] = entryLen;
+    n[o + NUM.preLen] = preLen;
+    n[o + NUM.detailsAt] = detailsAt;
+    n[o + NUM.detailsLen] = detailsLen;
+    n[o + NUM.flags] = (STATUS_CODE.get(status) as number) | (parserError ? PARSER_FLAG : 0);
+    n[o + NUM.worker] = orNaN(worker);
     this.names.push(name);
     // A damaged packet (subunit.parser) has no traceback: its reason stands in, so the damage shows in the summary.
     // Tests that JUnit counts as failures bring theirs too (the stats read only a `fail`'s).
@@ -507,19 +518,16 @@ export class TestPreparer {
     const atts = new KeyedAttachments<StreamOutput>();
     for (const o of this.outputs) atts.set(stripNonWord(o.name), o);
     this.outputs.length = 0;
-    const attachmentBytes = this.details(atts, null);
-    this.streamOutput = { at: this.detailsAt, len: this.pos - this.detailsAt, attachmentBytes };
+    this.details(atts, null);
+    this.streamOutput = { at: this.detailsAt, len: this.pos - this.detailsAt };
   }
 
   /**
-   * `{"k":"text",...}` of the attachments of `name` (null: the stream output), from `detailsAt` on; returns
-   * their undecoded size.
+   * `{"k":"text",...}` of the attachments of `name` (null: the stream output), from `detailsAt` on.
    */
-  private details(atts: KeyedAttachments<DetailsSource>, name: string | null): number {
-    let size = 0;
-    for (let i = 0; i < atts.count; i++) size += atts.value(i).size;
+  private details(atts: KeyedAttachments<DetailsSource>, name: string | null): void {
     this.detailsAt = this.pos;
-    this.detailsOf = { name, attachmentBytes: size };
+    this.detailsOf = { name };
     this.detailsParted = false;
     this.room(1)[this.pos++] = 0x7b;
     for (let k = 0; k < atts.count; k++) {
@@ -549,7 +557,6 @@ export class TestPreparer {
       this.room(1)[this.pos++] = 0x22;
     }
     this.room(1)[this.pos++] = 0x7d;
-    return size;
   }
 
   /** Bytes of the next piece to escape: at most PIECE, less when the buffer is short of 6 times that. */

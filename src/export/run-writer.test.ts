@@ -1,12 +1,14 @@
-// Unit tests for the run writer on hand-made TestRecords: duplicate names, run output, shards, hostile names.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+// Unit tests for the run writer on hand-made TestRecords: duplicate names, run output, byte ranges, hostile names.
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { RawEntry, StatsFile } from '../contract/export-format.js';
+import type { ByteRange, DetailsIndex, RawEntry, StatsFile, TempestRun } from '../contract/export-format.js';
 import type { TestRecord } from '../model/test-record.js';
+import { FINAL_BLOCK } from './gzip-segments.js';
 import { OutputDir, stopExports } from './output.js';
-import { RunWriter, shardTarget } from './run-writer.js';
+import { RunWriter } from './run-writer.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -34,30 +36,54 @@ function rec(
   };
 }
 
-async function write(
-  records: TestRecord[],
-  output: [string, string][] = [],
-): Promise<{
+interface Written {
   raw: RawEntry[];
   details: Record<string, Record<string, string>>;
+  /** `_details.json`'s text (inflated under -z). */
+  text: Buffer;
   stats: StatsFile;
-  shards: Record<string, Record<string, string>>[];
-}> {
+  run: TempestRun;
+  /** The `.gz` file's bytes under -z. */
+  packed: Buffer | null;
+}
+
+async function write(records: TestRecord[], output: [string, string][] = [], gzip = false): Promise<Written> {
   const dest = mkdtempSync(join(tmpdir(), 'stackviz-rw-'));
-  const out = await OutputDir.open(dest, false);
+  const out = await OutputDir.open(dest, gzip);
   const w = RunWriter.create(out, { source: 's', runId: 0, key: 's', title: 't' });
   for (const r of records) w.onTest(r);
   for (const [n, t] of output)
     w.onStreamOutput({ name: n, mimeType: null, chunks: [enc(t)], size: enc(t).length });
   const res = await w.finish();
   await out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files);
-  const read = (p: string): unknown => JSON.parse(readFileSync(join(dest, p), 'utf8'));
+  const bytes = (p: string): Buffer => {
+    const b = readFileSync(join(dest, p));
+    return gzip ? gunzipSync(b) : b;
+  };
+  const read = (p: string): unknown => JSON.parse(bytes(p).toString('utf8'));
+  const text = bytes(res.run.details);
   return {
     raw: read(res.run.raw) as RawEntry[],
-    details: read(res.run.details) as Record<string, Record<string, string>>,
+    details: JSON.parse(text.toString('utf8')) as Record<string, Record<string, string>>,
+    text,
     stats: read(res.files[3] as string) as StatsFile,
-    shards: (res.run.details_shards ?? []).map((p) => read(p) as Record<string, Record<string, string>>),
+    run: res.run,
+    packed: gzip ? readFileSync(join(dest, res.run.details)) : null,
   };
+}
+
+/** The value at `range` in `_details.json`, read as the viewer reads it: from the text, or the gzip segments. */
+function valueAt(w: Written, [start, end]: ByteRange): unknown {
+  if (w.packed === null) return JSON.parse(w.text.subarray(start, end).toString('utf8'));
+  const { plain, packed } = w.run.details_index as DetailsIndex;
+  let i = 0;
+  while ((plain[i + 1] as number) <= start) i++;
+  let j = i;
+  while ((plain[j + 1] as number) < end) j++;
+  const segments = w.packed.subarray(packed[i], packed[j + 1]);
+  const inflated = inflateRawSync(Buffer.concat([segments, FINAL_BLOCK]));
+  const at = start - (plain[i] as number);
+  return JSON.parse(inflated.subarray(at, at + end - start).toString('utf8'));
 }
 
 describe('RunWriter', () => {
@@ -72,8 +98,9 @@ describe('RunWriter', () => {
       ['a.t', 'a.t'],
       ['a.t#2', 'a.t#2'],
       ['a.t', 'a.t#3'],
-      ['a.t', null],
+      ['a.t', 'a.t#4'],
     ]);
+    expect(r.details['a.t#4']).toEqual({});
     expect(r.details['a.t']).toEqual({ traceback: 'first\nE: one' });
     expect(r.details['a.t#3']).toEqual({ traceback: 'second\nE: two' });
     expect(r.stats.failures.map((f) => [f.details, f.details_key])).toEqual([
@@ -119,9 +146,7 @@ describe('RunWriter', () => {
     const r = await write([rec('<stream output>', 'success', [['x', 'y']])], [['stdout', 'runner noise']]);
     expect(r.stats.stream_output_key).toBe('<stream output>#2');
     expect(r.details['<stream output>#2']).toEqual({ stdout: 'runner noise' });
-    expect(r.shards[r.stats.stream_output_shard ?? -1]?.['<stream output>#2']).toEqual({
-      stdout: 'runner noise',
-    });
+    expect(valueAt(r, r.stats.stream_output_range as ByteRange)).toEqual({ stdout: 'runner noise' });
   });
 
   it('treats hostile names as data', async () => {
@@ -135,28 +160,32 @@ describe('RunWriter', () => {
     expect(r.stats.skips[0]?.details).toBe('why');
   });
 
-  it('splits details into 1 MiB shards at first without splitting a test, and the whole file equals the shards', async () => {
-    const big = 'x'.repeat(300 * 1024);
-    const records = Array.from({ length: 10 }, (_, i) => rec(`p.t${i}`, 'success', [['log', big + i]]));
-    const r = await write(records);
-    expect(r.shards.length).toBe(4);
-    const merged = Object.assign({}, ...r.shards) as Record<string, Record<string, string>>;
-    expect(merged).toEqual(r.details);
-    r.raw.forEach((e) => expect(r.shards[e.details_shard ?? -1]?.[e.details_key ?? '']).toBeDefined());
-  });
-
-  it('makes shards twice as large every eight shards, up to 8 MiB', async () => {
-    const MiB = 1024 * 1024;
-    expect([0, 7, 8, 15, 16, 23, 24, 31, 32, 1000].map(shardTarget)).toEqual(
-      [1, 1, 2, 2, 4, 4, 8, 8, 8, 8].map((m) => m * MiB),
-    );
-    // 300 KiB a test: three fit in a 1 MiB shard, six in a 2 MiB one.
-    const big = 'x'.repeat(300 * 1024);
-    const records = Array.from({ length: 40 }, (_, i) => rec(`p.t${i}`, 'success', [['log', big + i]]));
-    const r = await write(records);
-    expect(r.shards.map((s) => Object.keys(s).length)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 6, 6, 4]);
-    r.raw.forEach((e) => expect(r.shards[e.details_shard ?? -1]?.[e.details_key ?? '']).toBeDefined());
-  });
+  for (const gzip of [false, true]) {
+    it(`gives every test an entry and each test with attachments its byte range${gzip ? ' (-z)' : ''}`, async () => {
+      // 300 KiB a test: the -z segments (1 MiB) cut through tests, and some tests span two segments.
+      const big = 'x'.repeat(300 * 1024);
+      const records = Array.from({ length: 12 }, (_, i) =>
+        rec(`p.t${i}`, i % 3 === 2 ? 'success' : 'fail', i % 3 === 2 ? [] : [['log', big + i]]),
+      );
+      const r = await write(records, [['stdout', 'noise']], gzip);
+      expect(Object.keys(r.details)).toEqual([...records.map((_, i) => `p.t${i}`), '<stream output>']);
+      r.raw.forEach((e, i) => {
+        expect(e.details_key).toBe(`p.t${i}`);
+        if (i % 3 === 2) expect([e.details_range, r.details[e.details_key ?? '']]).toEqual([null, {}]);
+        else expect(valueAt(r, e.details_range as ByteRange)).toEqual({ log: big + i });
+      });
+      expect(valueAt(r, r.stats.stream_output_range as ByteRange)).toEqual({ stdout: 'noise' });
+      if (gzip) {
+        const index = r.run.details_index as DetailsIndex;
+        expect(index.plain.at(-1)).toBe(r.text.length);
+        expect(index.plain.length).toBe(Math.ceil(r.text.length / (1024 * 1024)) + 1);
+        // One member: the trailer follows the final block.
+        expect((r.packed as Buffer).length).toBe((index.packed.at(-1) as number) + FINAL_BLOCK.length + 8);
+      } else {
+        expect(r.run.details_index).toBeUndefined();
+      }
+    });
+  }
 
   it('writes an unfinished test with no end, no duration', async () => {
     const t = rec('a.b', 'inprogress');
@@ -184,23 +213,24 @@ describe('damaged packets in the stats', () => {
 });
 
 describe('a full disk', () => {
-  // /dev/full answers every write with ENOSPC: a shard file that is a link to it fails like a full disk.
+  // /dev/full answers every write with ENOSPC: a details file that is a link to it fails like a full disk.
   for (const gzip of [false, true]) {
-    it(`fails the run with ENOSPC when a shard cannot be written${gzip ? ' (-z)' : ''}, and nothing else`, async () => {
+    it(`fails the run with ENOSPC when the details cannot be written${gzip ? ' (-z)' : ''}, and nothing else`, async () => {
       const dest = mkdtempSync(join(tmpdir(), 'stackviz-full-'));
       const out = await OutputDir.open(dest, gzip);
-      const shards = out.scratchPath('tempest_s_0_details');
-      mkdirSync(shards);
-      symlinkSync('/dev/full', join(shards, gzip ? '0.json.gz' : '0.json'));
+      symlinkSync(
+        '/dev/full',
+        out.scratchPath(gzip ? 'tempest_s_0_details.json.gz' : 'tempest_s_0_details.json'),
+      );
       const w = RunWriter.create(out, { source: 's', runId: 0, key: 's', title: 't' });
-      // A few MiB of details: the first shard is closed (and fails) long before the run ends.
+      // A few MiB of details: writes fail long before the run ends.
       const log = 'x'.repeat(64 * 1024);
       for (let i = 0; i < 60; i++) {
         w.onTest(rec(`t.T.test_${i}`, 'success', [['log', log]]));
         // Tests arrive between I/O events, as batches from the worker do: the failed write is seen meanwhile.
         if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      // Before the fix the shard's failed close was an unhandled rejection, which kills the process.
+      // A failed write must reach finish(), not be an unhandled rejection, which kills the process.
       await expect(w.finish()).rejects.toMatchObject({ code: 'ENOSPC' });
       await out.abort();
       expect(readdirSync(dest)).toEqual([]);

@@ -1,9 +1,11 @@
-// One run's files (raw, details + shards, tree, stats), written as its tests complete.
+// One run's files (raw, details, tree, stats), written as its tests complete.
 import { Buffer } from 'node:buffer';
-import type { Artifact, RawEntry, StatsFile, TempestRun } from '../contract/export-format.js';
+import type { Artifact, ByteRange, RawEntry, StatsFile, TempestRun } from '../contract/export-format.js';
 import { StatsAccumulator } from '../model/stats.js';
 import type { StreamOutput, TestRecord } from '../model/test-record.js';
-import { awaitedLater, TeeGather, writeJsonPieces, type OutFile, type OutputDir } from './output.js';
+import { writeJsonPieces, type OutFile } from './out-file.js';
+import type { OutputDir } from './output.js';
+import { bytes, KEY } from './fields.js';
 import { putAscii, putBytes, putJsonString } from './json-bytes.js';
 import { jsonPieces } from './json-pieces.js';
 import type { ExportedTest, ExportListener } from './listener.js';
@@ -14,25 +16,9 @@ import {
   type PreparedBatch,
   type PreparedTest,
 } from './prepare.js';
-import { SharedGzipDetails } from './shared-gzip.js';
+import { SegmentedGzip } from './gzip-segments.js';
 import { NameTrie } from './tree.js';
 
-/** Shards of each size before the next size (see shardTarget). */
-const SHARDS_PER_SIZE = 8;
-const SHARD_MIN = 1024 * 1024;
-const SHARD_MAX = 8 * 1024 * 1024;
-
-/**
- * Bytes after which details shard `k` (from 0) is closed; one test's details are never split, so a shard can
- * be larger. 1 MiB for the first eight, doubling every eight up to 8 MiB: a run with tens of MB of details
- * (tempest-full) gets 1-2 MiB shards, and a big run's file count grows with the log of its size until the
- * shards reach 8 MiB. Each file costs: its creation (~0.7 ms in the benchmark, where ext4 skips over the
- * inodes the previous export freed), and an upload of its own from a CI job. The benchmark's 180 MB of
- * details went from 136 shards of 1 MiB to 36 (1.28 -> 1.17 s, eight alternating pairs).
- */
-export function shardTarget(k: number): number {
-  return Math.min(SHARD_MAX, SHARD_MIN * 2 ** Math.floor(k / SHARDS_PER_SIZE));
-}
 /** Details key (before de-duplication) of the run's own output: bytes with no test id. */
 export const STREAM_OUTPUT_NAME = '<stream output>';
 
@@ -60,43 +46,35 @@ export interface RunNaming {
   title: string;
 }
 
-/** Where details bytes go (an OutFile, the -z shard compressor, or nowhere). */
-type ByteSink = Pick<OutFile, 'write' | 'writeBuffer' | 'full' | 'drained' | 'close'>;
-
-/** The end of the raw entry of a test without details. */
-const NO_DETAILS_TAIL: Buffer = Buffer.from('"details_key":null,"details_shard":null}');
 /** The depth of a run's stats object in config.json (config → tempest → run → stats); see jsonPieces. */
 const STATS_DEPTH = 3;
-const TAIL_KEY = Buffer.from('"details_key":');
-const TAIL_SHARD = Buffer.from(',"details_shard":');
+const TAIL_KEY = KEY.details_key;
+const TAIL_RANGE = bytes(',', KEY.details_range);
+const TAIL_NONE = bytes(',', KEY.details_range, 'null}');
+/** The value of a test without attachments in `_details.json`. */
+const NO_DETAILS = Buffer.from('{}');
 
 export class RunWriter {
   private readonly out: OutputDir;
   private readonly naming: RunNaming;
   private readonly prefix: string;
   private readonly raw: OutFile;
+  /** `_details.json`, or its gzip file under -z (then written through `gz`). */
   private readonly details: OutFile;
+  private readonly gz: SegmentedGzip | null;
+  /** Bytes of `_details.json` written so far (uncompressed): where the next byte lies in it. */
+  private detailsPos = 0;
   /** The raw entries, uncompressed, read back for the tree: the raw file itself unless gzipped. */
   private readonly entries: OutFile;
   private readonly entriesPath: string;
-  /** Where the current shard's bytes go: its file, or the shared -z compressor. */
-  private shard: ByteSink | null = null;
-  private readonly shared: SharedGzipDetails | null;
-  /** Without -z: the details file and the current shard get the same bytes, gathered once for both. */
-  private readonly tee: TeeGather | null;
-  private shardIndex = -1;
-  /** Attachment bytes in the current shard (an estimate of its size, known before writing). */
-  private shardBytes = 0;
-  private readonly shardPaths: string[] = [];
-  private readonly closing: Promise<void>[] = [];
   private readonly trie = new NameTrie();
   private readonly stats = new StatsAccumulator();
   /** The run's output with no test id, prepared as a details object; written by `finish`. */
-  private streamOutput: { bytes: Buffer; attachmentBytes: number } | null = null;
+  private streamOutput: Buffer | null = null;
   /** Reused for every test of every batch. */
   private readonly prepared: PreparedTest = blankPreparedTest();
-  /** Details begun by a batch's `partial` and continued by the next batches. */
-  private openDetails: { key: string; shard: number } | null = null;
+  /** Details begun by a batch's `partial` and continued by the next batches: their key and first byte. */
+  private openDetails: { key: string; start: number } | null = null;
   /** Prepares tests handed over one by one (`onTest`), when no worker prepared them. */
   private local: TestPreparer | null = null;
   private count = 0;
@@ -107,8 +85,8 @@ export class RunWriter {
    */
   private scratch: Buffer = Buffer.allocUnsafeSlow(4096);
   private detailsCount = 0;
-  /** The shard of the details `finishDetails` last wrote. */
-  private detailsShard = 0;
+  /** Where the value of the details `finishDetails` last wrote begins in `_details.json`. */
+  private detailsStart = 0;
 
   /** Told of each test after the stats (--trace, --junit, the gate). */
   private readonly listeners: readonly ExportListener[];
@@ -119,7 +97,7 @@ export class RunWriter {
     naming: RunNaming,
     files: [OutFile, OutFile, OutFile],
     entriesPath: string,
-    shared: SharedGzipDetails | null,
+    gz: SegmentedGzip | null,
     listeners: readonly ExportListener[],
   ) {
     this.listeners = listeners;
@@ -128,18 +106,17 @@ export class RunWriter {
     this.prefix = `tempest_${naming.source}_${naming.runId}`;
     [this.raw, this.details, this.entries] = files;
     this.entriesPath = entriesPath;
-    this.shared = shared;
+    this.gz = gz;
     this.raw.write('[');
-    this.tee = shared === null ? new TeeGather(this.details) : null;
-    if (shared === null) this.details.write('{');
+    this.putDetails(Buffer.from('{'));
   }
 
   static create(out: OutputDir, naming: RunNaming, listeners: readonly ExportListener[] = []): RunWriter {
     const prefix = `tempest_${naming.source}_${naming.runId}`;
     const raw = out.create(`${prefix}_raw.json`);
-    // Under -z the shards' compressed bytes are reused for the whole details file (SharedGzipDetails).
-    const shared = out.gzip ? new SharedGzipDetails(out, `${prefix}_details.json`) : null;
-    const details = shared === null ? out.create(`${prefix}_details.json`) : shared.details;
+    // Under -z the details are compressed in segments a reader can inflate on their own (gzip-segments.ts).
+    const gz = out.gzip ? new SegmentedGzip(out, `${prefix}_details.json`) : null;
+    const details = gz === null ? out.create(`${prefix}_details.json`) : gz.file;
     let entries = raw;
     let entriesPath = out.scratchPath(raw.relPath);
     if (out.gzip) {
@@ -147,7 +124,7 @@ export class RunWriter {
       entries = out.create(name, false);
       entriesPath = out.scratchPath(name);
     }
-    return new RunWriter(out, naming, [raw, details, entries], entriesPath, shared, listeners);
+    return new RunWriter(out, naming, [raw, details, entries], entriesPath, gz, listeners);
   }
 
   get testCount(): number {
@@ -164,19 +141,17 @@ export class RunWriter {
     return (
       this.raw.full ||
       this.details.full ||
-      (this.shard?.full ?? false) ||
       this.entries.full ||
-      (this.shared?.full ?? false) ||
+      (this.gz?.full ?? false) ||
       this.listeners.some((l) => l.full === true)
     );
   }
 
   async drained(): Promise<void> {
     await this.raw.drained();
-    await this.details.drained();
     await this.entries.drained();
-    if (this.shard) await this.shard.drained();
-    if (this.shared) await this.shared.drained();
+    if (this.gz !== null) await this.gz.drained();
+    else await this.details.drained();
     for (const l of this.listeners) await l.drained?.();
   }
 
@@ -233,8 +208,8 @@ export class RunWriter {
       this.writeTest(t, bytes);
     }
     if (b.streamOutput !== null) {
-      const { at, len, attachmentBytes } = b.streamOutput;
-      this.streamOutput = { bytes: Buffer.from(bytes.subarray(at, at + len)), attachmentBytes };
+      const { at, len } = b.streamOutput;
+      this.streamOutput = Buffer.from(bytes.subarray(at, at + len));
     }
     const part = b.partial;
     if (part !== null) {
@@ -243,9 +218,9 @@ export class RunWriter {
           part.name === null
             ? this.allocKey(STREAM_OUTPUT_NAME)
             : this.allocKey(part.name, this.trie.node(part.name));
-        this.openDetails = { key, shard: this.startDetails(key, part.attachmentBytes) };
+        this.openDetails = { key, start: this.startDetails(key) };
       }
-      this.appendDetails(bytes.subarray(part.at, part.at + part.len));
+      this.putDetails(bytes.subarray(part.at, part.at + part.len));
     }
   }
 
@@ -265,12 +240,18 @@ export class RunWriter {
     this.count++;
     // One trie walk per test: the same node serves the details key and the tree leaf.
     const leaf = this.trie.node(t.name);
-    let detailsKey: string | null = null;
-    let tail: Buffer = NO_DETAILS_TAIL;
+    let key: string;
+    let tail: Buffer;
     if (t.detailsAt >= 0) {
       const body = bytes.subarray(t.detailsAt, t.detailsAt + t.detailsLen);
-      detailsKey = this.finishDetails(t.name, leaf, body, t.attachmentBytes);
-      tail = this.encodeTail(detailsKey, this.detailsShard);
+      key = this.finishDetails(t.name, leaf, body);
+      tail = this.encodeTail(key, this.detailsStart, this.detailsPos);
+    } else {
+      // Every test has its entry in `_details.json`, `{}` without attachments, as the original wrote.
+      key = this.allocKey(t.name, leaf);
+      this.startDetails(key);
+      this.putDetails(NO_DETAILS);
+      tail = this.encodeTail(key, -1, -1);
     }
     // The prepared entry starts with a comma: left out for the run's first test.
     const first = this.count === 1;
@@ -284,7 +265,7 @@ export class RunWriter {
       this.entries.writeBuffer(entry);
       this.entries.writeBuffer(tail);
     }
-    t.detailsKey = detailsKey;
+    t.detailsKey = key;
     this.stats.add(t);
     if (this.listeners.length > 0) this.tell(t, entry, tail);
   }
@@ -298,62 +279,52 @@ export class RunWriter {
 
   /**
    * Details of one test (or the stream output): the last part of those begun by earlier batches, or all of
-   * them under a key made now.
+   * them under a key made now. Sets `detailsStart`; `detailsPos` is then their end.
    */
-  private finishDetails(name: string, leaf: number, body: Buffer, size: number): string {
+  private finishDetails(name: string, leaf: number, body: Buffer): string {
     const open = this.openDetails;
     this.openDetails = null;
     let key: string;
     if (open === null) {
       key = this.allocKey(name, leaf < 0 ? this.trie.node(name) : leaf);
-      this.detailsShard = this.startDetails(key, size);
+      this.detailsStart = this.startDetails(key);
     } else {
       key = open.key;
-      this.detailsShard = open.shard;
+      this.detailsStart = open.start;
     }
-    this.appendDetails(body);
+    this.putDetails(body);
     return key;
   }
 
-  /** Begin `"key":` in the current shard (a new one when full) and in `_details.json`; returns the shard. */
-  private startDetails(key: string, size: number): number {
-    const full = this.shardBytes > 0 && this.shardBytes + size > shardTarget(this.shardIndex);
-    if (this.shard === null || full) this.rotateShard();
+  /** `,"key":` in `_details.json` (no comma for its first key); returns where the value will begin. */
+  private startDetails(key: string): number {
     const out = this.scratchFor(key.length * 6 + 4);
     out[0] = 0x2c;
     let p = putJsonString(out, 1, key);
     out[p++] = 0x3a;
-    const keyed = out.subarray(0, p);
-    const tee = this.tee;
-    if (tee === null) {
-      // Under -z the details file is made from the shards' compressed bytes: nothing is written to it here.
-      (this.shard as ByteSink).writeBuffer(this.shardBytes > 0 ? keyed : keyed.subarray(1));
-    } else if (this.shardBytes > 0) {
-      tee.write(keyed);
-    } else {
-      // A shard's first key has no comma; the details file's has one unless it is its first (the tee was
-      // flushed when the shard began, so this comma follows everything before it).
-      if (this.detailsCount > 0) this.details.write(',');
-      tee.write(keyed.subarray(1));
-    }
-    this.shardBytes += size + 1;
+    this.putDetails(out.subarray(this.detailsCount === 0 ? 1 : 0, p));
     this.detailsCount++;
-    return this.shardIndex;
+    return this.detailsPos;
   }
 
-  /** Details bytes, to the current shard and `_details.json` alike. */
-  private appendDetails(body: Buffer): void {
-    if (this.tee === null) (this.shard as ByteSink).writeBuffer(body);
-    else this.tee.write(body);
+  /** Bytes of `_details.json` (copied: the caller may reuse them). */
+  private putDetails(b: Buffer): void {
+    if (this.gz !== null) this.gz.writeBuffer(b);
+    else this.details.writeBuffer(b);
+    this.detailsPos += b.length;
   }
 
-  /** `"details_key":<key>,"details_shard":<shard>}`, in the scratch buffer (valid until its next use). */
-  private encodeTail(key: string, shard: number): Buffer {
-    const out = this.scratchFor(TAIL_KEY.length + key.length * 6 + 2 + TAIL_SHARD.length + 24);
+  /**
+   * `"details_key":<key>,"details_range":[<start>,<end>]}` (null for a start below 0), in the scratch buffer
+   * (valid until its next use).
+   */
+  private encodeTail(key: string, start: number, end: number): Buffer {
+    const out = this.scratchFor(TAIL_KEY.length + key.length * 6 + 2 + TAIL_NONE.length + 48);
     let p = putBytes(out, 0, TAIL_KEY);
     p = putJsonString(out, p, key);
-    p = putBytes(out, p, TAIL_SHARD);
-    p = putAscii(out, p, String(shard));
+    if (start < 0) return out.subarray(0, putBytes(out, p, TAIL_NONE));
+    p = putBytes(out, p, TAIL_RANGE);
+    p = putAscii(out, p, `[${start},${end}]`);
     out[p++] = 0x7d;
     return out.subarray(0, p);
   }
@@ -362,28 +333,6 @@ export class RunWriter {
   private scratchFor(n: number): Buffer {
     if (this.scratch.length < n) this.scratch = Buffer.allocUnsafeSlow(Math.max(n, this.scratch.length * 2));
     return this.scratch;
-  }
-
-  private rotateShard(): void {
-    this.shardIndex++;
-    this.shardBytes = 0;
-    const rel = `${this.prefix}_details/${this.shardIndex}.json`;
-    if (this.shared !== null) {
-      this.shared.endShard();
-      this.shardPaths.push(this.shared.startShard(rel));
-      this.shard = this.shared;
-      return;
-    }
-    this.tee?.flush();
-    if (this.shard !== null) {
-      this.shard.write('}');
-      this.closing.push(awaitedLater(this.shard.close()));
-    }
-    const shard = this.out.create(rel);
-    this.shard = shard;
-    this.shardPaths.push(shard.relPath);
-    shard.write('{');
-    this.tee?.retarget(shard);
   }
 
   /**
@@ -397,32 +346,23 @@ export class RunWriter {
       this.local = null;
     }
     let streamKey: string | null = null;
-    let streamShard: number | null = null;
+    let streamRange: ByteRange | null = null;
     if (this.streamOutput !== null) {
-      const { bytes, attachmentBytes } = this.streamOutput;
-      streamKey = this.finishDetails(STREAM_OUTPUT_NAME, -1, bytes, attachmentBytes);
-      streamShard = this.detailsShard;
+      streamKey = this.finishDetails(STREAM_OUTPUT_NAME, -1, this.streamOutput);
+      streamRange = [this.detailsStart, this.detailsPos];
     }
     this.raw.write(']');
-    if (this.shared !== null) {
-      this.closing.push(this.shared.finish());
-    } else {
-      this.tee?.flush();
-      this.details.write('}');
-      if (this.shard !== null) {
-        this.shard.write('}');
-        this.closing.push(this.shard.close());
-      }
-      this.closing.push(this.details.close());
-    }
-    await Promise.all([this.raw.close(), this.entries.close(), ...this.closing]);
+    this.putDetails(Buffer.from('}'));
+    const index = this.gz === null ? null : this.gz.finish();
+    if (this.gz === null) await this.details.close();
+    await Promise.all([this.raw.close(), this.entries.close(), index]);
 
     // Nothing else is written now: the tree goes out with plain synchronous writes, chunk by chunk.
     const tree = this.out.createWhole(`${this.prefix}_tree.json`);
     await this.trie.write(tree, this.entriesPath, undefined, scratch);
     await tree.close();
 
-    const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_shard: streamShard };
+    const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_range: streamRange };
     const statsFile = this.out.createWhole(`${this.prefix}_stats.json`);
     // In pieces: the failures and skips of a big run make megabytes of JSON. Split as config.json splits the
     // same object (it sits three levels down there): each failure and skip stringified whole, not field by field.
@@ -438,7 +378,7 @@ export class RunWriter {
       details: this.details.relPath,
       tree: tree.relPath,
       stats,
-      details_shards: this.shardPaths,
+      ...(index === null ? {} : { details_index: await index }),
       key,
     };
     const gz = this.out.gzip ? { content_encoding: 'gzip' as const } : {};
@@ -458,7 +398,7 @@ export class RunWriter {
         art(this.details.relPath, 'subunit-details', false),
         art(statsFile.relPath, 'subunit-stats', false),
       ],
-      files: [this.raw.relPath, this.details.relPath, tree.relPath, statsFile.relPath, ...this.shardPaths],
+      files: [this.raw.relPath, this.details.relPath, tree.relPath, statsFile.relPath],
       tests: this.count,
       failures: this.stats.failureCount,
       statsJson,

@@ -6,7 +6,7 @@ import { generateStream } from '../../bench/generate.js';
 import type { SubunitEvent } from '../formats/subunit/events.js';
 import { STRING_CACHE_BYTES, V2Reader } from '../formats/subunit/v2.js';
 import { encodePacket } from '../formats/subunit/v2-encode.js';
-import { escapeInMemory, escapeJsonBytes, memoryCopier, memoryEqual } from './json-bytes.js';
+import { escapeInMemory, escapeJsonBytes, memoryEqual } from './json-bytes.js';
 import { ESCAPER_BYTES, sharedMemory, STRINGS_BYTES } from './shared-memory.js';
 
 const inner = (s: string): string => JSON.stringify(s).slice(1, -1);
@@ -79,25 +79,6 @@ describe('escapeJsonBytes after escapeInMemory', () => {
     const out = mem.subarray(OUT + 5, OUT + 5 + bytes.length * 2);
     const end = escapeJsonBytes(src, out, 0);
     expect(out.subarray(0, end).toString()).toBe(inner(s));
-  });
-});
-
-describe('memoryCopier', () => {
-  it('copies exactly n bytes from one place of the memory to another', () => {
-    const { memory, mem } = smallMemory();
-    const copy = memoryCopier(memory);
-    fc.assert(
-      fc.property(fc.nat({ max: 20_000 }), fc.nat({ max: 20_000 }), fc.nat({ max: 9000 }), (from, to, n) => {
-        const a = ESCAPER_BYTES + from;
-        const b = ESCAPER_BYTES + 30_000 + to;
-        for (let i = 0; i < n; i++) mem[a + i] = (i * 7 + from) & 0xff;
-        mem.fill(0xee, b - 1, b + n + 1);
-        copy(b, a, n);
-        expect(Buffer.from(mem.subarray(b, b + n)).equals(Buffer.from(mem.subarray(a, a + n)))).toBe(true);
-        expect([mem[b - 1], mem[b + n]]).toEqual([0xee, 0xee]);
-      }),
-      { numRuns: 200 },
-    );
   });
 });
 

@@ -1,5 +1,5 @@
 // The memory both threads of an export share: one WebAssembly memory holding the JSON escaper's own area
-// (json-escape.wat), then the input ring, then the batch slots. The escaper then reads attachment bytes
+// (json-escape.wat), the v2 reader's string cache, then the input ring, then the batch slots. The escaper then reads attachment bytes
 // where the input ring holds them and writes their JSON straight into a batch slot, with no copy into or
 // out of a memory of its own (that was ~0.1 s of the worker's CPU on the 207 MB benchmark stream).
 // Kept tiny: worker-start.ts imports it, and it is loaded first.
@@ -18,26 +18,22 @@ export interface SharedMemory {
   readonly buffer: SharedArrayBuffer;
 }
 
-const { WebAssembly } = globalThis as unknown as {
-  WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: true }) => SharedMemory };
-};
+/**
+ * The part of the WebAssembly global the exporter uses (Node has it; this project's TS libs do not declare it):
+ * the one declaration, for this file and json-bytes.ts.
+ */
+export const WebAssembly = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (d: { initial: number; maximum: number; shared: true }) => SharedMemory;
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: { env: { memory: SharedMemory } }) => { exports: unknown };
+    };
+  }
+).WebAssembly;
 
 /** A shared memory of at least `bytes` (whole pages); it never grows, so its buffer stays the same object. */
 export function sharedMemory(bytes: number): SharedMemory {
   const pages = Math.ceil(bytes / PAGE);
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-}
-
-/**
- * The gathering buffers output.ts fills from the batch slots and hands to file streams: in the memory too,
- * so what it copies out of a slot is copied natively (json-bytes.ts memoryCopier). More in use at once
- * (writes in flight) are ordinary buffers, filled the slower way.
- */
-export const GATHER_SLOTS = 8;
-export const GATHER_BYTES = 512 * 1024;
-
-/** Where a memory's gathering buffers are: GATHER_SLOTS of GATHER_BYTES from `at`. */
-export interface GatherRegion {
-  memory: SharedMemory;
-  at: number;
 }

@@ -17,6 +17,7 @@ import { ViewerNotBuiltError, writeHtmlSite } from './site.js';
 import {
   EMBEDDED_FILE_TYPE,
   escapeInlineScript,
+  PIECE_BYTES,
   SingleFileTooLargeError,
   selectDataFiles,
   singleFileCsp,
@@ -58,21 +59,36 @@ function put(dir: string, rel: string, data: string | Buffer): void {
 
 interface Embedded {
   path: string;
+  /** Where a piece starts in its file's text; null for a whole file. */
+  offset: number | null;
   encoding: string;
   bytes: Buffer;
 }
 
-/** The embedded files of a single-file report, decoded the way the viewer's loader does. */
-function embedded(html: string): Embedded[] {
+/** The embedded files (and pieces) of a single-file report, decoded the way the viewer's loader does. */
+function embeddedPieces(html: string): Embedded[] {
   const re = new RegExp(
-    `<script type="${EMBEDDED_FILE_TYPE}" data-path="([^"]*)" data-encoding="([^"]*)">([^<]*)</script>`,
+    `<script type="${EMBEDDED_FILE_TYPE}" data-path="([^"]*)"(?: data-offset="(\\d+)")? data-encoding="([^"]*)">([^<]*)</script>`,
     'g',
   );
   return [...html.matchAll(re)].map((m) => ({
     path: (m[1] ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"'),
-    encoding: m[2] ?? '',
-    bytes: gunzipSync(Buffer.from(m[3] ?? '', 'base64')),
+    offset: m[2] === undefined ? null : Number(m[2]),
+    encoding: m[3] ?? '',
+    bytes: gunzipSync(Buffer.from(m[4] ?? '', 'base64')),
   }));
+}
+
+/** The embedded files, each piece joined to the one before of its file. */
+function embedded(html: string): Embedded[] {
+  const out: Embedded[] = [];
+  for (const e of embeddedPieces(html)) {
+    const last = out.at(-1);
+    if (last?.path === e.path && e.offset === last.bytes.length)
+      last.bytes = Buffer.concat([last.bytes, e.bytes]);
+    else out.push({ ...e });
+  }
+  return out;
 }
 
 const CONFIG = {
@@ -86,7 +102,6 @@ const CONFIG = {
       tree: 'tempest_repo_0_tree.json',
       stats: { count: 2 },
       dstat: 'dstat_log.csv',
-      details_shards: ['details/tempest_repo_0_details-0.json', 'details/tempest_repo_0_details-1.json'],
     },
   ],
 };
@@ -100,11 +115,13 @@ beforeEach(() => {
   put(viewer, 'assets/index-def.css', FAKE_CSS);
   put(dest, 'config.json', JSON.stringify(CONFIG));
   put(dest, 'tempest_repo_0_raw.json', JSON.stringify([{ name: 'a</script><script>alert(1)</script>' }]));
-  put(dest, 'tempest_repo_0_details.json', JSON.stringify({ big: 'x'.repeat(1000) }));
+  put(
+    dest,
+    'tempest_repo_0_details.json',
+    JSON.stringify({ a: { traceback: '</script>' }, b: { log: 'é ✓ \u0000' }, big: 'x'.repeat(1000) }),
+  );
   put(dest, 'tempest_repo_0_tree.json', '{"name":"t"}');
   put(dest, 'tempest_repo_0_stats.json', '{"count":2}');
-  put(dest, 'details/tempest_repo_0_details-0.json', JSON.stringify({ a: { traceback: '</script>' } }));
-  put(dest, 'details/tempest_repo_0_details-1.json', JSON.stringify({ b: { log: 'é ✓ \u0000' } }));
   put(dest, 'dstat_log.csv', '"Dstat 0.7.2 CSV output"\n1,2,3\n');
   put(dest, '.abc.stackviz-tmp', 'half a file');
 });
@@ -118,8 +135,7 @@ describe('writeSingleFile', () => {
     expect(files.map((f) => f.path).sort()).toEqual(
       [
         'config.json',
-        'details/tempest_repo_0_details-0.json',
-        'details/tempest_repo_0_details-1.json',
+        'tempest_repo_0_details.json',
         'dstat_log.csv',
         'tempest_repo_0_raw.json',
         'tempest_repo_0_stats.json',
@@ -138,25 +154,28 @@ describe('writeSingleFile', () => {
     expect(paths[0]).toBe('config.json');
     expect(paths[1]).toBe('tempest_repo_0_stats.json');
     expect(paths.indexOf('tempest_repo_0_raw.json')).toBeLessThan(
-      paths.indexOf('details/tempest_repo_0_details-0.json'),
+      paths.indexOf('tempest_repo_0_details.json'),
     );
   });
 
-  it('keeps the single details file when the run has no shards, and embeds the content of .gz files gzipped once', async () => {
+  it('embeds a details file in pieces of 1 MiB of its text (of a .gz: inflated), and other .gz files gzipped once', async () => {
     const config = structuredClone(CONFIG);
     const run = config.tempest[0];
     if (!run) throw new Error('fixture');
-    delete (run as { details_shards?: string[] }).details_shards;
     run.raw = 'tempest_repo_0_raw.json.gz';
+    run.details = 'tempest_repo_0_details.json.gz';
     put(dest, 'config.json', JSON.stringify(config));
     const rawGz = gzipSync(Buffer.from('[{"name":"zipped"}]'), { level: 1 });
     put(dest, 'tempest_repo_0_raw.json.gz', rawGz);
+    const text = Buffer.from(JSON.stringify({ big: randomBytes(1300 * 1024).toString('hex') }));
+    put(dest, 'tempest_repo_0_details.json.gz', gzipSync(text, { level: 1 }));
     const out = join(root, 'report.html');
     await writeSingleFile(out, dest, { viewerDir: viewer });
     const html = readFileSync(out, 'utf8');
-    const files = embedded(html);
-    expect(files.map((f) => f.path)).toContain('tempest_repo_0_details.json');
-    const raw = files.find((f) => f.path === 'tempest_repo_0_raw.json.gz');
+    const pieces = embeddedPieces(html).filter((f) => f.path === 'tempest_repo_0_details.json.gz');
+    expect(pieces.map((p) => p.offset)).toEqual([0, 1, 2].map((k) => k * PIECE_BYTES));
+    expect(Buffer.concat(pieces.map((p) => p.bytes)).equals(text)).toBe(true);
+    const raw = embedded(html).find((f) => f.path === 'tempest_repo_0_raw.json.gz');
     expect(raw?.bytes.toString()).toBe('[{"name":"zipped"}]');
     // Recompressed (at level 9), not wrapped twice: one gunzip gives the JSON back.
     expect(raw?.encoding).toBe('base64-gzip');
@@ -182,7 +201,8 @@ describe('writeSingleFile', () => {
     await writeSingleFile(out, dest, { viewerDir: viewer });
     const html = readFileSync(out, 'utf8');
     const dataElements = (html.match(new RegExp(`<script type="${EMBEDDED_FILE_TYPE}"`, 'g')) ?? []).length;
-    expect(dataElements).toBe(7);
+    // config, raw, details (one piece), stats, dstat and the noise.
+    expect(dataElements).toBe(6);
     // The data elements plus the one inlined module script.
     expect((html.match(/<\/script/gi) ?? []).length).toBe(dataElements + 1);
     expect(html.replace("<!-- the viewer's own comment -->", '')).not.toContain('<!--');

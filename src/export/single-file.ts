@@ -4,7 +4,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { constants as zlibConstants, createGunzip, createGzip, type ZlibOptions } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { constants as zlibConstants, createGunzip, createGzip, gzipSync, type ZlibOptions } from 'node:zlib';
 import { listFiles, tempNameFor, viewerDir, type ViewerLocation } from './site.js';
 import { makeDirs, removedOnSignal } from './output.js';
 
@@ -29,17 +30,17 @@ export interface SingleFileOptions extends ViewerLocation {
   gzipLevel?: number;
 }
 
+/**
+ * Uncompressed bytes per embedded piece of a details file: opening a test decodes the one or two pieces that
+ * hold its bytes (RawEntry.details_range), not the run's whole details.
+ */
+export const PIECE_BYTES = 1024 * 1024;
+
 /** Data file names: JSON and CSV, plain or gzipped. Anything else in the folder (the viewer, reports) is not data. */
 const DATA_FILE = /\.(json|csv)(\.gz)?$/;
 
 interface ConfigLike {
-  tempest?: {
-    details?: unknown;
-    details_shards?: unknown;
-    tree?: unknown;
-    dstat?: unknown;
-    dstat_recorded?: unknown;
-  }[];
+  tempest?: { details?: unknown; tree?: unknown; dstat?: unknown; dstat_recorded?: unknown }[];
   datasets?: { artifacts?: { path?: unknown; artifact_type?: unknown }[] }[];
 }
 
@@ -56,10 +57,17 @@ function rank(path: string): number {
 
 /**
  * The export folder's data files to embed, in file order. Left out: the viewer's own files, other HTML, hidden
- * and temp files, the output itself, and a run's single big `_details.json` when the run has details shards
- * (the viewer reads only the shards then; embedding both would double the size).
+ * and temp files, the output itself, and the trees.
  */
 export async function selectDataFiles(exportDir: string, outFile?: string): Promise<string[]> {
+  return (await selection(exportDir, outFile)).files;
+}
+
+/** The data files to embed, and which of them are details files (embedded in pieces). */
+async function selection(
+  exportDir: string,
+  outFile?: string,
+): Promise<{ files: string[]; details: Set<string> }> {
   const configPath = join(exportDir, 'config.json');
   if (!existsSync(configPath)) {
     throw new Error(`${exportDir} has no config.json: it is not an export folder`);
@@ -71,12 +79,12 @@ export async function selectDataFiles(exportDir: string, outFile?: string): Prom
     throw new Error(`${configPath} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   const skip = new Set<string>();
+  const details = new Set<string>();
   const skipPath = (p: unknown): void => {
     if (typeof p === 'string') skip.add(p.replace(/^\.\//, ''));
   };
   for (const run of Array.isArray(config.tempest) ? config.tempest : []) {
-    const shards = run.details_shards;
-    if (Array.isArray(shards) && shards.length > 0) skipPath(run.details);
+    if (typeof run.details === 'string') details.add(run.details.replace(/^\.\//, ''));
     // The tree is for the original front-end (which cannot read a single file); our viewer builds its
     // hierarchy from the names. Leaving it out saves ~10% of the file.
     skipPath(run.tree);
@@ -86,6 +94,8 @@ export async function selectDataFiles(exportDir: string, outFile?: string): Prom
   for (const ds of Array.isArray(config.datasets) ? config.datasets : []) {
     for (const a of Array.isArray(ds.artifacts) ? ds.artifacts : []) {
       if (a.artifact_type === 'subunit-tree') skipPath(a.path);
+      if (a.artifact_type === 'subunit-details' && typeof a.path === 'string')
+        details.add(a.path.replace(/^\.\//, ''));
     }
   }
   const outRel =
@@ -98,7 +108,8 @@ export async function selectDataFiles(exportDir: string, outFile?: string): Prom
       !p.startsWith('assets/') &&
       !p.split('/').some((part) => part.startsWith('.')),
   );
-  return files.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  files.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return { files, details };
 }
 
 /** Text safe inside `<script>`: no `</script` and no `<!--` (which would change how the parser ends the element). */
@@ -256,6 +267,38 @@ async function writeBase64Gzip(out: LimitedWriter, file: string, level: number):
 }
 
 /**
+ * Streams a details file (inflated when it is a `.gz`) into `out` as elements of PIECE_BYTES of its text each,
+ * gzipped and base64-encoded, with `data-offset`: where the piece starts in the text. The viewer decodes only
+ * the pieces that hold an opened test's range.
+ */
+async function writePieces(out: LimitedWriter, file: string, rel: string, level: number): Promise<void> {
+  const source: Readable = file.endsWith('.gz')
+    ? createReadStream(file).pipe(createGunzip())
+    : createReadStream(file);
+  let offset = 0;
+  let held: Buffer[] = [];
+  let size = 0;
+  const piece = async (bytes: Buffer): Promise<void> => {
+    const data = gzipSync(bytes, gzipOptions(rel, level)).toString('base64');
+    await out.write(
+      `<script type="${EMBEDDED_FILE_TYPE}" data-path="${escapeAttr(rel)}" data-offset="${offset}" data-encoding="base64-gzip">${data}</script>\n`,
+    );
+    offset += bytes.length;
+  };
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    held.push(chunk);
+    size += chunk.length;
+    while (size >= PIECE_BYTES) {
+      const all = Buffer.concat(held, size);
+      await piece(all.subarray(0, PIECE_BYTES));
+      held = [all.subarray(PIECE_BYTES)];
+      size -= PIECE_BYTES;
+    }
+  }
+  if (size > 0 || offset === 0) await piece(Buffer.concat(held, size));
+}
+
+/**
  * Writes `outFile`: the viewer with its JS and CSS inlined, then every data file of `exportDir` as
  * `<script type="application/x-stackviz-file" data-path=… data-encoding="base64-gzip">`. Streamed, written under
  * a temp name and renamed. Base64 has no `<`, so data can never close its element.
@@ -268,7 +311,7 @@ export async function writeSingleFile(
   const maxBytes = opts.maxBytes ?? SINGLE_FILE_MAX_BYTES;
   const level = opts.gzipLevel ?? 9;
   const viewer = await inlineViewer(viewerDir(opts));
-  const files = await selectDataFiles(exportDir, outFile);
+  const { files, details } = await selection(exportDir, outFile);
   // Already-compressed inputs at level 1 give a rough estimate (level 9 saves ~10-20%, base64 adds a third):
   // fail before any work when even half of that is over the limit.
   let knownBytes = Buffer.byteLength(viewer.head) + Buffer.byteLength(viewer.tail);
@@ -285,6 +328,10 @@ export async function writeSingleFile(
       const out = new LimitedWriter(fh, maxBytes);
       await out.write(viewer.head);
       for (const f of files) {
+        if (details.has(f)) {
+          await writePieces(out, join(exportDir, ...f.split('/')), f, level);
+          continue;
+        }
         await out.write(
           `<script type="${EMBEDDED_FILE_TYPE}" data-path="${escapeAttr(f)}" data-encoding="base64-gzip">`,
         );

@@ -32,6 +32,18 @@ export function packageRoot(): string {
   }
 }
 
+/** The package's version (package.json), for `--version` and config.json's `generator`; 0.0.0 when unknown. */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
 /** Where the built viewer is; checked: index.html exists and loads a built bundle, not the Vite source entry. */
 export function viewerDir(opts: ViewerLocation = {}): string {
   const dir = opts.viewerDir ?? process.env['STACKVIZ_VIEWER_DIR'] ?? join(packageRoot(), 'dist', 'web');

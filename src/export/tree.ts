@@ -1,8 +1,11 @@
 // `_tree.json`: test names split on `.` into nested nodes, built from a compact trie and the run's own
 // raw entries read back from disk, so memory never holds every entry.
+// Over 500 lines: the trie, the bucketed read-back and the walk share the trie's per-leaf arrays and node order;
+// they are the parts to split along.
 import { Buffer } from 'node:buffer';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { borrowBuffer, copyBytes, giveBackBuffer, type ByteOut } from './output.js';
+import { borrowBuffer, copyBytes, giveBackBuffer, type ByteOut } from './out-file.js';
+import { bytes, KEY } from './fields.js';
 
 const INITIAL_NODES = 1024;
 const NO_NODE = 0;
@@ -340,9 +343,9 @@ export class NameTrie {
   }
 }
 
-const NAME = Buffer.from('{"name":"');
-const NAME_FULL = Buffer.from(',"name_full":');
-const CHILDREN = Buffer.from(',"children":[');
+const NAME = bytes('{', KEY.name, '"');
+const NAME_FULL = bytes(',', KEY.name_full);
+const CHILDREN = bytes(',', KEY.children, '[');
 const CLOSE = Buffer.from(']}');
 
 /** FNV-1a of `b[a, z)` seeded with the parent node, then mixed (the table uses the low bits). */
@@ -366,7 +369,7 @@ function mixed(h: number): number {
  */
 class ChunkWriter {
   private readonly out: ByteOut;
-  /** Borrowed: in the shared memory with the buckets during an export, so copies from them are native. */
+  /** A borrowed gathering buffer (out-file.ts). */
   private readonly borrowed = borrowBuffer();
   private buf = this.borrowed;
   private pos = 0;
@@ -653,7 +656,7 @@ class LeafStore {
 
 /**
  * Write the body of the entry `src[from, from + len)` (whose `{"name":<full>,` prefix is `pre` bytes) at
- * `out[at]`: `,<rest>,"name_full":<full>` (copied natively within the shared memory: copyBytes).
+ * `out[at]`: `,<rest>,"name_full":<full>`.
  */
 function bodyOf(src: Buffer, from: number, len: number, pre: number, out: Buffer, at: number): void {
   const rest = len - 1 - pre;

@@ -1,22 +1,12 @@
 // The worker pipeline (ring, parts, spill file, transfers) is transparent: on damaged and mutated streams it
 // writes exactly the files the single-thread pipeline writes.
 import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateStream } from '../../bench/generate.js';
-import { BUILT_CJS_WORKER, BUILT_WORKER, exportBytes, readTree } from '../../test/export-helpers.js';
+import { BUILT_WORKER, BUNDLED_WORKER, exportBytes, readTree } from '../../test/export-helpers.js';
 
 const STREAMS = join(process.cwd(), 'test', 'fixtures', 'streams');
 
@@ -70,21 +60,14 @@ describe('worker pipeline against the single-thread pipeline', () => {
   }, 120_000);
 });
 
-describe('the CommonJS worker with its code cache (what the launcher runs)', () => {
-  it('writes the same files as the single-thread pipeline with its cache, a broken one, or none', async () => {
-    expect(existsSync(BUILT_CJS_WORKER), 'run `npm run build` first').toBe(true);
+describe('the bundled worker (what the launcher runs)', () => {
+  it('writes the same files as the single-thread pipeline', async () => {
+    expect(existsSync(BUNDLED_WORKER), 'run `npm run build` first').toBe(true);
     const packets: Uint8Array[] = [];
     generateStream({ tests: 300, bytes: 400_000, seed: 3, maxPacketBytes: 6000 }, (p) => packets.push(p));
     const bytes = Buffer.concat(packets);
-    const want = await exportDigests(bytes, 65_536, false);
-    expect(await exportDigests(bytes, 65_536, BUILT_CJS_WORKER)).toEqual(want);
-    const dir = mkdtempSync(join(tmpdir(), 'stackviz-cjs-worker-'));
-    const copy = join(dir, 'prepare-worker.cjs');
-    copyFileSync(fileURLToPath(BUILT_CJS_WORKER), copy);
-    writeFileSync(`${copy}.cache`, Buffer.from('not a code cache'));
-    expect(await exportDigests(bytes, 65_536, pathToFileURL(copy))).toEqual(want);
-    rmSync(`${copy}.cache`);
-    expect(await exportDigests(bytes, 65_536, pathToFileURL(copy))).toEqual(want);
-    rmSync(dir, { recursive: true, force: true });
+    expect(await exportDigests(bytes, 65_536, BUNDLED_WORKER)).toEqual(
+      await exportDigests(bytes, 65_536, false),
+    );
   }, 60_000);
 });

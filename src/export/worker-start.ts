@@ -1,16 +1,7 @@
 // Starting the preparing worker thread, possibly early: a worker boots (isolate, modules) in ~45 ms, which the
 // CLI overlaps with loading its own modules and checking its inputs. Kept tiny: it is imported first.
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  ESCAPER_BYTES,
-  GATHER_BYTES,
-  STRINGS_BYTES,
-  GATHER_SLOTS,
-  PAGE,
-  sharedMemory,
-  type SharedMemory,
-} from './shared-memory.js';
+import { ESCAPER_BYTES, STRINGS_BYTES, PAGE, sharedMemory, type SharedMemory } from './shared-memory.js';
 
 /** Batches the worker may have handed over before the main thread has written them (memory bound). */
 export const RING_SLOTS = 4;
@@ -31,8 +22,8 @@ export const INPUT_MESSAGE = 1024 * 1024;
 
 /**
  * What the worker is given at its start: the rings, and the writer's count of batches done. Both rings are
- * in one shared memory (shared-memory.ts), after the escaper's area and the reader's string cache, and before
- * the main thread's gathering buffers: [escaper | strings | input ring | batch slots | gathering buffers].
+ * in one shared memory (shared-memory.ts), after the escaper's area and the reader's string cache:
+ * [escaper | strings | input ring | batch slots].
  */
 export interface RingData {
   memory: SharedMemory;
@@ -43,8 +34,6 @@ export interface RingData {
   inputBytes: number;
   /** Where the batch slots start in the memory (RING_SLOTS of SLOT_BYTES). */
   ringAt: number;
-  /** Where the gathering buffers start (GATHER_SLOTS of GATHER_BYTES): the main thread's alone. */
-  gatherAt: number;
   /** [0]: batches the main thread has written (and whose slots are free again). */
   released: Int32Array;
 }
@@ -65,14 +54,12 @@ function start(url: URL, inputBytes = INPUT_BYTES): StartedWorker {
   const inputAt = stringsAt + STRINGS_BYTES;
   // The batch slots start on a page of their own (an input ring of any size may be asked for).
   const ringAt = Math.ceil((inputAt + inputBytes) / PAGE) * PAGE;
-  const gatherAt = ringAt + RING_SLOTS * SLOT_BYTES;
   const ring: RingData = {
-    memory: sharedMemory(gatherAt + GATHER_SLOTS * GATHER_BYTES),
+    memory: sharedMemory(ringAt + RING_SLOTS * SLOT_BYTES),
     stringsAt,
     inputAt,
     inputBytes,
     ringAt,
-    gatherAt,
     released: new Int32Array(new SharedArrayBuffer(4)),
   };
   // A small young generation: the worker's live objects are few (open tests, one batch), and the default
@@ -81,13 +68,7 @@ function start(url: URL, inputBytes = INPUT_BYTES): StartedWorker {
   // the worker then has 1 MB semi-spaces like the main thread (8 MB here is ~9% faster on the 207 MB stream
   // but 10-15 MB more peak RSS on the 1 GB one, over its target: docs/performance.md).
   const resourceLimits = { maxYoungGenerationSizeMb: 8 };
-  const worker = url.pathname.endsWith('.cjs')
-    ? new Worker(CACHED_LOADER, {
-        eval: true,
-        workerData: { ...ring, bundle: fileURLToPath(url) },
-        resourceLimits,
-      })
-    : new Worker(url, { workerData: ring, resourceLimits });
+  const worker = new Worker(url, { workerData: ring, resourceLimits });
   const early: StartedWorker['early'] = { error: null, exitCode: null };
   const onError = (e: Error): void => {
     early.error ??= e;
@@ -99,36 +80,6 @@ function start(url: URL, inputBytes = INPUT_BYTES): StartedWorker {
   worker.once('exit', onExit);
   return { worker, ring, early };
 }
-
-/**
- * Runs a CommonJS worker bundle (`npm run build`: dist/worker/prepare-worker.cjs) with V8's code cache
- * beside it (`<bundle>.cache`): the worker then neither parses its code nor compiles it to bytecode
- * function by function as it first runs, and it is the busier thread from its first chunk (without the
- * cache: ~60 ms of parsing and compiling on the worker's thread). A cache that is missing, or that V8
- * rejects (another node, or a bundle built since), only costs that time again. With
- * STACKVIZ_WRITE_WORKER_CACHE=1 the cache is written when a run's end arrives, before the run is finished:
- * what the build's warm-up export (scripts/warm-worker.ts) has compiled by then. With
- * STACKVIZ_WORKER_CACHE_REPORT=1 the worker says on stderr whether V8 used the cache (a test checks it does).
- */
-const CACHED_LOADER = `
-const { readFileSync, writeFileSync } = require('node:fs');
-const { dirname } = require('node:path');
-const { Script } = require('node:vm');
-const { parentPort, workerData } = require('node:worker_threads');
-const file = workerData.bundle;
-const cacheFile = file + '.cache';
-let cachedData;
-try { cachedData = readFileSync(cacheFile); } catch {}
-const script = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData });
-if (process.env.STACKVIZ_WORKER_CACHE_REPORT === '1') {
-  process.stderr.write('worker code cache: ' + (cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used') + String.fromCharCode(10));
-}
-if (process.env.STACKVIZ_WRITE_WORKER_CACHE === '1') {
-  parentPort.on('message', (m) => { if (m.t === 'end') writeFileSync(cacheFile, script.createCachedData()); });
-}
-const module = { exports: {} };
-script.runInThisContext()(module.exports, require, module, file, dirname(file));
-`;
 
 let prestarted: { href: string; started: StartedWorker } | null = null;
 

@@ -1,10 +1,10 @@
-// Unit tests of the serve module: moving on to the next free port, and content types by extension.
+// Unit tests of the serve module: moving on to the next free port, content types, byte ranges.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contentType, startServer, type RunningServer } from './server.js';
+import { contentType, parseRange, startServer, type RunningServer } from './server.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -64,5 +64,50 @@ describe('contentType', () => {
     ['blob.bin', 'application/octet-stream'],
   ])('%s → %s', (file, type) => {
     expect(contentType(file)).toBe(type);
+  });
+});
+
+describe('Range requests', () => {
+  it.each([
+    [undefined, null],
+    ['bytes=0-9', [0, 9]],
+    ['bytes=5-', [5, 99]],
+    ['bytes=90-200', [90, 99]],
+    ['bytes=-10', [90, 99]],
+    ['bytes=-500', [0, 99]],
+    ['bytes=100-', 'unsatisfiable'],
+    ['bytes=-0', 'unsatisfiable'],
+    ['bytes=9-5', null],
+    ['bytes=0-1,5-6', null],
+    ['items=0-1', null],
+  ])('%s of 100 bytes → %j', (header, want) => {
+    expect(parseRange(header, 100)).toEqual(want);
+  });
+
+  it('answers one range with 206 and its bytes, an unsatisfiable one with 416, none with 200', async () => {
+    const dir = exportDir();
+    const text = Array.from({ length: 1000 }, (_, i) => String(i % 10)).join('');
+    writeFileSync(join(dir, 'd.json'), text);
+    const server = await startServer({ root: dir, port: 0, host: '127.0.0.1' });
+    cleanups.push(() => server.close());
+    const get = (range?: string): Promise<Response> =>
+      fetch(server.url + 'd.json', range === undefined ? {} : { headers: { Range: range } });
+    const part = await get('bytes=10-29');
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 10-29/1000');
+    expect(part.headers.get('content-length')).toBe('20');
+    expect(await part.text()).toBe(text.slice(10, 30));
+    const tail = await get('bytes=990-');
+    expect([tail.status, await tail.text()]).toEqual([206, text.slice(990)]);
+    const none = await get('bytes=1000-');
+    expect(none.status).toBe(416);
+    expect(none.headers.get('content-range')).toBe('bytes */1000');
+    await none.arrayBuffer();
+    const whole = await get();
+    expect([whole.status, whole.headers.get('accept-ranges'), (await whole.text()).length]).toEqual([
+      200,
+      'bytes',
+      1000,
+    ]);
   });
 });

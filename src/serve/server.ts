@@ -106,6 +106,31 @@ async function resolveRequest(
   return st.isFile() ? { file: real } : { status: 404 };
 }
 
+/**
+ * The byte range a `Range` header asks of a file of `size` bytes: `[start, end]` (inclusive), 'unsatisfiable',
+ * or null to send the whole file (no header, one we do not read: several ranges, other units, bad syntax).
+ * The viewer asks one range of `_details.json` per opened test.
+ */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): [number, number] | 'unsatisfiable' | null {
+  if (header === undefined) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (m === null || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') {
+    // The last n bytes.
+    const n = Number(m[2]);
+    if (n === 0 || size === 0) return 'unsatisfiable';
+    return [Math.max(0, size - n), size - 1];
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== '' && Number(m[2]) < start) return null;
+  if (start >= size) return 'unsatisfiable';
+  return [start, end];
+}
+
 function handler(root: string, api?: ApiHandler) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (api?.(req, res) === true) return;
@@ -132,17 +157,29 @@ function handler(root: string, api?: ApiHandler) {
           return;
         }
         const size = statSync(r.file).size;
-        res.writeHead(200, {
+        const headers = {
           'Content-Type': contentType(r.file),
-          'Content-Length': size,
+          'Accept-Ranges': 'bytes',
           'Cache-Control': 'no-cache',
           'X-Content-Type-Options': 'nosniff',
-        });
-        if (req.method === 'HEAD') {
+        };
+        const range = parseRange(req.headers.range, size);
+        if (range === 'unsatisfiable') {
+          res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Length': 0 });
           res.end();
           return;
         }
-        const stream = createReadStream(r.file);
+        const [start, end] = range ?? [0, size - 1];
+        res.writeHead(range === null ? 200 : 206, {
+          ...headers,
+          'Content-Length': end - start + 1,
+          ...(range === null ? {} : { 'Content-Range': `bytes ${start}-${end}/${size}` }),
+        });
+        if (req.method === 'HEAD' || size === 0) {
+          res.end();
+          return;
+        }
+        const stream = createReadStream(r.file, { start, end });
         stream.on('error', () => res.destroy());
         stream.pipe(res);
       })

@@ -83,7 +83,6 @@ describe('big attachments through the CLI', () => {
     // Only the export's own files: no temporary folder, no spill file.
     expect(readdirSync(dest).sort()).toEqual([
       'config.json',
-      'tempest_big_0_details',
       'tempest_big_0_details.json',
       'tempest_big_0_raw.json',
       'tempest_big_0_stats.json',

@@ -16,14 +16,12 @@ interface RunConfig {
   name: string;
   raw: string;
   details: string;
-  details_shards?: string[];
   stats: { count: number; failures: { name: string; details_key?: string | null }[] };
 }
 interface RawEntry {
   name: string;
   status: string;
   details_key: string | null;
-  details_shard: number | null;
 }
 
 /** Per run key: the count shown and the count of each status chip. */
@@ -69,11 +67,7 @@ function firstFailure(dir: string): { runKey: string; name: string; traceback: s
     if (!f) continue;
     const entry = raw.find((e) => e.name === f.name && e.status === 'fail');
     if (!entry?.details_key) continue;
-    const file =
-      entry.details_shard !== null && run.details_shards
-        ? (run.details_shards[entry.details_shard] ?? '')
-        : run.details;
-    const details = readData(dir, file) as Record<string, Record<string, string>>;
+    const details = readData(dir, run.details) as Record<string, Record<string, string>>;
     const traceback = details[entry.details_key]?.['traceback'];
     if (traceback === undefined) continue;
     return { runKey: run.key ?? run.name, name: f.name, traceback };

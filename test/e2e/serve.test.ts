@@ -1,4 +1,4 @@
-// Black-box tests of `stackviz serve` (the built bin): content types, no gzip rewriting, traversal, ports, signals.
+// Black-box tests of `stackviz serve` (the built bin): content types, no gzip rewriting, ranges, traversal, ports, signals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -104,6 +104,17 @@ describe('stackviz serve', () => {
     const res = await fetch(s.url + path);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(type);
+  });
+
+  it('answers a Range request with the bytes asked for (206), an unsatisfiable one with 416', async () => {
+    const gz = gzipSync('[{"name":"t"}]');
+    const part = await fetch(s.url + 'x_raw.json.gz', { headers: { Range: 'bytes=2-9' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 2-9/${gz.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(gz.subarray(2, 10))).toBe(true);
+    const none = await fetch(s.url + 'x_raw.json.gz', { headers: { Range: `bytes=${gz.length}-` } });
+    expect([none.status, none.headers.get('content-range')]).toEqual([416, `bytes */${gz.length}`]);
+    await none.arrayBuffer();
   });
 
   it('sends .gz files as application/gzip, bytes unchanged, no Content-Encoding even when gzip is accepted', async () => {

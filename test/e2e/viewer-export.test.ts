@@ -1,4 +1,4 @@
-// The viewer on our own exporter's output (the bundled example, -z, --html): counts, shards only, load lanes.
+// The viewer on our own exporter's output (the bundled example, -z, --html): counts, details, load lanes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -69,23 +69,22 @@ describe('viewer on an exported example', () => {
     await page.close();
   });
 
-  it("opens a failing test's traceback reading only its shard", async () => {
+  it("opens a failing test's traceback behind a server that ignores ranges (the whole .gz file)", async () => {
     const run = (config.tempest ?? []).find((r) => r.stats.failures.length > 0);
     if (!run?.key) throw new Error('the example has a failing run with a key');
     const raw = readGz<RawEntry[]>(run.raw);
-    const index = raw.findIndex((e) => e.status === 'fail' && e.details_key !== null);
+    const index = raw.findIndex((e) => e.status === 'fail' && e.details_range !== null);
     const entry = raw[index];
-    if (!entry || entry.details_shard === null) throw new Error('failing test with a shard expected');
-    const shardPath = run.details_shards?.[entry.details_shard] ?? '';
-    const shard = readGz<Record<string, Record<string, string>>>(shardPath);
+    if (!entry) throw new Error('failing test with details expected');
+    const details = readGz<Record<string, Record<string, string>>>(run.details);
     const page = await browser.newPage();
     const requested: string[] = [];
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));
     await page.goto(`${server.url}#/run/${encodeURIComponent(run.key)}/test/${index}`);
     await page.waitForSelector('pre.traceback');
-    expect(await page.textContent('pre.traceback')).toBe(shard[entry.details_key ?? '']?.['traceback']);
-    expect(requested).toContain(`/${shardPath}`);
-    expect(requested).not.toContain(`/${run.details}`);
+    expect(await page.textContent('pre.traceback')).toBe(details[entry.details_key ?? '']?.['traceback']);
+    // One request, answered whole: not asked again.
+    expect(requested.filter((p) => p === `/${run.details}`)).toHaveLength(1);
     await page.close();
   });
 

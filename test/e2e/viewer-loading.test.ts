@@ -270,7 +270,10 @@ describe('viewer loading', () => {
     site.write('r_raw.json', [
       { name: 'a.b', status: 'success', tags: [], timestamps: ts, duration: 1, details: {} },
     ]);
-    site.write('r_out.json', { '': { stdout: 'make: *** [check] Error 1' } });
+    // The run output's bytes in the details file, where its range says (and nothing else would parse).
+    const before = '{"t":{},"":';
+    const output = JSON.stringify({ stdout: 'make: *** [check] Error 1' });
+    site.write('r_details.json', `${before}${output}}`);
     const stats = {
       count: 1,
       start: ts[0],
@@ -279,7 +282,7 @@ describe('viewer loading', () => {
       failures: [],
       skips: [],
       stream_output_key: '',
-      stream_output_shard: 0,
+      stream_output_range: [before.length, before.length + output.length],
     };
     site.write('config.json', {
       tempest: [
@@ -290,7 +293,6 @@ describe('viewer loading', () => {
           key: 'r',
           raw: 'r_raw.json',
           details: 'r_details.json',
-          details_shards: ['r_out.json'],
           tree: '',
           stats,
         },
@@ -303,11 +305,11 @@ describe('viewer loading', () => {
     const requested: string[] = [];
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));
     await page.waitForSelector('details.run-output');
-    expect(requested).not.toContain('/r_out.json');
+    expect(requested).not.toContain('/r_details.json');
     await page.click('details.run-output summary');
     await page.waitForSelector('details.run-output pre.attachment');
     expect(await page.textContent('details.run-output pre.attachment')).toBe('make: *** [check] Error 1');
-    expect(requested).toContain('/r_out.json');
+    expect(requested).toContain('/r_details.json');
     expect(errors).toEqual([]);
     await page.close();
   });

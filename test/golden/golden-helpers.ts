@@ -94,11 +94,8 @@ export function compareWithOriginal(ours: Exported, expDir: string): void {
     expect(o.timestamps).toEqual(e.timestamps);
     expect(closeTo(o.duration, e.duration), `${e.name}: ${o.duration} vs ${e.duration}`).toBe(true);
     expect(o.details).toEqual({});
-    // Attachment text: the original keys details by name (later wins); ours by details_key.
-    const want = exp.details[e.name] ?? {};
-    if (Object.keys(want).length === 0) expect(o.details_key).toBeNull();
-    else expect(ours.details[o.details_key as string]).toEqual(want);
   });
+  compareDetails(ours, exp.details);
   const s = ours.stats;
   expect(s.count).toBe(exp.stats.count);
   expect(s.start).toBe(exp.stats.start);
@@ -118,6 +115,31 @@ export function compareWithOriginal(ours: Exported, expDir: string): void {
     if (tb !== undefined) expect(tb.trim().endsWith((f.details as string[]).at(-1) as string)).toBe(true);
   }
   if (exp.tree !== undefined) compareTreeLeaves(ours.tree, exp.tree);
+}
+
+/**
+ * `_details.json` compared whole: ours read as the original's would be (keyed by name, a later occurrence of a
+ * name replacing the earlier, our run output left out) equals the original's; every key of ours is an entry's
+ * details_key (or the run output's), and each range holds its entry's value.
+ */
+function compareDetails(ours: Exported, theirs: Record<string, Record<string, string>>): void {
+  const byName: Record<string, Record<string, string>> = {};
+  const keys = new Set<string>();
+  for (const o of ours.raw) {
+    const key = o.details_key as string;
+    keys.add(key);
+    byName[o.name] = ours.details[key] as Record<string, string>;
+  }
+  expect(byName).toEqual(theirs);
+  const output = ours.stats.stream_output_key;
+  if (output !== null && output !== undefined) keys.add(output);
+  expect(Object.keys(ours.details).sort()).toEqual([...keys].sort());
+  const text = readFileSync(join(ours.dest, ours.run.details));
+  for (const o of ours.raw) {
+    const value = ours.details[o.details_key as string] as Record<string, string>;
+    if (o.details_range === null) expect(value).toEqual({});
+    else expect(JSON.parse(text.subarray(...o.details_range).toString('utf8'))).toEqual(value);
+  }
 }
 
 interface Node {

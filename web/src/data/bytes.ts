@@ -13,6 +13,17 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** An empty final deflate block: ends a run of segments that each ended in a full flush (see DetailsIndex). */
+const FINAL_BLOCK = new Uint8Array([0x03, 0x00]);
+
+/** Inflates raw deflate segments cut at full-flush points (a range of `_details.json.gz`). */
+export async function inflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>, FINAL_BLOCK])
+    .stream()
+    .pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 /**
  * A file may reach us gzipped (a server that sent no Content-Encoding, or a `.gz` embedded file) or already
  * inflated (the server sent Content-Encoding: gzip and the browser undid it): the magic bytes decide, not the name.

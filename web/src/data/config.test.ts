@@ -19,7 +19,7 @@ describe('parseConfig', () => {
     }
   });
 
-  it('prefers the tempest list (inline stats, shards, keys) and keeps run keys unique', () => {
+  it('prefers the tempest list (inline stats, paths, keys) and keeps run keys unique', () => {
     const stats = { count: 2, start: null, end: null, total_duration: 1, failures: [], skips: [] };
     const cfg = parseConfig({
       deployer: false,
@@ -32,7 +32,6 @@ describe('parseConfig', () => {
           details: 'a_details.json.gz',
           tree: 't',
           stats,
-          details_shards: ['s0.json.gz', 's1.json.gz'],
           key: 'repo_x_0',
         },
         {
@@ -67,7 +66,7 @@ describe('parseConfig', () => {
       ],
     });
     expect(cfg.runs.map((r) => r.key)).toEqual(['repo_x_0', 'repo_x_1', 'repo_x_1~2']);
-    expect(cfg.runs[0]?.files.detailsShards).toEqual(['s0.json.gz', 's1.json.gz']);
+    expect(cfg.runs[0]?.files.details).toBe('a_details.json.gz');
     expect(cfg.runs[0]?.stats?.count).toBe(2);
     expect(cfg.runs[1]?.files.dstat).toBe('dstat_log.csv');
     expect(cfg.dataset?.change_project).toBe('openstack/nova');

@@ -1,7 +1,13 @@
 // config.json → the runs of a report: both layouts (`tempest` list, `datasets` with artifacts), pure.
-import type { StatsFile, TempestRun } from '../../../src/contract/export-format';
+import type {
+  Artifact,
+  ConfigFile,
+  Dataset,
+  StatsFile,
+  TempestRun,
+} from '../../../src/contract/export-format';
 import type { DatasetMeta, RunFiles } from '../model/types';
-import { DataFormatError } from './test-table';
+import { DataFormatError, hasFields, type Fields } from './test-table';
 
 /** A run as config.json describes it, before any other file is read. Paths are relative to config.json's folder. */
 export interface ConfigRun {
@@ -20,16 +26,13 @@ export interface ParsedConfig {
   performance: string | null;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
 /** Loose check that inline stats look like the contract's StatsFile (the home page reads these fields). */
 export function asStats(v: unknown): StatsFile | null {
-  if (!isRecord(v) || typeof v['count'] !== 'number') return null;
+  if (!hasFields<StatsFile>(v) || typeof v['count'] !== 'number') return null;
   return {
     ...(v as unknown as StatsFile),
     failures: Array.isArray(v['failures']) ? (v['failures'] as StatsFile['failures']) : [],
@@ -41,13 +44,13 @@ export function asStats(v: unknown): StatsFile | null {
 }
 
 function stringRecord(v: unknown): Record<string, string> {
-  if (!isRecord(v)) return {};
+  if (!hasFields<Record<string, unknown>>(v)) return {};
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
   return out;
 }
 
-function datasetMeta(d: Record<string, unknown>): DatasetMeta {
+function datasetMeta(d: Fields<Dataset>): DatasetMeta {
   return {
     name: str(d['name']),
     url: str(d['url']),
@@ -71,8 +74,8 @@ function uniqueKey(used: Set<string>, wanted: string): string {
 }
 
 export function parseConfig(doc: unknown): ParsedConfig {
-  if (!isRecord(doc)) throw new DataFormatError('config.json is not a JSON object');
-  const datasets = Array.isArray(doc['datasets']) ? doc['datasets'].filter(isRecord) : [];
+  if (!hasFields<ConfigFile>(doc)) throw new DataFormatError('config.json is not a JSON object');
+  const datasets = Array.isArray(doc['datasets']) ? doc['datasets'].filter(hasFields<Dataset>) : [];
   const firstDataset = datasets[0];
   const dataset = firstDataset ? datasetMeta(firstDataset) : null;
   const used = new Set<string>();
@@ -85,7 +88,7 @@ export function parseConfig(doc: unknown): ParsedConfig {
   let datasetDstatRecorded: string | null = null;
   let performance = str(doc['performance']);
   for (const d of datasets) {
-    for (const a of Array.isArray(d['artifacts']) ? d['artifacts'].filter(isRecord) : []) {
+    for (const a of Array.isArray(d['artifacts']) ? d['artifacts'].filter(hasFields<Artifact>) : []) {
       const p = str(a['path']);
       const n = str(a['artifact_name']);
       if (p !== null && n !== null) artifactNameByPath.set(p, n);
@@ -95,7 +98,7 @@ export function parseConfig(doc: unknown): ParsedConfig {
     }
   }
 
-  const tempest = Array.isArray(doc['tempest']) ? doc['tempest'].filter(isRecord) : [];
+  const tempest = Array.isArray(doc['tempest']) ? doc['tempest'].filter(hasFields<TempestRun>) : [];
   if (tempest.length > 0) {
     tempest.forEach((t, i) => {
       const raw = str(t['raw']);
@@ -104,16 +107,12 @@ export function parseConfig(doc: unknown): ParsedConfig {
         str(t['key']) ??
         artifactNameByPath.get(raw) ??
         `${str(t['source']) ?? 'run'}_${String(t['id'] ?? i)}`;
-      const shards = Array.isArray(t['details_shards'])
-        ? t['details_shards'].filter((s): s is string => typeof s === 'string')
-        : [];
       runs.push({
         key: uniqueKey(used, wanted),
         name: str(t['name']) ?? wanted,
         files: {
           raw,
           details: str(t['details']) ?? '',
-          detailsShards: shards,
           stats: null,
           tree: str(t['tree']),
           dstat: str(t['dstat_recorded']) ?? str(t['dstat']) ?? datasetDstatRecorded ?? datasetDstat,
@@ -126,10 +125,10 @@ export function parseConfig(doc: unknown): ParsedConfig {
   }
 
   for (const d of datasets) {
-    const artifacts = Array.isArray(d['artifacts']) ? d['artifacts'].filter(isRecord) : [];
+    const artifacts = Array.isArray(d['artifacts']) ? d['artifacts'].filter(hasFields<Artifact>) : [];
     let dstat: string | null = null;
     // One group per artifact_name, in order of first appearance.
-    const groups = new Map<string, Record<string, unknown>[]>();
+    const groups = new Map<string, Fields<Artifact>[]>();
     for (const a of artifacts) {
       const type = str(a['artifact_type']) ?? '';
       if (type === 'dstat-recorded') {
@@ -157,7 +156,6 @@ export function parseConfig(doc: unknown): ParsedConfig {
         files: {
           raw,
           details: pathOf('subunit-details') ?? '',
-          detailsShards: [],
           stats: pathOf('subunit-stats'),
           tree: pathOf('subunit-tree'),
           dstat,

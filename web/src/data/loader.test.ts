@@ -1,6 +1,6 @@
-// The loader against a fake fetch: config in either place, .gz with or without server decompression, one shard per test.
+// The loader against a fake fetch: config in either place, .gz with or without server decompression, details by range.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { gzipSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import {
   loadBytes,
@@ -15,6 +15,10 @@ import {
 
 let files: Map<string, Uint8Array<ArrayBuffer>>;
 let requested: string[];
+/** Bytes of the bodies sent, by path. */
+let sent: Map<string, number>;
+/** Whether the fake server answers Range requests (else it sends the whole file, as python's http.server). */
+let ranges: boolean;
 
 function put(path: string, value: unknown, gzip = false): void {
   const bytes = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
@@ -25,12 +29,18 @@ beforeEach(() => {
   resetLoaderCaches();
   files = new Map();
   requested = [];
-  vi.stubGlobal('fetch', (path: string) => {
+  sent = new Map();
+  ranges = true;
+  vi.stubGlobal('fetch', (path: string, init?: { headers?: Record<string, string> }) => {
     requested.push(path);
     const body = files.get(path);
-    return Promise.resolve(
-      body ? new Response(body) : new Response('not found', { status: 404, statusText: 'Not Found' }),
-    );
+    if (!body) return Promise.resolve(new Response('not found', { status: 404, statusText: 'Not Found' }));
+    const m = /^bytes=(\d+)-(\d+)$/.exec(init?.headers?.['Range'] ?? '');
+    const [start, end] = m && ranges ? [Number(m[1]), Number(m[2]) + 1] : [0, body.length];
+    sent.set(path, (sent.get(path) ?? 0) + end - start);
+    if (!m || !ranges) return Promise.resolve(new Response(body));
+    const headers = { 'Content-Range': `bytes ${start}-${end - 1}/${body.length}` };
+    return Promise.resolve(new Response(body.slice(start, end), { status: 206, headers }));
   });
 });
 afterEach(() => vi.unstubAllGlobals());
@@ -90,8 +100,50 @@ describe('loader', () => {
     expect(await loadDetails(run, 0)).toBeNull();
   });
 
-  it('reads only the opened test’s shard', async () => {
-    const stats = { count: 3, start: null, end: null, total_duration: 3, failures: [], skips: [] };
+  /**
+   * A run's details as our exporter writes them: `_details.json` (gzipped in segments of `segment` bytes with
+   * their index under -z) and the raw entries with their ranges.
+   */
+  function details(entries: [string, string, object][], gzip: boolean, segment = 40): object {
+    let text = '{';
+    const raw = entries.map(([name, key, value], i) => {
+      text += `${i > 0 ? ',' : ''}${JSON.stringify(key)}:`;
+      const start = Buffer.byteLength(text);
+      text += JSON.stringify(value);
+      const range = Object.keys(value).length === 0 ? null : [start, Buffer.byteLength(text)];
+      return entry(name, 'fail', { details_key: key, details_range: range });
+    });
+    const plain = Buffer.from(`${text}}`);
+    put('r_raw.json', raw);
+    if (!gzip) {
+      files.set('r_details.json', new Uint8Array(plain));
+      return {};
+    }
+    const index = { plain: [0], packed: [10] };
+    const parts: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3])];
+    for (let at = 0; at < plain.length; at += segment) {
+      const seg = plain.subarray(at, at + segment);
+      parts.push(deflateRawSync(seg, { level: 1, finishFlush: constants.Z_FULL_FLUSH }));
+      index.plain.push(at + seg.length);
+      index.packed.push((index.packed.at(-1) as number) + (parts.at(-1) as Buffer).length);
+    }
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(plain), 0);
+    trailer.writeUInt32LE(plain.length, 4);
+    files.set('r_details.json.gz', new Uint8Array(Buffer.concat([...parts, Buffer.from([3, 0]), trailer])));
+    return { details_index: index };
+  }
+
+  function config(gzip: boolean, extra: object, streamOutput: object = {}): void {
+    const stats = {
+      count: 3,
+      start: null,
+      end: null,
+      total_duration: 3,
+      failures: [],
+      skips: [],
+      ...streamOutput,
+    };
     put('config.json', {
       deployer: false,
       datasets: [],
@@ -100,37 +152,60 @@ describe('loader', () => {
           id: 0,
           name: 'r',
           source: 's',
-          raw: 'r_raw.json.gz',
-          details: 'r_details.json.gz',
-          tree: 'r_tree.json.gz',
+          raw: 'r_raw.json',
+          details: gzip ? 'r_details.json.gz' : 'r_details.json',
+          tree: 'r_tree.json',
           stats,
-          details_shards: ['d/0.json.gz', 'd/1.json.gz'],
           key: 's_0',
+          ...extra,
         },
       ],
     });
-    put(
-      'r_raw.json.gz',
-      [
-        entry('a', 'success', { details_key: 'a', details_shard: 0 }),
-        entry('constructor', 'fail', { details_key: 'constructor', details_shard: 1 }),
-        entry('a', 'fail', { details_key: 'a#2', details_shard: 1 }),
-      ],
-      true,
-    );
-    put('d/0.json.gz', { a: { stdout: 'first' } }, true);
-    put('d/1.json.gz', { 'a#2': { stdout: 'second' } }, true);
-    const report = await loadReport();
-    const run = report.runs[0];
-    if (!run) throw new Error('no run');
-    expect(run.key).toBe('s_0');
-    expect(await loadDetails(run, 2)).toEqual(new Map([['stdout', 'second']]));
-    // `constructor` is not in its shard: nothing inherited from Object.prototype may answer.
-    expect(await loadDetails(run, 1)).toBeNull();
-    expect(requested).not.toContain('r_details.json.gz');
-    expect(requested).not.toContain('d/0.json.gz');
-    expect(requested.filter((p) => p === 'd/1.json.gz')).toHaveLength(1);
-  });
+  }
+
+  const tests: [string, string, object][] = [
+    ['a', 'a', { stdout: 'first '.repeat(40) }],
+    ['constructor', 'constructor', {}],
+    ['a', 'a#2', { stdout: 'second', traceback: 'boom' }],
+    ['z', 'z', { stdout: 'last '.repeat(40) }],
+  ];
+
+  for (const gzip of [false, true]) {
+    it(`reads only the opened test’s bytes from a server that answers ranges${gzip ? ' (-z)' : ''}`, async () => {
+      config(gzip, details(tests, gzip));
+      const run = (await loadReport()).runs[0];
+      if (!run) throw new Error('no run');
+      expect(await loadDetails(run, 2)).toEqual(
+        new Map([
+          ['stdout', 'second'],
+          ['traceback', 'boom'],
+        ]),
+      );
+      expect(await loadDetails(run, 3)).toEqual(new Map([['stdout', 'last '.repeat(40)]]));
+      // `constructor` has no attachment: nothing is fetched, nothing inherited answers.
+      expect(await loadDetails(run, 1)).toBeNull();
+      const path = gzip ? 'r_details.json.gz' : 'r_details.json';
+      expect(requested.filter((p) => p === path)).toHaveLength(2);
+      const whole = (files.get(path) as Uint8Array).length;
+      expect(sent.get(path)).toBeLessThan(whole * (gzip ? 0.9 : 0.6));
+    });
+
+    it(`falls back to the whole file from a server that ignores ranges, read once${gzip ? ' (-z)' : ''}`, async () => {
+      ranges = false;
+      config(gzip, details(tests, gzip));
+      const run = (await loadReport()).runs[0];
+      if (!run) throw new Error('no run');
+      expect(await loadDetails(run, 0)).toEqual(new Map([['stdout', 'first '.repeat(40)]]));
+      expect(await loadDetails(run, 2)).toEqual(
+        new Map([
+          ['stdout', 'second'],
+          ['traceback', 'boom'],
+        ]),
+      );
+      const path = gzip ? 'r_details.json.gz' : 'r_details.json';
+      expect(requested.filter((p) => p === path)).toHaveLength(1);
+    });
+  }
 
   it('says clearly when there is no config, or a broken one', async () => {
     await expect(loadReport()).rejects.toThrow(/neither config\.json nor data\/config\.json/);
@@ -189,37 +264,59 @@ describe('loader', () => {
     await expect(loadDstat(b)).rejects.toThrow(LoadError);
   });
 
-  it("reads the run's own output from its shard, or says there is none", async () => {
-    const stats = (key: string | null, shard: number | null): object => ({
-      count: 0,
-      start: null,
-      end: null,
-      total_duration: 0,
-      failures: [],
-      skips: [],
-      stream_output_key: key,
-      stream_output_shard: shard,
+  it('decodes only the embedded pieces that hold the opened test (the single file)', async () => {
+    config(false, details(tests, false));
+    const text = Buffer.from(files.get('r_details.json') as Uint8Array);
+    files.delete('r_details.json');
+    // Pieces of 50 bytes, as single-file.ts writes them (of 1 MiB there); each counts its decodings.
+    const decoded: number[] = [];
+    const pieces: { dataset: Record<string, string>; textContent: string }[] = [];
+    for (let at = 0, k = 0; at < text.length; at += 50, k++) {
+      const body = gzipSync(text.subarray(at, at + 50)).toString('base64');
+      const piece = k;
+      pieces.push({
+        dataset: { path: 'r_details.json', offset: String(at), encoding: 'base64-gzip' },
+        get textContent(): string {
+          decoded.push(piece);
+          return body;
+        },
+      });
+    }
+    vi.stubGlobal('document', { querySelectorAll: () => pieces });
+    resetLoaderCaches();
+    const run = (await loadReport()).runs[0];
+    if (!run) throw new Error('no run');
+    expect(decoded).toEqual([]);
+    expect(await loadDetails(run, 2)).toEqual(
+      new Map([
+        ['stdout', 'second'],
+        ['traceback', 'boom'],
+      ]),
+    );
+    const start = text.indexOf('"a#2":') + 6;
+    const end = text.indexOf(',"z"');
+    const holding = pieces.flatMap((_, k) => (k * 50 < end && (k + 1) * 50 > start ? [k] : []));
+    expect(decoded).toEqual(holding);
+    expect(holding.length).toBeLessThan(pieces.length / 2);
+    expect(requested.filter((p) => p.startsWith('r_details'))).toEqual([]);
+  });
+
+  it("reads the run's own output by its range, or says there is none", async () => {
+    const extra = details([...tests, ['x', '<stream output>', { stdout: 'not subunit' }]], false);
+    const raw = JSON.parse(Buffer.from(files.get('r_raw.json') as Uint8Array).toString()) as {
+      details_range: [number, number];
+    }[];
+    config(false, extra, {
+      stream_output_key: '<stream output>',
+      stream_output_range: raw[4]?.details_range,
     });
-    const run = (id: number, key: string | null, shard: number | null): object => ({
-      id,
-      name: `r${id}`,
-      source: 's',
-      raw: 'r.json',
-      details: 'all.json',
-      tree: '',
-      stats: stats(key, shard),
-      details_shards: ['s0.json', 's1.json'],
-    });
-    put('config.json', {
-      deployer: false,
-      datasets: [],
-      tempest: [run(0, '<stream>', 1), run(1, null, null)],
-    });
-    put('s1.json', { '<stream>': { stdout: 'not subunit' } });
-    const [a, b] = (await loadReport()).runs;
-    if (!a || !b) throw new Error('two runs expected');
+    const [a] = (await loadReport()).runs;
+    if (!a) throw new Error('a run expected');
     expect(await loadRunOutput(a)).toEqual(new Map([['stdout', 'not subunit']]));
+    config(false, extra, { stream_output_key: null, stream_output_range: null });
+    resetLoaderCaches();
+    const [b] = (await loadReport()).runs;
+    if (!b) throw new Error('a run expected');
     expect(await loadRunOutput(b)).toBeNull();
-    expect(requested).not.toContain('all.json');
   });
 });

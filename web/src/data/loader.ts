@@ -1,10 +1,10 @@
 // The viewer's only I/O seam: finds and reads the report's files (embedded in the page, or fetched beside it).
-import type { DetailsFile, StatsFile } from '../../../src/contract/export-format';
+import type { ByteRange, DetailsFile, DetailsIndex, StatsFile } from '../../../src/contract/export-format';
 import { EXPORT_STATUSES } from '../../../src/contract/export-format';
 import type { ReportModel, RunModel, TestTable } from '../model/types';
-import { bytesToText, decodeBase64, gunzip, isGzip, maybeGunzip } from './bytes';
+import { bytesToText, decodeBase64, gunzip, inflateRaw, isGzip, maybeGunzip } from './bytes';
 import { asStats, parseConfig } from './config';
-import { buildTestTable, countStatuses, DataFormatError, parseIsoUtcMs } from './test-table';
+import { countStatuses, DataFormatError, parseIsoUtcMs, parseRawFile } from './test-table';
 import { parseDstat, DstatFormatError, type DstatLog } from '../../../src/formats/dstat/index';
 
 export { DataFormatError } from './test-table';
@@ -22,19 +22,53 @@ export class LoadError extends Error {
 }
 
 const EMBEDDED_TYPE = 'application/x-stackviz-file';
-let embeddedIndex: Map<string, HTMLScriptElement> | null = null;
 
-/** The single-file report's embedded files by path (scanned once; the elements are decoded only on demand). */
-function embeddedFiles(): Map<string, HTMLScriptElement> {
+/** One embedded element: a whole file, or the piece of it that starts at `offset` of its uncompressed bytes. */
+interface EmbeddedPiece {
+  offset: number;
+  el: HTMLScriptElement;
+}
+let embeddedIndex: Map<string, EmbeddedPiece[]> | null = null;
+
+/**
+ * The single-file report's embedded files by path, each as its pieces in file order (a big details file is
+ * embedded in pieces, each decoded only when a test it holds is opened). Scanned once.
+ */
+function embeddedFiles(): Map<string, EmbeddedPiece[]> {
   if (embeddedIndex) return embeddedIndex;
   embeddedIndex = new Map();
   if (typeof document !== 'undefined') {
     for (const el of document.querySelectorAll<HTMLScriptElement>(`script[type="${EMBEDDED_TYPE}"]`)) {
       const p = el.dataset['path'];
-      if (p !== undefined && !embeddedIndex.has(p)) embeddedIndex.set(p, el);
+      if (p === undefined) continue;
+      const offset = Number(el.dataset['offset'] ?? 0);
+      const pieces = embeddedIndex.get(p) ?? [];
+      // A whole file once: a second element of the same path without an offset is ignored.
+      if (pieces.length === 0 || offset > (pieces.at(-1) as EmbeddedPiece).offset)
+        pieces.push({ offset, el });
+      embeddedIndex.set(p, pieces);
     }
   }
   return embeddedIndex;
+}
+
+/** An embedded element's bytes, inflated. */
+async function decodeEmbedded(el: HTMLScriptElement): Promise<Uint8Array> {
+  const encoding = el.dataset['encoding'] ?? '';
+  const text = el.textContent ?? '';
+  const bytes = encoding.startsWith('base64') ? decodeBase64(text) : new TextEncoder().encode(text);
+  return encoding.endsWith('gzip') || isGzip(bytes) ? gunzip(bytes) : bytes;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** True when the page carries its data inside (the single-file report). */
@@ -58,14 +92,8 @@ function normalisePath(path: string): string {
  * relative to the page; a fetched file is inflated when it starts with the gzip magic, whatever its name says.
  */
 export async function loadBytes(path: string): Promise<Uint8Array> {
-  const el = embeddedFiles().get(normalisePath(path));
-  if (el) {
-    const encoding = el.dataset['encoding'] ?? '';
-    const text = el.textContent ?? '';
-    let bytes = encoding.startsWith('base64') ? decodeBase64(text) : new TextEncoder().encode(text);
-    if (encoding.endsWith('gzip') || isGzip(bytes)) bytes = await gunzip(bytes);
-    return bytes;
-  }
+  const pieces = embeddedFiles().get(normalisePath(path));
+  if (pieces) return concat(await Promise.all(pieces.map((p) => decodeEmbedded(p.el))));
   let res: Response;
   try {
     res = await fetch(path);
@@ -151,7 +179,6 @@ export async function loadReport(): Promise<ReportModel> {
       const files = {
         raw: resolve(r.files.raw),
         details: r.files.details === '' ? '' : resolve(r.files.details),
-        detailsShards: r.files.detailsShards.map(resolve),
         stats: r.files.stats === null ? null : resolve(r.files.stats),
         tree: r.files.tree === null ? null : resolve(r.files.tree),
         dstat: r.files.dstat === null ? null : resolve(r.files.dstat),
@@ -220,6 +247,8 @@ export function statsFromTable(t: TestTable): StatsFile {
 }
 
 const pendingTests = new Map<RunModel['files']['raw'], Promise<TestTable>>();
+/** Each loaded table's details ranges (RawFile.detailsRange): what the loader needs, not the views. */
+const detailsRanges = new WeakMap<TestTable, Float64Array>();
 
 /** raw.json → columns, parsed once per run (cached on run.tests). */
 export async function loadTests(run: RunModel): Promise<TestTable> {
@@ -228,7 +257,9 @@ export async function loadTests(run: RunModel): Promise<TestTable> {
   if (!p) {
     p = loadJson(run.files.raw).then((doc) => {
       try {
-        return buildTestTable(doc);
+        const { table, detailsRange } = parseRawFile(doc);
+        detailsRanges.set(table, detailsRange);
+        return table;
       } catch (e) {
         if (e instanceof DataFormatError)
           throw new LoadError(`${run.files.raw}: ${e.message}`, 'malformed', run.files.raw);
@@ -261,39 +292,134 @@ function loadDetailsFile(path: string): Promise<DetailsFile> {
 }
 
 /**
- * One test's attachments (name → text), or null when it has none. Reads only the test's shard when the run has
- * shards; the whole details file otherwise (the spec's layout, and the original exporter's files).
+ * One test's attachments (name → text), or null when it has none. Reads only the test's bytes of the details
+ * file when the export recorded where they are (and the server answers ranges); the whole file otherwise (the
+ * original exporter's files, our older ones).
  */
 export async function loadDetails(run: RunModel, index: number): Promise<Map<string, string> | null> {
   const tests = await loadTests(run);
   if (index < 0 || index >= tests.count) return null;
-  const key = tests.detailsKey[index] ?? null;
-  if (key === null) return null;
-  const shard = tests.detailsShard[index] ?? -1;
-  const shardPath = shard >= 0 ? run.files.detailsShards[shard] : undefined;
-  const path = shardPath ?? run.files.details;
-  if (path === '') return null;
-  return readDetailsEntry(path, key);
+  const ranges = detailsRanges.get(tests);
+  const start = ranges?.[2 * index] ?? NaN;
+  const end = ranges?.[2 * index + 1] ?? NaN;
+  return readDetails(run, tests.detailsKey[index] ?? null, Number.isNaN(start) ? null : [start, end]);
 }
 
-async function readDetailsEntry(path: string, key: string): Promise<Map<string, string> | null> {
-  const file = await loadDetailsFile(path);
-  // Test names are data: own properties only, so a test called `constructor` finds nothing inherited.
-  const entry: unknown = Object.hasOwn(file, key) ? file[key] : undefined;
+/** The run's own output (bytes outside any test, attachments with no test id), or null when it has none. */
+export function loadRunOutput(run: RunModel): Promise<Map<string, string> | null> {
+  const range = run.stats.stream_output_range;
+  const known = Array.isArray(range) && range.every((n) => Number.isSafeInteger(n) && n >= 0);
+  return readDetails(run, run.stats.stream_output_key ?? null, known ? range : null);
+}
+
+/** The details under `key`, at `range` of the details file (null: look the key up in the whole file). */
+async function readDetails(
+  run: RunModel,
+  key: string | null,
+  range: ByteRange | null,
+): Promise<Map<string, string> | null> {
+  const path = run.files.details;
+  // A start below 0: the test has no attachment (`{}` in the file).
+  if (key === null || path === '' || (range !== null && range[0] < 0)) return null;
+  if (range === null) return readDetailsEntry(path, key);
+  const bytes = await loadRange(path, range, run.config?.details_index ?? null);
+  let value: unknown;
+  try {
+    value = JSON.parse(bytesToText(bytes)) as unknown;
+  } catch {
+    throw new LoadError(`${path}: the details of ${key} are not where raw.json says`, 'malformed', path);
+  }
+  return attachments(value);
+}
+
+/** An entry's attachments as a map (only string values), or null when it is not an object. */
+function attachments(entry: unknown): Map<string, string> | null {
   if (typeof entry !== 'object' || entry === null) return null;
   const out = new Map<string, string>();
   for (const [name, text] of Object.entries(entry)) if (typeof text === 'string') out.set(name, text);
   return out;
 }
 
-/** The run's own output (bytes outside any test, attachments with no test id), or null when it has none. */
-export async function loadRunOutput(run: RunModel): Promise<Map<string, string> | null> {
-  const key = run.stats.stream_output_key;
-  if (key === null || key === undefined) return null;
-  const shard = run.stats.stream_output_shard;
-  const path =
-    (shard !== null && shard !== undefined ? run.files.detailsShards[shard] : undefined) ?? run.files.details;
-  return path === '' ? null : readDetailsEntry(path, key);
+async function readDetailsEntry(path: string, key: string): Promise<Map<string, string> | null> {
+  const file = await loadDetailsFile(path);
+  // Test names are data: own properties only, so a test called `constructor` finds nothing inherited.
+  return attachments(Object.hasOwn(file, key) ? file[key] : undefined);
+}
+
+/** Whole files read for their ranges (a server that ignored a Range request sent all of it), inflated. */
+const wholeFiles = new Map<string, Promise<Uint8Array>>();
+
+function loadWhole(path: string, bytes?: Promise<Uint8Array>): Promise<Uint8Array> {
+  let p = wholeFiles.get(path);
+  if (!p) {
+    p = bytes ?? loadBytes(path);
+    wholeFiles.set(path, p);
+    p.catch(() => wholeFiles.delete(path));
+  }
+  return p;
+}
+
+/**
+ * Bytes `[start, end)` of a file's uncompressed text: from the embedded pieces that hold them, or with one HTTP
+ * Range request (under -z, of the gzip segments that hold them: `index`), inflated as raw deflate. A server that
+ * answers with the whole file (200) gives the whole file, kept for the next test; any failure of the range
+ * path falls back to reading the whole file.
+ */
+async function loadRange(
+  path: string,
+  [start, end]: ByteRange,
+  index: DetailsIndex | null,
+): Promise<Uint8Array> {
+  const whole = wholeFiles.get(path);
+  if (whole) return (await whole).subarray(start, end);
+  const pieces = embeddedFiles().get(normalisePath(path));
+  if (pieces) return embeddedRange(pieces, start, end);
+  const gzipped = index !== null && index.plain.length > 1;
+  // A gzipped file without an index cannot be read in parts.
+  if (!gzipped && path.endsWith('.gz')) return (await loadWhole(path)).subarray(start, end);
+  let from = start;
+  let to = end;
+  let base = start;
+  if (gzipped) {
+    const { plain, packed } = index;
+    let i = 0;
+    while (i + 2 < plain.length && (plain[i + 1] as number) <= start) i++;
+    let j = i;
+    while (j + 2 < plain.length && (plain[j + 1] as number) < end) j++;
+    [from, to, base] = [packed[i] as number, packed[j + 1] as number, plain[i] as number];
+  }
+  try {
+    const res = await fetch(path, { headers: { Range: `bytes=${from}-${to - 1}` } });
+    if (res.status === 206 && (res.headers.get('Content-Range') ?? '').startsWith(`bytes ${from}-`)) {
+      let bytes: Uint8Array = new Uint8Array(await res.arrayBuffer());
+      if (gzipped) bytes = await inflateRaw(bytes);
+      if (bytes.length >= end - base) return bytes.subarray(start - base, end - base);
+    } else if (res.status === 200) {
+      const body = res.arrayBuffer().then((b) => maybeGunzip(new Uint8Array(b)));
+      return (await loadWhole(path, body)).subarray(start, end);
+    }
+  } catch {
+    // A network error or bytes that do not inflate: the whole file says what is wrong, if anything is.
+  }
+  return (await loadWhole(path)).subarray(start, end);
+}
+
+/** Decoded embedded pieces (each decoded once, when a test it holds is first opened). */
+const decodedPieces = new WeakMap<HTMLScriptElement, Promise<Uint8Array>>();
+
+/** Bytes `[start, end)` of an embedded file, from the pieces that hold them only. */
+async function embeddedRange(pieces: EmbeddedPiece[], start: number, end: number): Promise<Uint8Array> {
+  const parts: Promise<Uint8Array>[] = [];
+  let base = -1;
+  pieces.forEach(({ offset, el }, i) => {
+    const next = pieces[i + 1]?.offset ?? Infinity;
+    if (next <= start || offset >= end) return;
+    if (base < 0) base = offset;
+    let p = decodedPieces.get(el);
+    if (!p) decodedPieces.set(el, (p = decodeEmbedded(el)));
+    parts.push(p);
+  });
+  return concat(await Promise.all(parts)).subarray(start - base, end - base);
 }
 
 const dstatLogs = new Map<string, Promise<DstatLog>>();
@@ -342,4 +468,5 @@ export function resetLoaderCaches(): void {
   baseDir = '';
   pendingTests.clear();
   detailsFiles.clear();
+  wholeFiles.clear();
 }

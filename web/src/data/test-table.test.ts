@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { EXPORT_STATUSES } from '../../../src/contract/export-format';
-import { buildTestTable, countStatuses, DataFormatError, parseIsoUtcMs } from './test-table';
+import { buildTestTable, countStatuses, DataFormatError, parseIsoUtcMs, parseRawFile } from './test-table';
 
 describe('parseIsoUtcMs', () => {
   it('keeps microseconds and honours offsets', () => {
@@ -62,7 +62,6 @@ describe('buildTestTable', () => {
           expect(t.durationS[i]).toBe(e.duration ?? NaN);
           // The original's details file is keyed by name.
           expect(t.detailsKey[i]).toBe(e.name);
-          expect(t.detailsShard[i]).toBe(-1);
         });
         const counts = countStatuses(t);
         expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(doc.length);
@@ -71,7 +70,7 @@ describe('buildTestTable', () => {
   });
 
   it('reads our extra fields, and treats names as data', () => {
-    const t = buildTestTable([
+    const { table: t, detailsRange } = parseRawFile([
       {
         name: '<script>alert(1)</script>',
         id: '<script>alert(1)</script>[id-1,smoke]',
@@ -83,7 +82,7 @@ describe('buildTestTable', () => {
         attributes: ['id-1', 'smoke'],
         worker: 7,
         details_key: null,
-        details_shard: null,
+        details_range: null,
       },
       {
         name: '__proto__',
@@ -93,7 +92,7 @@ describe('buildTestTable', () => {
         duration: null,
         details: {},
         details_key: '__proto__#2',
-        details_shard: 3,
+        details_range: [10, 25],
       },
       {
         name: 'a.b[id-9]',
@@ -111,7 +110,8 @@ describe('buildTestTable', () => {
     expect(Number.isNaN(t.endMs[0])).toBe(true);
     expect(EXPORT_STATUSES[t.status[1] ?? 0]).toBe('unknown');
     expect(t.detailsKey[1]).toBe('__proto__#2');
-    expect(t.detailsShard[1]).toBe(3);
+    // Per test: none (null), its range, not said (an older export: looked up by key in the whole file).
+    expect([...detailsRange]).toEqual([-1, -1, 10, 25, NaN, NaN]);
     expect(t.attributes[2]).toEqual(['id-9']);
     expect(t.worker[2]).toBe(-1);
     expect(t.durationS[2]).toBe(-1);

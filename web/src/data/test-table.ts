@@ -1,5 +1,10 @@
 // raw.json entries → the columnar TestTable: one pass, typed arrays, no object per test kept.
-import { EXPORT_STATUSES, workerOf, type ExportStatus } from '../../../src/contract/export-format';
+import {
+  EXPORT_STATUSES,
+  workerOf,
+  type ExportStatus,
+  type RawEntry,
+} from '../../../src/contract/export-format';
 import type { TestTable } from '../model/types';
 
 /** Thrown for data that is present but not what the contract describes; the message is shown on the page. */
@@ -63,7 +68,14 @@ export function parseIsoUtcMs(s: string | null | undefined): number {
   return Number.isFinite(ms) ? ms : NaN;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/**
+ * A parsed JSON object read through a contract type's field names: each value is still `unknown` (checked as it
+ * is read), but a name the contract does not have (a field renamed there) fails to compile.
+ */
+export type Fields<T> = { readonly [K in keyof T]?: unknown };
+
+/** True for a JSON object (not null, not an array), to read as `Fields<T>`. */
+export function hasFields<T>(v: unknown): v is Fields<T> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -77,11 +89,30 @@ function attributesFromId(id: string): string[] {
   return m?.[1] ? m[1].split(',').filter((a) => a !== '') : [];
 }
 
-/**
- * Builds the table from a parsed `_raw.json`. Accepts the original exporter's entries (no id, worker,
- * details_key) as well as ours. Throws DataFormatError when the document is not a list of entries.
- */
+/** Builds the table from a parsed `_raw.json` (see parseRawFile). */
 export function buildTestTable(doc: unknown): TestTable {
+  return parseRawFile(doc).table;
+}
+
+/** A parsed `_raw.json`: the test table, and where each test's details lie in `_details.json`. */
+export interface RawFile {
+  table: TestTable;
+  /**
+   * Per test, `[start, end)` of its entry value in `_details.json` (RawEntry.details_range) at `2i`, `2i + 1`:
+   * -1 when the entry says it has none (`null`), NaN when the entry does not say (older and original exports:
+   * the details file is then read whole and looked up by key).
+   */
+  detailsRange: Float64Array;
+}
+
+/** A byte offset from the file, or NaN. */
+const offset = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : NaN);
+
+/**
+ * Parses a `_raw.json` document. Accepts the original exporter's entries (no id, worker, details_key) as well
+ * as ours. Throws DataFormatError when the document is not a list of entries.
+ */
+export function parseRawFile(doc: unknown): RawFile {
   if (!Array.isArray(doc)) throw new DataFormatError('the test list (raw.json) is not a JSON array');
   const count = doc.length;
   const name: string[] = new Array<string>(count);
@@ -94,11 +125,11 @@ export function buildTestTable(doc: unknown): TestTable {
   const startMs = new Float64Array(count);
   const endMs = new Float64Array(count);
   const durationS = new Float64Array(count);
-  const detailsShard = new Int32Array(count);
+  const detailsRange = new Float64Array(2 * count);
   const noAttributes: string[] = [];
   for (let i = 0; i < count; i++) {
     const e: unknown = doc[i];
-    if (!isRecord(e) || typeof e['name'] !== 'string') {
+    if (!hasFields<RawEntry>(e) || typeof e['name'] !== 'string') {
       throw new DataFormatError(`test entry ${i} of raw.json has no name`);
     }
     const n = e['name'];
@@ -120,10 +151,14 @@ export function buildTestTable(doc: unknown): TestTable {
     // The original's files have no details_key: its details file is keyed by name.
     const dk = e['details_key'];
     detailsKey[i] = typeof dk === 'string' ? dk : dk === null ? null : n;
-    const sh = e['details_shard'];
-    detailsShard[i] = typeof sh === 'number' && Number.isInteger(sh) && sh >= 0 ? sh : -1;
+    const range = e['details_range'];
+    const start = Array.isArray(range) ? offset(range[0]) : range === null ? -1 : NaN;
+    const end = Array.isArray(range) ? offset(range[1]) : start;
+    const known = start < 0 || (start <= end && !Number.isNaN(end));
+    detailsRange[2 * i] = known ? start : NaN;
+    detailsRange[2 * i + 1] = known ? end : NaN;
   }
-  return {
+  const table: TestTable = {
     count,
     name,
     id,
@@ -135,8 +170,8 @@ export function buildTestTable(doc: unknown): TestTable {
     tags,
     attributes,
     detailsKey,
-    detailsShard,
   };
+  return { table, detailsRange };
 }
 
 /** Counts per status of a table (used when a run has no stats file, and to check stats). */

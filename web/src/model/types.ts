@@ -19,16 +19,13 @@ export interface TestTable {
   readonly durationS: Float64Array;
   readonly tags: string[][];
   readonly attributes: string[][];
-  /** Key into the details file/shard; null when the test has no attachments. */
+  /** Key into the details file; null when the test has no attachments (older exports). */
   readonly detailsKey: (string | null)[];
-  /** Index into RunModel.files.detailsShards; -1 when none (then the whole details file is read). */
-  readonly detailsShard: Int32Array;
 }
 
 export interface RunFiles {
   raw: string;
   details: string;
-  detailsShards: string[];
   stats: string | null;
   tree: string | null;
   dstat: string | null;

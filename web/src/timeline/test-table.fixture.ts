@@ -26,6 +26,5 @@ export function makeTable(list: readonly FixtureTest[]): TestTable {
     tags: list.map((t) => (t.worker === undefined ? [] : [`worker-${t.worker}`])),
     attributes: list.map(() => []),
     detailsKey: list.map(() => null),
-    detailsShard: new Int32Array(list.length).fill(-1),
   };
 }

@@ -51,7 +51,6 @@ const tests: TestTable = {
   tags: Array.from({ length: n }, (_, i) => [`worker-${worker[i] ?? 0}`]),
   attributes: Array.from({ length: n }, () => ['smoke']),
   detailsKey: Array.from({ length: n }, () => null),
-  detailsShard: new Int32Array(n).fill(-1),
 };
 const end = Math.max(...clock);
 const timeMs = Float64Array.from({ length: rows }, (_, i) => start0 + (i * (end - start0)) / rows);
@@ -81,7 +80,7 @@ if (host) {
       index: 0,
       name: 'generated',
       stats: { count: n, start: null, end: null, total_duration: 0, failures: [], skips: [] },
-      files: { raw: '', details: '', detailsShards: [], stats: null, tree: null, dstat: null },
+      files: { raw: '', details: '', stats: null, tree: null, dstat: null },
       tests,
       config: null,
     },
