@@ -84,7 +84,8 @@ export default tseslint.config(
     },
   },
   {
-    // Pure modules the viewer shares: no Node I/O (src/trace: the Perfetto trace builder, used by --trace and the viewer).
+    // Pure modules the viewer shares: no Node I/O (src/trace: the Perfetto trace builder, used by --trace and the
+    // viewer; src/history/rules.ts: the history rules, used by the store and the viewer's compare view).
     files: [
       'src/contract/**/*.ts',
       'src/formats/dstat/**/*.ts',

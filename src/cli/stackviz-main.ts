@@ -7,6 +7,7 @@ import { openStore, storeName } from '../history/open.js';
 import { StoreError, type HistoryStore } from '../history/store.js';
 import { historyApi } from '../serve/history-api.js';
 import { ServeError, startServer } from '../serve/server.js';
+import { addHistoryCommands } from './history-commands.js';
 
 /** Default port; when it is taken (and --port was not given) the next free one of the following 20 is used. */
 export const DEFAULT_PORT = 8000;
@@ -112,6 +113,7 @@ async function main(argv: string[]): Promise<void> {
     .action(async (dir: string | undefined, opts: { port?: number; host: string; db?: string | true }) =>
       serve(dir, opts),
     );
+  addHistoryCommands(program);
   program
     .command('export')
     .description('the same as stackviz-export (see stackviz export --help)')
@@ -120,7 +122,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) process.exit(e.exitCode);
+    // A usage mistake exits 2, as stackviz-export's do; --help and --version 0.
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
     throw e;
   }
 }

@@ -65,6 +65,8 @@ export interface CompareResult {
   added: string[];
   removed: string[];
   slower: { name: string; before: number; after: number }[];
+  /** Our addition: the names of `added` whose outcome in B is `fail` (a new test that fails). */
+  added_failing?: string[];
 }
 
 // ---- The fleet view's JSON answers (`stackviz serve --db DB`, under /api/) ----

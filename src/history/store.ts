@@ -1,0 +1,517 @@
+// The history store: one interface over two engines (embedded SQLite, PostgreSQL for a fleet). Everything
+// above the engines' few differences (bulk inserts, connection, migrations' checks) is written once, here.
+// (A little over 500 lines: the interface, its types and the one implementation both engines share belong together.)
+import { createHash } from 'node:crypto';
+import type { HistoryFile, HistoryRun, JobSummary, TestHistoryPage } from '../contract/history-format.js';
+import { decodeText, encodeText } from './text-codec.js';
+import { WindowMatrix } from './window-matrix.js';
+import {
+  byCodePoint,
+  DEFAULT_WINDOW,
+  isoOfMicros,
+  PARSER_TEST_NAME,
+  RunTests,
+  type WindowRun,
+} from './rules.js';
+import { STATUS_CODES, type Engine } from './schema.js';
+
+/** A problem with the store (unreachable, not a store, too new, read-only): one line, exit 1. */
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** Recording stopped by a signal: the run's transaction was rolled back. */
+export class InterruptedError extends Error {
+  constructor(readonly signal: string) {
+    super(`interrupted (${signal})`);
+    this.name = 'InterruptedError';
+  }
+}
+
+/** One attempt of a test as recorded (an entry of raw.json, and a failure's last traceback lines). */
+export interface RecordedResult {
+  /** Cleaned name, as raw.json's `name`. */
+  name: string;
+  /** The subunit test id as sent. */
+  id: string;
+  status: string;
+  startUs: number | null;
+  duration: number | null;
+  worker: number | null;
+  tags: readonly string[];
+  attributes: readonly string[];
+  /** A failure's exception line (src/model/failure-line.ts), with its Details line. */
+  exception: string | null;
+  /** A failure's last traceback lines. */
+  tracebackTail: string | null;
+}
+
+/** A run to record: its identity, job, metadata and every attempt in the run's order. */
+export interface RunToRecord {
+  id: string;
+  job: string;
+  /** Where it came from (file, repository run, export folder), for people. */
+  source: string;
+  meta: Readonly<Record<string, string>>;
+  results: readonly RecordedResult[];
+}
+
+/** A run of the store, timed or not. */
+export interface StoredRun extends WindowRun {
+  job: string;
+  tests: number;
+  failures: number;
+  results: number;
+  source: string;
+  recordedAt: string;
+}
+
+export interface RecordOutcome {
+  /** False when the run was already in the store (nothing changed). */
+  recorded: boolean;
+  run: StoredRun;
+}
+
+export interface HistoryStore {
+  readonly engine: Engine;
+  /** The store as named to people (a PostgreSQL URL without its password). */
+  readonly label: string;
+  /** Records a run in one transaction; a run already there is left as it is. */
+  record(run: RunToRecord, interrupted?: () => string | null): Promise<RecordOutcome>;
+  /** Every job, in code-point order. */
+  jobs(): Promise<string[]>;
+  /** A job's runs in recording order, untimed ones included. */
+  runs(job: string): Promise<StoredRun[]>;
+  /** The job's latest run against its window (`upTo`: the run to analyse instead of the latest). */
+  history(job: string, window?: number, upTo?: string): Promise<HistoryFile>;
+  /** A run's tests, for compare; null when the store has no such run. */
+  runTests(runId: string): Promise<{ run: StoredRun; tests: RunTests } | null>;
+  /** Every job with its trend and top flaky tests (the fleet view). */
+  jobSummaries(): Promise<JobSummary[]>;
+  /** One test of one job over the job's latest window; null when the window never saw it. */
+  testPage(job: string, name: string, window?: number): Promise<TestHistoryPage | null>;
+  close(): Promise<void>;
+}
+
+/** The columns of results to insert, one array per column (PostgreSQL's unnest takes them as they are). */
+export interface ResultColumns {
+  runSeq: number;
+  attempt: number[];
+  testId: number[];
+  status: number[];
+  subunitId: (string | null)[];
+  startUs: (number | null)[];
+  duration: (number | null)[];
+  worker: (number | null)[];
+  tags: (string | null)[];
+  attributes: (string | null)[];
+  exception: (string | null)[];
+  tracebackTail: (string | null)[];
+}
+
+/** What an engine provides: `?` placeholders in SQL, numbered by the PostgreSQL engine. */
+export interface Db {
+  readonly engine: Engine;
+  readonly label: string;
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Rows as arrays of column values (no object per row: for the big reads). */
+  rows(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
+  /** Begin a write transaction (SQLite takes its write lock at once). */
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /** Ids of test names (encoded), inserting those missing in sorted order (no deadlock between recorders). */
+  testIds(names: readonly string[]): Promise<Map<string, number>>;
+  insertResults(c: ResultColumns): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A run's identity: SHA-256 of its job, its repository run id and (the hash of) its inflated bytes. */
+export function runIdentity(job: string, repoRunId: number | string | null, contentSha256: string): string {
+  return createHash('sha256')
+    .update(`stackviz-run\n${job.length}:${job}\n${repoRunId ?? ''}\n${contentSha256}`)
+    .digest('hex');
+}
+
+const STATUS_INDEX = new Map<string, number>(STATUS_CODES.map((s, i) => [s, i]));
+const UNKNOWN = STATUS_CODES.indexOf('unknown');
+const statusName = (code: number): string => STATUS_CODES[code] ?? 'unknown';
+const enc = (s: string | null): string | null => (s === null ? null : encodeText(s));
+const dec = (s: string | null): string | null => (s === null ? null : decodeText(s));
+const jsonList = (l: readonly string[]): string | null =>
+  l.length === 0 ? null : encodeText(JSON.stringify(l));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+interface RunRow {
+  seq: number | string;
+  id: string;
+  job: string;
+  start_us: number | string | null;
+  tests: number;
+  failures: number;
+  results: number;
+  source: string;
+  recorded_at: string;
+}
+
+const RUN_COLUMNS = 'seq, id, job, start_us, tests, failures, results, source, recorded_at';
+const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+/** The store over an engine. */
+export class SqlStore implements HistoryStore {
+  constructor(private readonly db: Db) {}
+
+  get engine(): Engine {
+    return this.db.engine;
+  }
+
+  get label(): string {
+    return this.db.label;
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  private async withMeta(rows: RunRow[]): Promise<StoredRun[]> {
+    const meta = new Map<number, Record<string, string>>();
+    const seqs = rows.map((r) => Number(r.seq));
+    for (let i = 0; i < seqs.length; i += 500) {
+      const part = seqs.slice(i, i + 500);
+      const m = await this.db.all<{ run_seq: number | string; key: string; value: string }>(
+        `SELECT run_seq, key, value FROM run_meta WHERE run_seq IN (${placeholders(part.length)})`,
+        part,
+      );
+      for (const r of m) {
+        const seq = Number(r.run_seq);
+        let o = meta.get(seq);
+        if (o === undefined) meta.set(seq, (o = {}));
+        o[decodeText(r.key)] = decodeText(r.value);
+      }
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      seq: Number(r.seq),
+      job: decodeText(r.job),
+      startUs: num(r.start_us),
+      tests: Number(r.tests),
+      failures: Number(r.failures),
+      results: Number(r.results),
+      source: decodeText(r.source),
+      recordedAt: r.recorded_at,
+      meta: meta.get(Number(r.seq)) ?? {},
+    }));
+  }
+
+  async record(run: RunToRecord, interrupted: () => string | null = () => null): Promise<RecordOutcome> {
+    const counts = new RunTests();
+    let startUs: number | null = null;
+    for (const r of run.results) {
+      counts.add(r.name, r.status, r.duration);
+      if (r.name !== PARSER_TEST_NAME && r.startUs !== null && (startUs === null || r.startUs < startUs)) {
+        startUs = r.startUs;
+      }
+    }
+    const { tests, failures } = counts.counts();
+    const db = this.db;
+    const check = (): void => {
+      const sig = interrupted();
+      if (sig !== null) throw new InterruptedError(sig);
+    };
+    check();
+    await db.begin();
+    try {
+      const inserted = await db.all<{ seq: number | string }>(
+        `INSERT INTO runs (id, job, start_us, recorded_at, source, tests, failures, results)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
+        [
+          run.id,
+          encodeText(run.job),
+          startUs,
+          new Date().toISOString(),
+          encodeText(run.source),
+          tests,
+          failures,
+          run.results.length,
+        ],
+      );
+      if (inserted.length === 0) {
+        await db.rollback();
+        const [existing] = await this.withMeta(
+          await db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [run.id]),
+        );
+        if (existing === undefined) throw new StoreError(`run ${run.id} vanished while recording`);
+        return { recorded: false, run: existing };
+      }
+      const seq = Number((inserted[0] as { seq: number | string }).seq);
+      for (const [key, value] of Object.entries(run.meta)) {
+        await db.all('INSERT INTO run_meta (run_seq, key, value) VALUES (?, ?, ?)', [
+          seq,
+          encodeText(key),
+          encodeText(value),
+        ]);
+      }
+      check();
+      const names = [...new Set(run.results.map((r) => encodeText(r.name)))].sort();
+      const ids = await db.testIds(names);
+      check();
+      const c: ResultColumns = {
+        runSeq: seq,
+        attempt: [],
+        testId: [],
+        status: [],
+        subunitId: [],
+        startUs: [],
+        duration: [],
+        worker: [],
+        tags: [],
+        attributes: [],
+        exception: [],
+        tracebackTail: [],
+      };
+      run.results.forEach((r, i) => {
+        const name = encodeText(r.name);
+        c.attempt.push(i);
+        c.testId.push(ids.get(name) as number);
+        c.status.push(STATUS_INDEX.get(r.status) ?? UNKNOWN);
+        c.subunitId.push(r.id === r.name ? null : encodeText(r.id));
+        c.startUs.push(r.startUs);
+        c.duration.push(r.duration);
+        c.worker.push(r.worker);
+        c.tags.push(jsonList(r.tags));
+        c.attributes.push(jsonList(r.attributes));
+        c.exception.push(enc(r.exception));
+        c.tracebackTail.push(enc(r.tracebackTail));
+      });
+      await db.insertResults(c);
+      // A signal is handled when the event loop polls: let it turn once through its poll phase before deciding
+      // to commit (SQLite's calls are synchronous, so a signal may have come in during them). Two immediates:
+      // the first may run in the same turn, before any poll; the second runs after the next poll.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      check();
+      await db.commit();
+      const stored: StoredRun = {
+        id: run.id,
+        seq,
+        job: run.job,
+        startUs,
+        tests,
+        failures,
+        results: run.results.length,
+        source: run.source,
+        recordedAt: new Date().toISOString(),
+        meta: { ...run.meta },
+      };
+      return { recorded: true, run: stored };
+    } catch (e) {
+      await db.rollback().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async jobs(): Promise<string[]> {
+    const rows = await this.db.all<{ job: string }>('SELECT DISTINCT job FROM runs');
+    return rows.map((r) => decodeText(r.job)).sort(byCodePoint);
+  }
+
+  async runs(job: string): Promise<StoredRun[]> {
+    return this.withMeta(
+      await this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE job = ? ORDER BY seq`, [
+        encodeText(job),
+      ]),
+    );
+  }
+
+  /** The window's runs, oldest first: through the (job, start_us, seq) index, newest first, N of them. */
+  private async window(job: string, size: number, upTo?: StoredRun): Promise<StoredRun[]> {
+    if (size <= 0) return [];
+    const rows =
+      upTo === undefined
+        ? await this.db.all<RunRow>(
+            `SELECT ${RUN_COLUMNS} FROM runs WHERE job = ? AND start_us IS NOT NULL
+             ORDER BY start_us DESC, seq DESC LIMIT ?`,
+            [encodeText(job), size],
+          )
+        : upTo.startUs === null
+          ? []
+          : await this.db.all<RunRow>(
+              `SELECT ${RUN_COLUMNS} FROM runs WHERE job = ? AND start_us IS NOT NULL
+               AND (start_us < ? OR (start_us = ? AND seq <= ?))
+               ORDER BY start_us DESC, seq DESC LIMIT ?`,
+              [encodeText(job), upTo.startUs, upTo.startUs, upTo.seq, size],
+            );
+    return (await this.withMeta(rows)).reverse();
+  }
+
+  /**
+   * The attempts of the window's runs, folded per run: through the results primary key (run, attempt) with no
+   * join, then the names of the test ids seen, by the tests primary key.
+   */
+  private async windowTests(runs: readonly StoredRun[], testId?: number): Promise<RunTests[]> {
+    const index = new Map(runs.map((r, i) => [r.seq, i]));
+    const tests = runs.map(() => new RunTests());
+    if (runs.length === 0) return tests;
+    const rows = await this.db.rows(
+      `SELECT run_seq, test_id, status, duration FROM results
+       WHERE run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND test_id = ?'}
+       ORDER BY run_seq, attempt`,
+      [...runs.map((r) => r.seq), ...(testId === undefined ? [] : [testId])],
+    );
+    const names = new Map<number, string>();
+    for (const r of rows) names.set(Number(r[1]), '');
+    const ids = [...names.keys()];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const found = await this.db.rows(
+        `SELECT id, name FROM tests WHERE id IN (${placeholders(part.length)})`,
+        part,
+      );
+      for (const [id, name] of found) names.set(Number(id), decodeText(name as string));
+    }
+    for (const r of rows) {
+      const t = tests[index.get(Number(r[0])) as number] as RunTests;
+      t.add(names.get(Number(r[1])) as string, statusName(Number(r[2])), num(r[3]));
+    }
+    return tests;
+  }
+
+  /** The window analysed: its attempts read as `windowTests` does, folded straight into a WindowMatrix. */
+  private async analyse(
+    job: string,
+    window: number,
+    runs: readonly StoredRun[],
+    testId?: number,
+  ): Promise<HistoryFile> {
+    const index = new Map(runs.map((r, i) => [r.seq, i]));
+    const m = new WindowMatrix(runs.length);
+    if (runs.length > 0) {
+      const rows = await this.db.rows(
+        `SELECT run_seq, test_id, status, duration FROM results
+         WHERE run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND test_id = ?'}
+         ORDER BY run_seq, attempt`,
+        [...runs.map((r) => r.seq), ...(testId === undefined ? [] : [testId])],
+      );
+      for (const r of rows)
+        m.add(index.get(Number(r[0])) as number, Number(r[1]), statusName(Number(r[2])), num(r[3]));
+    }
+    const names = new Map<number, string>();
+    const ids = m.testKeys;
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const found = await this.db.rows(
+        `SELECT id, name FROM tests WHERE id IN (${placeholders(part.length)})`,
+        part,
+      );
+      for (const [id, name] of found) names.set(Number(id), decodeText(name as string));
+    }
+    return m.analyse(job, window, runs, names);
+  }
+
+  private async runById(runId: string): Promise<StoredRun | null> {
+    const [run] = await this.withMeta(
+      await this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [runId]),
+    );
+    return run ?? null;
+  }
+
+  async history(job: string, window = DEFAULT_WINDOW, upTo?: string): Promise<HistoryFile> {
+    let last: StoredRun | undefined;
+    if (upTo !== undefined) {
+      const r = await this.runById(upTo);
+      if (r === null) throw new StoreError(`no run ${upTo} in ${this.label}`);
+      last = r;
+      job = r.job;
+    }
+    const runs = await this.window(job, window, last);
+    return this.analyse(job, window, runs);
+  }
+
+  async runTests(runId: string): Promise<{ run: StoredRun; tests: RunTests } | null> {
+    let run = await this.runById(runId);
+    if (run === null && /^[0-9a-f]{8,63}$/.test(runId)) {
+      // The 12 characters `stackviz record` prints name a run when no other run starts with them.
+      const found = await this.db.all<{ id: string }>('SELECT id FROM runs WHERE id LIKE ? LIMIT 2', [
+        `${runId}%`,
+      ]);
+      if (found.length === 1) run = await this.runById((found[0] as { id: string }).id);
+    }
+    if (run === null) return null;
+    const [tests] = await this.windowTests([run]);
+    return { run, tests: tests as RunTests };
+  }
+
+  async jobSummaries(): Promise<JobSummary[]> {
+    const out: JobSummary[] = [];
+    for (const job of await this.jobs()) {
+      const counted = await this.db.all<{ n: number | string }>(
+        'SELECT count(*) AS n FROM runs WHERE job = ?',
+        [encodeText(job)],
+      );
+      const h = await this.history(job, DEFAULT_WINDOW);
+      const top = h.tests
+        .filter((t) => t.flaky)
+        .sort((a, b) => b.flips - a.flips || byCodePoint(a.name, b.name))
+        .slice(0, 10)
+        .map((t) => ({ name: t.name, flips: t.flips, runs: t.runs, failures: t.failures }));
+      out.push({
+        job,
+        runs: Number(counted[0]?.n ?? 0),
+        latest: h.runs.length === 0 ? null : (h.runs[h.runs.length - 1] as HistoryRun).start,
+        trend: h.runs,
+        top_flaky: top,
+      });
+    }
+    return out;
+  }
+
+  async testPage(job: string, name: string, window = DEFAULT_WINDOW): Promise<TestHistoryPage | null> {
+    const [test] = await this.db.all<{ id: number | string }>('SELECT id FROM tests WHERE name = ?', [
+      encodeText(name),
+    ]);
+    if (test === undefined) return null;
+    const testId = Number(test.id);
+    const runs = await this.window(job, window);
+    const h = await this.analyse(job, window, runs, testId);
+    const t = h.tests.find((x) => x.name === name);
+    if (t === undefined) return null;
+    // The runs' counts as recorded (the folded tests here hold this one name only).
+    const runInfo = runs.map((r, i): HistoryRun => {
+      const base = h.runs[i] as HistoryRun;
+      return { ...base, tests: r.tests, failures: r.failures };
+    });
+    const index = new Map(runs.map((r, i) => [r.seq, i]));
+    const failed = await this.db.all<{
+      run_seq: number | string;
+      status: number;
+      exception: string | null;
+      traceback_tail: string | null;
+    }>(
+      `SELECT run_seq, status, exception, traceback_tail FROM results
+       WHERE test_id = ? AND run_seq IN (${placeholders(runs.length)}) AND status IN (?, ?, ?)
+       ORDER BY run_seq DESC, attempt DESC`,
+      [
+        testId,
+        ...runs.map((r) => r.seq),
+        STATUS_INDEX.get('fail'),
+        STATUS_INDEX.get('uxsuccess'),
+        STATUS_INDEX.get('inprogress'),
+      ],
+    );
+    const failures = failed
+      .map((f) => ({
+        run: index.get(Number(f.run_seq)) as number,
+        status: statusName(Number(f.status)),
+        exception: dec(f.exception),
+        traceback_tail: dec(f.traceback_tail),
+      }))
+      .sort((a, b) => b.run - a.run);
+    return { job, name, runs: runInfo, test: t, failures };
+  }
+}
+
+/** The start of a run as the contract writes it. */
+export const startOf = (r: StoredRun): string | null => (r.startUs === null ? null : isoOfMicros(r.startUs));
