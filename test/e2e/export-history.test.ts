@@ -198,6 +198,43 @@ describe('stackviz-export --history', () => {
     expect(historyOf(join(dir, 'ci')).job).toBe('tempest-ci');
   });
 
+  it('gives a run the identity stackviz record gives it: recording the inputs again changes nothing', () => {
+    const db = join(dir, 'same.sqlite');
+    const r = run([
+      '-q',
+      '--history',
+      db,
+      '--job',
+      'j',
+      '-r',
+      REPO,
+      '-f',
+      streams[3] as string,
+      join(dir, 'same'),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const rec = spawnSync(
+      process.execPath,
+      [
+        join(process.cwd(), 'bin', 'stackviz.js'),
+        'record',
+        '--db',
+        db,
+        '--job',
+        'j',
+        '-r',
+        REPO,
+        '-f',
+        streams[3] as string,
+      ],
+      { encoding: 'utf8', env: { ...process.env, STACKVIZ_DB: '' }, timeout: 60_000 },
+    );
+    expect(rec.status, rec.stderr).toBe(0);
+    const lines = `${rec.stdout}${rec.stderr}`.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(4);
+    for (const l of lines) expect(l).toMatch(/is already recorded; nothing changed$/);
+  });
+
   it('takes STACKVIZ_DB when --history has no value', () => {
     const db = join(dir, 'env.sqlite');
     const r = run(['-q', '-f', streams[0] as string, join(dir, 'env'), '--history'], { STACKVIZ_DB: db });
