@@ -22,6 +22,8 @@ export default defineConfig({
         'export/worker-start': src('export/worker-start.ts'),
         'export/prepare-worker': src('export/prepare-worker.ts'),
       },
+      // The store's engines (--history) stay packages: native code (better-sqlite3) and pg's optional parts.
+      external: ['better-sqlite3', 'pg'],
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     },
   },

@@ -18,12 +18,13 @@ import { checkDstatHeader } from '../formats/dstat/index.js';
 import { EXIT_GATE, FAIL_ON_CHOICES, FailureCount, type FailOn } from './fail-on.js';
 import { MetaArgumentError, parseMetaArgs } from '../model/metadata.js';
 import { classicDstatCopy, readMetadata, readPerformanceFile } from './ci-inputs.js';
+import { ExportHistory, StoreError } from './export-history.js';
 import { describeFsError, InputError, isGzip, resolveInputs } from './inputs.js';
 import { Logger } from './logger.js';
 
 const PROG = 'stackviz-export';
 
-/** Exit codes: 1 for bad input or DEST, 2 for usage, 3 for --fail-on (fail-on.ts), 70 (EX_SOFTWARE) for our own bugs. */
+/** Exit codes: 1 for bad input, DEST or store, 2 for usage, 3 for --fail-on (fail-on.ts), 70 (EX_SOFTWARE) for our own bugs. */
 const EXIT_INPUT = 1;
 const EXIT_USAGE = 2;
 const EXIT_INTERNAL = 70;
@@ -113,8 +114,9 @@ interface Options {
   trace?: string;
   junit?: string;
   failOn?: FailOn;
-  /** `--history DB`, which the history work adds; `--fail-on new-failures` needs it. */
-  history?: string;
+  /** `--history [DB]`: true when given without a value (then STACKVIZ_DB, else the default file). */
+  history?: string | true;
+  job?: string;
   performance?: string;
   zuulInventory?: string;
   meta: string[];
@@ -168,10 +170,16 @@ function program(): Command {
     .addOption(
       new Option(
         '--fail-on <WHAT>',
-        'exit 3 after writing the whole export when there are failures (fail, uxsuccess, inprogress, ' +
-          'damaged packets); new-failures needs --history',
+        'exit 3 after writing the whole export: failures, when there are any (fail, uxsuccess, inprogress, ' +
+          'damaged packets); new-failures, when the last run has new failures or new tests that fail (needs --history)',
       ).choices(FAIL_ON_CHOICES),
     )
+    .option(
+      '--history [DB]',
+      'record the runs into a history store (a file, or a postgres:// URL; default STACKVIZ_DB, else ' +
+        'stackviz-history.sqlite) and put their history in the report',
+    )
+    .option('--job <NAME>', 'the job the runs are recorded under (default: the CI job name)')
     .version(packageVersion(), '--version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
@@ -243,6 +251,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = new Logger({ quiet: o.quiet, stream: process.stderr, prog: PROG });
   const started = performance.now();
   let tmpDest: string | null = null;
+  let history: ExportHistory | null = null;
   /** --trace, --junit: written beside DEST, renamed into place with its commit. */
   const sides: ExportListener[] = [];
   /** Set once the data files are committed to DEST (the viewer or single file may follow). */
@@ -289,6 +298,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (o.failOn === 'new-failures' && o.history === undefined)
       throw new UsageError('--fail-on new-failures needs --history DB (the earlier runs to compare with)');
+    if (o.job !== undefined && o.history === undefined) throw new UsageError('--job needs --history');
     // Everything is checked before anything is written.
     if (o.singleFile !== undefined) await checkSingleFileTarget(o.singleFile);
     const runs = await resolveInputs(
@@ -307,7 +317,15 @@ async function main(argv: string[]): Promise<number> {
     // The files beside DEST are created now (an unusable path fails before the export) under temporary names.
     if (o.trace !== undefined) sides.push(await TraceFile.open(o.trace, dstat));
     if (o.junit !== undefined) sides.push(await JunitFile.open(o.junit));
-    const gate = o.failOn === undefined ? null : new FailureCount();
+    const gate = o.failOn === 'failures' ? new FailureCount() : null;
+    // The store is opened (an embedded one created) before the export: one that cannot be used stops it here.
+    if (o.history !== undefined)
+      history = await ExportHistory.open({
+        db: o.history,
+        ...(o.job === undefined ? {} : { job: o.job }),
+        metadata,
+        warn: (m) => logger.warn(m),
+      });
     let current = '';
     const summary = await runExport({
       dest: destPath,
@@ -316,7 +334,7 @@ async function main(argv: string[]): Promise<number> {
       dstat,
       dstatClassic,
       performance: performanceJson,
-      runs,
+      runs: history === null ? runs : history.wrap(runs),
       // Decoding and encoding run in a worker thread: two cores, twice the speed.
       worker: preparingWorkerUrl(),
       generator: `stackviz-export ${packageVersion()}`,
@@ -339,6 +357,7 @@ async function main(argv: string[]): Promise<number> {
         ),
       onDestError: (e) => new DestError(`${destPath}: cannot write the export: ${describeFsError(e)}`),
       listeners: gate === null ? sides : [...sides, gate],
+      ...(history === null ? {} : { beforeCommit: history.beforeCommit }),
     });
     exported = true;
     logger.clearBar();
@@ -369,6 +388,14 @@ async function main(argv: string[]): Promise<number> {
       `${PROG}: ${plural(summary.runs, 'run')}, ${plural(summary.tests, 'test')}, ` +
         `${plural(summary.failures, 'failure')} in ${secs}s → ${outputs.join(' and ')}`,
     );
+    if (history !== null) {
+      const already = history.already === 0 ? '' : ` (${plural(history.already, 'run')} already there)`;
+      logger.info(
+        history.recorded === 0
+          ? `${PROG}: nothing new to record in ${history.label}${already}`
+          : `${PROG}: recorded ${plural(history.recorded, 'run')} into ${history.label}${already}`,
+      );
+    }
     if (o.singleFile !== undefined)
       logger.info(`${PROG}: open ${o.singleFile} in a browser (no server needed)`);
     if (o.html && tmpDest === null) {
@@ -377,6 +404,11 @@ async function main(argv: string[]): Promise<number> {
     }
     if (gate !== null && gate.total > 0) {
       log.error(gate.message());
+      return EXIT_GATE;
+    }
+    const newFailures = history?.newFailures() ?? '';
+    if (o.failOn === 'new-failures' && newFailures !== '') {
+      log.error(`${newFailures}; exit ${EXIT_GATE} (--fail-on new-failures)`);
       return EXIT_GATE;
     }
     return 0;
@@ -390,7 +422,8 @@ async function main(argv: string[]): Promise<number> {
       e instanceof InputError ||
       e instanceof DestError ||
       e instanceof DestBusyError ||
-      e instanceof SideFileError
+      e instanceof SideFileError ||
+      e instanceof StoreError
     ) {
       log.error(e.message);
       return EXIT_INPUT;
@@ -408,6 +441,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     // Committed files are in place already; any other is removed.
     await Promise.allSettled(sides.map((f) => f.abort?.()));
+    await history?.close().catch(() => undefined);
     if (tmpDest !== null) await rm(tmpDest, { recursive: true, force: true });
   }
 }

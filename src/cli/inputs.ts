@@ -69,6 +69,7 @@ export async function resolveInputs(
           sizeBytes: run.sizeBytes,
           open: () => endOnDamage(run.open(), (e) => (damage = e.message)),
           damage: () => damage,
+          ...(repo ? { repositoryRunId: run.runId } : {}),
           ...(openPlain === undefined ? {} : { openPlain }),
         };
       }

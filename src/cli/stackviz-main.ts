@@ -2,7 +2,10 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageVersion } from '../export/site.js';
+import { packageVersion, viewerDir } from '../export/site.js';
+import { openStore, storeName } from '../history/open.js';
+import { StoreError, type HistoryStore } from '../history/store.js';
+import { historyApi } from '../serve/history-api.js';
 import { ServeError, startServer } from '../serve/server.js';
 import { addHistoryCommands } from './history-commands.js';
 
@@ -21,29 +24,59 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-async function serve(dir: string, opts: { port?: number; host: string }): Promise<void> {
+async function serve(
+  dirArg: string | undefined,
+  opts: { port?: number; host: string; db?: string | true },
+): Promise<void> {
   const explicit = opts.port !== undefined;
   const requested = opts.port ?? DEFAULT_PORT;
+  if (dirArg === undefined && opts.db === undefined)
+    fail('give the exported folder to serve (stackviz serve DIR), or --db DB for the fleet history view');
+  // --db: the store is opened (and checked) before listening; without DIR the viewer alone is served.
+  let store: HistoryStore | null = null;
+  if (opts.db !== undefined)
+    store = await openStore(storeName(opts.db === true ? undefined : opts.db), 'read');
+  const dir = dirArg ?? viewerDir();
   const server = await startServer({
     root: dir,
     port: requested,
     host: opts.host,
     tryNextPorts: explicit ? 0 : NEXT_PORTS,
+    ...(store === null
+      ? {}
+      : {
+          api: historyApi(store, {
+            onError: (e) =>
+              process.stderr.write(
+                `stackviz serve: the store failed: ${e instanceof Error ? e.message : String(e)}\n`,
+              ),
+            fleetHome: dirArg === undefined,
+          }),
+          requireReport: dirArg !== undefined,
+        }),
+  }).catch(async (e: unknown) => {
+    await store?.close();
+    throw e;
   });
   if (!explicit && server.port !== requested) {
     process.stdout.write(`port ${requested} is in use; using ${server.port}\n`);
   }
-  if (!existsSync(join(dir, 'index.html'))) {
+  if (dirArg !== undefined && !existsSync(join(dir, 'index.html'))) {
     process.stdout.write(
       `note: ${dir} has no index.html (no viewer); export it with stackviz-export --html\n`,
     );
   }
-  process.stdout.write(`Serving ${dir} at ${server.url}  (Ctrl-C to stop)\n`);
+  if (store === null) process.stdout.write(`Serving ${dir} at ${server.url}  (Ctrl-C to stop)\n`);
+  else
+    process.stdout.write(
+      (dirArg === undefined ? '' : `Serving ${dir} at ${server.url}\n`) +
+        `Fleet history of ${store.label} at ${server.url}#/history  (Ctrl-C to stop)\n`,
+    );
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    server.close().then(
+    Promise.allSettled([server.close(), store?.close()]).then(
       () => process.exit(0),
       () => process.exit(0),
     );
@@ -61,15 +94,25 @@ async function main(argv: string[]): Promise<void> {
     .exitOverride();
   program
     .command('serve')
-    .description('serve an exported folder (stackviz-export --html DEST) over HTTP on this machine')
-    .argument('<dir>', 'the exported folder (holds config.json)')
+    .description(
+      'serve an exported folder (stackviz-export --html DEST) over HTTP on this machine; with --db, the ' +
+        "fleet's test history too (at #/history)",
+    )
+    .argument('[dir]', 'the exported folder (holds config.json); optional with --db')
+    .option(
+      '--db [DB]',
+      "serve the history store's fleet view (a file, or a postgres:// URL; default STACKVIZ_DB, else " +
+        'stackviz-history.sqlite)',
+    )
     .option(
       '-p, --port <n>',
       `port (default ${DEFAULT_PORT}, or the next free one; 0 = any free port)`,
       parsePort,
     )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .action(async (dir: string, opts: { port?: number; host: string }) => serve(dir, opts));
+    .action(async (dir: string | undefined, opts: { port?: number; host: string; db?: string | true }) =>
+      serve(dir, opts),
+    );
   addHistoryCommands(program);
   program
     .command('export')
@@ -86,6 +129,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((e: unknown) => {
-  if (e instanceof ServeError) fail(e.message);
+  if (e instanceof ServeError || e instanceof StoreError) fail(e.message);
   fail(e instanceof Error ? e.message : String(e));
 });

@@ -188,6 +188,11 @@ export interface TempestRun {
   details_index?: DetailsIndex;
   /** Our addition: a stable key naming this run in URLs (equals the artifacts' `artifact_name`). */
   key?: string;
+  /**
+   * Our addition, with `--history DB`: the run's history file (a `HistoryFile` of
+   * src/contract/history-format.ts, this run the latest of its window), relative to DEST.
+   */
+  history?: string;
 }
 
 export interface Artifact {

@@ -22,6 +22,8 @@ export interface ExportRun {
    * `subunit.parser` test.
    */
   damage?(): string | null;
+  /** The run's id in its `.stestr` repository (`-r`); absent for a file or stdin. */
+  repositoryRunId?: number;
 }
 
 export interface ExportOptions {
@@ -60,6 +62,11 @@ export interface ExportOptions {
   listeners?: readonly ExportListener[];
   /** Turns a file-system error on DEST into the error to throw (the CLI's one-line message). */
   onDestError?: (e: NodeJS.ErrnoException) => Error;
+  /**
+   * Called once every run is written, before config.json and the commit: may write more files for the runs
+   * (`--history`'s) and name them in their TempestRun; returns their paths. Throwing aborts the export.
+   */
+  beforeCommit?: (runs: TempestRun[], out: OutputDir) => Promise<string[]>;
 }
 
 /** File-system errors carry a code; our readers' and inputs' errors do not. */
@@ -186,6 +193,7 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
       performancePath = await out.writeWhole('performance.json', performance);
       files.push(performancePath);
     }
+    if (o.beforeCommit !== undefined) files.push(...(await o.beforeCommit(runs, out)));
     const config = buildConfig({
       runs,
       artifacts,

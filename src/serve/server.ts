@@ -3,6 +3,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import type { ApiHandler } from './history-api.js';
 
 /** A problem the user can fix (bad folder, port taken): the CLI prints the message as one line. */
 export class ServeError extends Error {
@@ -40,6 +41,10 @@ export interface ServeOptions {
   host: string;
   /** When the port is taken, try the next ones (up to this many more) instead of failing. */
   tryNextPorts?: number;
+  /** `--db`: the fleet view's API answers `/api/...` before any file. */
+  api?: ApiHandler;
+  /** False when root is the viewer alone (`stackviz serve --db DB` without DIR): no config.json needed. */
+  requireReport?: boolean;
 }
 
 export interface RunningServer {
@@ -126,8 +131,9 @@ export function parseRange(
   return [start, end];
 }
 
-function handler(root: string) {
+function handler(root: string, api?: ApiHandler) {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    if (api?.(req, res) === true) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       send(res, 405, 'method not allowed');
@@ -202,8 +208,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 /** Starts serving `root` (an export folder). A taken port fails with a clear message, or moves on when allowed. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
-  const root = await checkExportDir(opts.root);
-  const server = createServer(handler(root));
+  const root = opts.requireReport === false ? await realpath(opts.root) : await checkExportDir(opts.root);
+  const server = createServer(handler(root, opts.api));
   const tries = opts.port === 0 ? 0 : (opts.tryNextPorts ?? 0);
   let port = opts.port;
   for (let attempt = 0; ; attempt++) {

@@ -192,7 +192,7 @@ describe('stackviz serve: stopping, ports and errors', () => {
   it.each([
     [['serve', '/definitely/not/here'], /^stackviz: \/definitely\/not\/here: no such folder$/],
     [['serve', 'test'], /^stackviz: test has no config\.json/],
-    [['serve'], /missing required argument 'dir'/],
+    [['serve'], /give the exported folder to serve \(stackviz serve DIR\), or --db DB/],
     [['serve', '.', '--port', 'eighty'], /port is a number/],
   ])('stackviz %j fails in one line without a stack trace', (args, message) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });

@@ -7,6 +7,8 @@ import { errorBox, type AppContext, type Page } from './page';
 import { renderHome } from '../pages/home';
 import { renderTestPage } from '../pages/test-details';
 import { renderTimelinePage } from '../pages/timeline-page';
+import { hasFleetApi, renderFleetPage } from '../pages/fleet';
+import { renderComparePage } from '../pages/compare';
 import { renderPerformancePage } from '../pages/performance';
 
 function describeError(e: unknown): HTMLElement {
@@ -37,32 +39,48 @@ export function startApp(root: HTMLElement): void {
   let currentPage = '';
   let ctx: AppContext | null = null;
 
+  // The report failed to load: report pages show why; the fleet pages (served by `stackviz serve --db`
+  // beside the viewer alone) need no report.
+  let loadFailure: unknown = null;
+
   const route = async (): Promise<void> => {
     const r = parseHash(location.hash);
-    if (ctx === null) return;
-    const key =
-      r.page === 'home' || r.page === 'notfound' || r.page === 'performance'
-        ? r.page
-        : `${r.page}:${r.runKey ?? ''}`;
+    const standalone = r.page === 'fleet' || r.page === 'fleet-test';
+    if (standalone) document.body.dataset['ready'] = 'true';
+    else loadOnce();
+    if (ctx === null && !standalone) {
+      if (loadFailure !== null) {
+        current?.destroy?.();
+        current = null;
+        currentPage = '';
+        replace(main, describeError(loadFailure));
+      }
+      return;
+    }
+    const runKey = 'runKey' in r ? r.runKey : undefined;
+    const key = runKey === undefined ? r.page : `${r.page}:${runKey ?? ''}`;
     if (current?.update && key === currentPage && current.update(r)) return;
     current?.destroy?.();
     current = null;
     currentPage = key;
-    const run =
-      r.page === 'home' || r.page === 'notfound' || r.page === 'performance'
-        ? undefined
-        : ctx.findRun(r.runKey);
+    const run = runKey === undefined || ctx === null ? undefined : ctx.findRun(runKey);
     renderCrumbs(crumbs, r, run);
     main.dataset['page'] = r.page;
     try {
-      if (r.page === 'notfound') {
+      if (r.page === 'fleet' || r.page === 'fleet-test') {
+        current = renderFleetPage(r);
+      } else if (ctx === null) {
+        return;
+      } else if (r.page === 'notfound') {
         current = { el: errorBox('No such page', `Nothing is shown at “${r.hash}”. Go back to the runs.`) };
       } else if (r.page === 'home') {
         current = renderHome(ctx, null);
+      } else if (r.page === 'compare') {
+        current = renderComparePage(ctx, r.runA, r.runB);
       } else if (r.page === 'performance') {
         current = renderPerformancePage(ctx);
       } else if (!run) {
-        current = { el: errorBox('No such run', `This report has no run named “${r.runKey ?? ''}”.`) };
+        current = { el: errorBox('No such run', `This report has no run named “${runKey ?? ''}”.`) };
       } else if (r.page === 'run') {
         current = renderHome(ctx, run);
       } else if (r.page === 'test') {
@@ -79,19 +97,36 @@ export function startApp(root: HTMLElement): void {
     document.title = pageTitle(r, run);
   };
 
+  // The report is read when a report page is first shown: the fleet pages (`stackviz serve --db` beside the
+  // viewer alone) need none, and must not ask for a config.json that is not there.
+  let loading = false;
+  const loadOnce = (): void => {
+    if (loading) return;
+    loading = true;
+    loadReport().then(
+      (report) => {
+        const byKey = new Map(report.runs.map((r) => [r.key, r]));
+        ctx = { report, findRun: (key) => (key === null ? report.runs[0] : byKey.get(key)) };
+        document.body.dataset['ready'] = 'true';
+        void route();
+      },
+      async (e: unknown) => {
+        loadFailure = e;
+        // No report here, but a fleet view's server: its jobs are the home page.
+        if (e instanceof LoadError && e.kind === 'missing' && parseHash(location.hash).page === 'home') {
+          if (await hasFleetApi()) {
+            document.body.dataset['ready'] = 'true';
+            location.hash = '#/history';
+            return;
+          }
+        }
+        void route();
+        document.body.dataset['ready'] = 'error';
+      },
+    );
+  };
   window.addEventListener('hashchange', () => void route());
-  loadReport().then(
-    (report) => {
-      const byKey = new Map(report.runs.map((r) => [r.key, r]));
-      ctx = { report, findRun: (key) => (key === null ? report.runs[0] : byKey.get(key)) };
-      document.body.dataset['ready'] = 'true';
-      void route();
-    },
-    (e: unknown) => {
-      replace(main, describeError(e));
-      document.body.dataset['ready'] = 'error';
-    },
-  );
+  void route();
 }
 
 /** Each page names itself first, so tabs and history tell the timeline from the run and the test. */
@@ -105,7 +140,12 @@ function pageTitle(r: Route, run: RunModel | undefined): string {
 }
 
 function renderCrumbs(nav: HTMLElement, r: Route, run: RunModel | undefined): void {
-  const parts: (HTMLElement | string)[] = [h('a', { href: '#/' }, 'Runs')];
+  const parts: (HTMLElement | string)[] =
+    r.page === 'fleet' || r.page === 'fleet-test'
+      ? [h('a', { href: '#/history' }, 'History')]
+      : [h('a', { href: '#/' }, 'Runs')];
+  if (r.page === 'fleet-test') parts.push(h('span', null, r.job));
+  if (r.page === 'compare') parts.push(h('span', null, 'Compare'));
   if (run) {
     parts.push(h('a', { href: `#/run/${encodeURIComponent(run.key)}` }, run.name));
     if (r.page === 'timeline') parts.push(h('span', null, 'Timeline'));

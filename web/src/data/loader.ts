@@ -455,6 +455,12 @@ export async function loadDstat(run: RunModel): Promise<DstatLog | null> {
   return p;
 }
 
+/** The run's history file (`--history`, config.json's `history`) as JSON; null when the run has none. */
+export function loadHistoryJson(run: RunModel): Promise<unknown> | null {
+  const path = run.config?.history;
+  return typeof path === 'string' && path !== '' ? loadJson(resolve(path)) : null;
+}
+
 /** For tests: forget what was cached between loads. */
 export function resetLoaderCaches(): void {
   dstatLogs.clear();

@@ -18,6 +18,10 @@ import { failureGroupsSection, runTable } from './home-overview';
 import { parseIsoUtcMs } from '../data/test-table';
 import type { RunModel, TestTable } from '../model/types';
 import { runHash, testHash, timelineHash } from '../state/url';
+import { historyBadges, historyLineElement } from '../history/history-view';
+import { runHistory } from '../history/load';
+import type { RunHistory } from '../history/run-history';
+import { comparePicker } from './compare-picker';
 import { datasetMetaBlock } from './dataset-meta';
 
 /** Rows shown at first in a card's lists, and added per "show more": long lists stay cheap to draw. */
@@ -99,7 +103,7 @@ function countsRow(counts: Map<ExportStatus, number> | null, total: number): HTM
 }
 
 /** A list that draws its first rows now and more on request: 5,000 failures must not stall the page. */
-function cappedList<T>(
+export function cappedList<T>(
   items: readonly T[],
   first: number,
   render: (item: T, i: number) => HTMLElement,
@@ -187,13 +191,14 @@ function runCard(
       ),
       h('dd', null, String(stats.parser_errors)),
     );
+  const historySlot = h('div', { class: 'history-slot' });
   card.append(header, facts);
   if (stats.count === 0)
     card.append(
       h('p', { class: 'empty-note' }, 'This run holds no tests: its stream carried no test results.'),
     );
   else {
-    card.append(countsSlot);
+    card.append(countsSlot, historySlot);
     if (!timed)
       card.append(
         h(
@@ -203,6 +208,7 @@ function runCard(
         ),
       );
   }
+  let history: RunHistory | null = null;
 
   const first = single ? 200 : FIRST_ROWS;
   const failSlot = h('div', { class: 'list-slot' });
@@ -235,6 +241,7 @@ function runCard(
                   'div',
                   { class: 'row' },
                   link(f.name, findFail ? findFail(f.name, f.details_key) : -1),
+                  h('span', { class: 'badges' }, ...historyBadges(history?.byName.get(f.name))),
                   h('span', { class: 'dur' }, formatDuration(f.duration)),
                 ),
                 failureLine(f) === null ? null : h('pre', { class: 'tb-tail' }, failureLine(f)),
@@ -285,6 +292,17 @@ function runCard(
     replace(skipSlot, fold);
   };
   renderLists(run.tests);
+  // History (`--history`): the run-level line, and badges on the failures once it is read.
+  runHistory(run).then(
+    (hist) => {
+      if (hist === null) return;
+      history = hist;
+      replace(historySlot, historyLineElement(hist));
+      renderLists(run.tests);
+    },
+    (e: unknown) =>
+      replace(historySlot, h('p', { class: 'error-inline' }, e instanceof Error ? e.message : String(e))),
+  );
   const slowSlot = h('div');
   card.append(failSlot, hungSlot, skipSlot, slowSlot);
   if (single) {
@@ -380,6 +398,9 @@ export function renderHome(ctx: AppContext, only: RunModel | null): Page {
         { class: 'home-head' },
         h('h1', null, runs.length === 1 ? '1 run' : `${runs.length} runs`),
         meta,
+        runs.length < 2
+          ? null
+          : comparePicker(ctx, runs[runs.length - 2]?.key ?? '', runs[runs.length - 1]?.key ?? ''),
       ),
     );
   }

@@ -10,6 +10,8 @@ import { parsePythonLogging } from '../logs/pythonlogging';
 import type { RunModel, TestTable } from '../model/types';
 import { formatHash, testHash, timelineHash, type TestViewState } from '../state/url';
 import { statusBadge } from '../app/badge';
+import { testHistorySection } from '../history/history-view';
+import { runHistory } from '../history/load';
 
 /** The name the decoder gives the entries it makes for damaged packets. */
 const PARSER_ERROR_NAME = 'subunit.parser';
@@ -200,7 +202,29 @@ export function renderTestPage(
         h('p', { class: 'loading' }, 'Loading attachments…'),
       );
       document.title = `${name} · ${run.name} · stackviz`;
-      replace(el, h('h1', { class: 'test-title' }, name), nav, factsList(run, tests, index), attachSlot);
+      const historySlot = h('div', { class: 'history-slot' });
+      replace(
+        el,
+        h('h1', { class: 'test-title' }, name),
+        nav,
+        factsList(run, tests, index),
+        historySlot,
+        attachSlot,
+      );
+      // History (`--history`): badges, the outcome strip and the durations, beside the attachments' loading.
+      runHistory(run).then(
+        (hist) => {
+          if (alive && hist !== null)
+            replace(historySlot, testHistorySection(hist, name, historySlot.clientWidth));
+        },
+        (e: unknown) => {
+          if (alive)
+            replace(
+              historySlot,
+              h('p', { class: 'error-inline' }, e instanceof Error ? e.message : String(e)),
+            );
+        },
+      );
       const attachments = await loadDetails(run, index);
       if (!alive) return;
       replace(

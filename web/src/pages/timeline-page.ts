@@ -7,6 +7,8 @@ import type { DstatLog } from '../../../src/formats/dstat/index';
 import type { RunModel, TestTable } from '../model/types';
 import { formatHash, runHash, testHash, type Route, type TimelineViewState } from '../state/url';
 import { mountTimeline, type TimelineHandle } from '../timeline/index';
+import { historyBadges } from '../history/history-view';
+import { runHistory } from '../history/load';
 
 type TimelineRoute = Extract<Route, { page: 'timeline' }>;
 
@@ -68,7 +70,10 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
         (log) => ({ log, error: null }),
         (e: unknown) => ({ log: null, error: e instanceof Error ? e.message : String(e) }),
       );
+      // History badges for the selection panel (`--history`); a history that cannot be read costs them only.
+      const historyPromise = runHistory(run).catch(() => null);
       tests = await loadTests(run);
+      const hist = await historyPromise;
       const dstat: { log: DstatLog | null; error: string | null } = await dstatPromise;
       if (!alive) return;
       const empty = emptyReason(tests);
@@ -108,6 +113,11 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
         onOpenTest(index) {
           location.hash = testHash(run.key, index);
         },
+        ...(hist === null
+          ? {}
+          : {
+              testBadges: (index: number) => historyBadges(hist.byName.get(tests?.name[index] ?? '')),
+            }),
       });
     } catch (e) {
       if (alive)

@@ -54,6 +54,11 @@ export type Route =
       testName: string | null;
     }
   | { page: 'test'; runKey: string; index: number; view?: TestViewState }
+  /** The comparison of two runs of the report (`stackviz compare`'s lists). */
+  | { page: 'compare'; runA: string; runB: string }
+  /** The fleet view (`stackviz serve --db`): the jobs, and one test of one job. */
+  | { page: 'fleet' }
+  | { page: 'fleet-test'; job: string; name: string }
   | { page: 'performance' }
   | { page: 'notfound'; hash: string };
 
@@ -142,6 +147,21 @@ export function parseHash(hash: string): Route {
   if (parts.length === 1 && parts[0] === 'timeline') {
     return { page: 'timeline', runKey: null, ...parseTimelineQuery(query) };
   }
+  if (parts[0] === 'history') {
+    if (parts.length === 1) return { page: 'fleet' };
+    const params = new URLSearchParams(query);
+    const job = params.get('job');
+    const name = params.get('name');
+    if (parts.length === 2 && parts[1] === 'test' && job !== null && name !== null)
+      return { page: 'fleet-test', job, name };
+    return { page: 'notfound', hash };
+  }
+  if (parts[0] === 'compare' && parts.length === 3) {
+    const runA = decodeSegment(parts[1] ?? '');
+    const runB = decodeSegment(parts[2] ?? '');
+    if (runA !== null && runB !== null && runA !== '' && runB !== '') return { page: 'compare', runA, runB };
+    return { page: 'notfound', hash };
+  }
   if (parts[0] === 'run' && parts.length >= 2) {
     const runKey = decodeSegment(parts[1] ?? '');
     if (runKey === null || runKey === '') return { page: 'notfound', hash };
@@ -178,6 +198,12 @@ export function formatHash(route: Route): string {
       const query = formatTestQuery(route.view);
       return `#/run/${encodeURIComponent(route.runKey)}/test/${route.index}${query === '' ? '' : `?${query}`}`;
     }
+    case 'compare':
+      return `#/compare/${encodeURIComponent(route.runA)}/${encodeURIComponent(route.runB)}`;
+    case 'fleet':
+      return '#/history';
+    case 'fleet-test':
+      return `#/history/test?${new URLSearchParams({ job: route.job, name: route.name }).toString()}`;
     case 'performance':
       return '#/performance';
     case 'notfound':
@@ -193,4 +219,10 @@ export function testHash(runKey: string, index: number): string {
 }
 export function timelineHash(runKey: string, patch: Partial<TimelineViewState> = {}): string {
   return formatHash({ page: 'timeline', runKey, state: { ...defaultViewState(), ...patch }, testName: null });
+}
+export function compareHash(runA: string, runB: string): string {
+  return formatHash({ page: 'compare', runA, runB });
+}
+export function fleetTestHash(job: string, name: string): string {
+  return formatHash({ page: 'fleet-test', job, name });
 }

@@ -11,6 +11,8 @@ export interface TimelineOptions {
   state: TimelineViewState;
   onStateChange(patch: Partial<TimelineViewState>): void;
   onOpenTest(index: number): void;
+  /** The history badges of test `index` (`--history`), shown in the selection panel; absent without history. */
+  testBadges?(index: number): HTMLElement[];
 }
 
 export interface TimelineHandle {

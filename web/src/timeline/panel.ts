@@ -11,7 +11,12 @@ export class SelectionPanel {
   private readonly onOpenTest: (index: number) => void;
   private matchesOrder: Int32Array = new Int32Array(0);
 
-  constructor(t: TimelineContext, actions: TimelineActions, onOpenTest: (index: number) => void) {
+  constructor(
+    t: TimelineContext,
+    actions: TimelineActions,
+    onOpenTest: (index: number) => void,
+    private readonly badges?: (index: number) => HTMLElement[],
+  ) {
     this.t = t;
     this.actions = actions;
     this.onOpenTest = onOpenTest;
@@ -80,7 +85,10 @@ export class SelectionPanel {
     open.addEventListener('click', () => this.actions.open(i));
     const head = el('div', 'tl-panel-head');
     head.append(badge, title);
-    panel.append(head, dl, open);
+    const history = this.badges?.(i) ?? [];
+    const row = el('div', 'tl-history');
+    row.append(...history);
+    panel.append(head, ...(history.length > 0 ? [row] : []), dl, open);
   }
 
   /** After a filter change: the list's head, its height, and the rows in view from the top. */
