@@ -1,4 +1,5 @@
 // Seeded generator of tempest-like subunit v2 streams and a matching classic dstat CSV, for the benchmark.
+// Long on purpose: one generator keeps the stream's and the dstat log's shared clock and seed in one place.
 import { Buffer } from 'node:buffer';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';

@@ -1,4 +1,5 @@
 // Benchmark (not a timed test): the timeline in headless Chromium on 20,000 and 100,000 tests with 10,000 dstat rows.
+// Long on purpose: one script drives every measured interaction against the same loaded page.
 // Run after `npm run build`: node dist/bench/viewer-perf.js [--sizes 20000,100000] [--dstat-rows 10000] [--keep DIR]
 // Measures with the page's Performance API: navigation → first timeline frame, and draw times during scripted
 // zoom and pan. Writes bench/viewer-results.json and prints a table.

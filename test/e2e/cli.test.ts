@@ -1,4 +1,5 @@
 // Black-box tests of the built stackviz-export CLI: every option, every user error, atomic DEST handling.
+// Long on purpose: one built CLI, one table of user errors; each describe block stands alone.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import {
   closeSync,

@@ -1,4 +1,5 @@
 // Browser tests of the timeline through the built app: filters change what is drawn, deep links, load-lane hover, ←/→, wheel zoom.
+// Long on purpose: the tests share one exported site and browser, started once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';

@@ -1,4 +1,5 @@
 // The dstat CSV reader: classic dstat and pcp-dstat logs → one DstatLog with UTC times and normalised series.
+// Long on purpose: both producers' header rules, which share the row reader, read best side by side.
 import { RowCells, splitCsvLine } from './csv.js';
 import type { DstatSeriesName } from './series.js';
 import { columnRole, RATE_SERIES, unitScale } from './series.js';

@@ -1,4 +1,5 @@
 // Streaming subunit v1 (text protocol) reader: emits the events python-subunit's v1 → v2 transcoding (stestr) produces.
+// Long on purpose: the v1 grammar is one state machine; split, its states would be read across files.
 import type { EventSink, StreamReader, SubunitEvent, TestStatus } from './events.js';
 import { nonSubunitEvent } from './events.js';
 
