@@ -62,7 +62,7 @@ export function runTable(runs: readonly RunModel[]): HTMLElement {
           'tr',
           { 'data-run': r.run.key },
           h('th', { scope: 'row' }, h('a', { href: runHash(r.run.key) }, r.run.name)),
-          h('td', null, formatUtc(r.dateMs, false)),
+          h('td', { class: 'num' }, formatUtc(r.dateMs, false)),
           h('td', { class: 'num' }, formatDuration(r.wallS)),
           h('td', { class: 'num' }, formatCount(r.tests)),
           h('td', { class: r.failures > 0 ? 'num has-failures' : 'num' }, formatCount(r.failures)),
