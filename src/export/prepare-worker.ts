@@ -3,7 +3,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, RingData, ToWorker } from './pipeline.js';
 import { RingBuffers, RunPreparer } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
-import { CheckedOffsets } from '../formats/subunit/v2-crc.js';
 import { escapeInMemory, memoryEqual } from './json-bytes.js';
 import { STRINGS_BYTES } from './shared-memory.js';
 import { inputRing } from './worker-start.js';
@@ -31,8 +30,6 @@ function emit(batch: PreparedBatch): void {
 }
 
 let run: RunPreparer | null = null;
-/** The packets of the run whose CRC the main thread has checked. */
-let checked = new CheckedOffsets();
 /** Ring position of the run's first byte. */
 let base = 0;
 /** Views into the ring may be kept only while a spill file can take them before the ring comes round. */
@@ -43,12 +40,10 @@ port.on('message', (m: ToWorker) => {
     if (m.t === 'begin') {
       base = m.at;
       views = m.spillPath !== null;
-      checked = new CheckedOffsets();
-      run = new RunPreparer(emit, views, m.spillPath, m.limits, buffers, checked, stringCache);
+      run = new RunPreparer(emit, views, m.spillPath, m.limits, buffers, stringCache);
     } else if (m.t === 'chunk') {
       const at = m.at % input.length;
       const bytes = input.subarray(at, at + m.length);
-      if (m.checked !== null) checked.add(m.checked);
       if (views) {
         const free = (run as RunPreparer).push(bytes);
         send({ t: 'consumed', free: base + free });

@@ -14,7 +14,6 @@
 import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader, SubunitEvent } from './events.js';
 import { emptyEvent, nonSubunitEvent, STATUS_BY_CODE } from './events.js';
-import type { CheckedPackets } from './v2-crc.js';
 
 export interface V2ReaderOptions {
   /** File name given to bytes that are not packets (python-subunit's `non_subunit_name`). */
@@ -26,8 +25,6 @@ export interface V2ReaderOptions {
    * buffer (a ring of input slots), and copied only when they do not (see `holdsFrom`).
    */
   ownChunks?: boolean;
-  /** Packets whose CRC was already checked (on another thread): their own check is skipped. */
-  checked?: CheckedPackets;
   /**
    * The sink keeps no event object after its `event` call returns (it may keep the fields' values): one
    * object is then filled in for every packet instead of a new one each (less garbage on the hot path).
@@ -156,7 +153,6 @@ export class V2Reader implements StreamReader {
   private readonly sink: EventSink;
   private readonly nonSubunitName: string;
   private readonly ownChunks: boolean;
-  private readonly checked: CheckedPackets | null;
   /** The event filled in for every packet, with `reuseEvents`. */
   private readonly reused: SubunitEvent | null;
   private readonly tracker = new PyUtf8Tracker();
@@ -182,7 +178,6 @@ export class V2Reader implements StreamReader {
     this.sink = sink;
     this.nonSubunitName = options.nonSubunitName ?? 'stdout';
     this.ownChunks = options.ownChunks === true;
-    this.checked = options.checked ?? null;
     this.reused = options.reuseEvents === true ? emptyEvent() : null;
     const shared = options.stringCache;
     if (shared !== undefined && shared.slab.length < STRING_CACHE_BYTES)
@@ -413,22 +408,20 @@ export class V2Reader implements StreamReader {
 
   /** Parse a complete packet of `length` bytes at `start`; `own` says the buffer is ours to hand out. */
   private parsePacket(buf: Uint8Array, start: number, length: number, own: boolean): void {
-    if (this.checked === null || !this.checked.has(this.packetStart)) {
-      const crcAt = start + length - 4;
-      const calculated = crc32(buf.subarray(start, crcAt)) >>> 0;
-      const stored =
-        (((buf[crcAt] as number) << 24) |
-          ((buf[crcAt + 1] as number) << 16) |
-          ((buf[crcAt + 2] as number) << 8) |
-          (buf[crcAt + 3] as number)) >>>
-        0;
-      if (calculated !== stored) {
-        this.parseError(
-          `Bad checksum - calculated (0x${calculated.toString(16)}), stored (0x${stored.toString(16)})`,
-          own ? buf.subarray(start, start + length) : copyOf(buf, start, start + length),
-        );
-        return;
-      }
+    const crcAt = start + length - 4;
+    const calculated = crc32(buf.subarray(start, crcAt)) >>> 0;
+    const stored =
+      (((buf[crcAt] as number) << 24) |
+        ((buf[crcAt + 1] as number) << 16) |
+        ((buf[crcAt + 2] as number) << 8) |
+        (buf[crcAt + 3] as number)) >>>
+      0;
+    if (calculated !== stored) {
+      this.parseError(
+        `Bad checksum - calculated (0x${calculated.toString(16)}), stored (0x${stored.toString(16)})`,
+        own ? buf.subarray(start, start + length) : copyOf(buf, start, start + length),
+      );
+      return;
     }
     let event: SubunitEvent;
     try {
