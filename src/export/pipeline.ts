@@ -3,7 +3,7 @@ import type { PlainReader } from '../sources/source.js';
 import type { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
-import { parserErrorEvent, type SharedStringCache } from '../formats/subunit/v2.js';
+import { parserErrorEvent } from '../formats/subunit/v2.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
@@ -78,7 +78,6 @@ export class RunPreparer {
   /**
    * `emit` gets each batch as it fills up. `ownChunks`: the chunks pushed are this preparer's for good
    * (transferred to a worker), so attachment bytes can stay views into them. `spillPath`: see `begin`.
-   * `stringCache`: memory for the reader's string cache beside the input (see V2ReaderOptions).
    */
   constructor(
     private readonly emit: (b: PreparedBatch) => void,
@@ -86,7 +85,6 @@ export class RunPreparer {
     spillPath: string | null = null,
     private readonly limits: SpillLimits = SPILL_LIMITS,
     buffers?: BatchBuffers,
-    stringCache?: SharedStringCache,
   ) {
     this.preparer = new TestPreparer(undefined, emit, buffers);
     this.assembler = new TestAssembler({
@@ -97,7 +95,6 @@ export class RunPreparer {
     this.reader = new AutoReader(this.assembler, {
       ownChunks,
       reuseEvents: true,
-      ...(stringCache === undefined ? {} : { stringCache }),
     });
     this.spill = spillPath === null ? null : new SpillFile(spillPath);
     this.nextScan = limits.ageScan;

@@ -3,8 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, RingData, ToWorker } from './pipeline.js';
 import { RingBuffers, RunPreparer } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
-import { escapeInMemory, memoryEqual } from './json-bytes.js';
-import { STRINGS_BYTES } from './shared-memory.js';
+import { escapeInMemory } from './json-bytes.js';
 import { inputRing } from './worker-start.js';
 
 const port = parentPort;
@@ -12,13 +11,8 @@ if (port === null) throw new Error('prepare-worker.js runs only as a worker thre
 const rings = workerData as RingData;
 const buffers = new RingBuffers(rings);
 const input = inputRing(rings);
-// Attachment bytes are escaped where the input ring holds them, straight into the batch slots; strings read
-// from the ring are compared with the reader's cache in the same memory.
+// Attachment bytes are escaped where the input ring holds them, straight into the batch slots.
 escapeInMemory(rings.memory);
-const stringCache = {
-  slab: new Uint8Array(rings.memory.buffer, rings.stringsAt, STRINGS_BYTES),
-  equal: memoryEqual(rings.memory),
-};
 
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
@@ -40,7 +34,7 @@ port.on('message', (m: ToWorker) => {
     if (m.t === 'begin') {
       base = m.at;
       views = m.spillPath !== null;
-      run = new RunPreparer(emit, views, m.spillPath, m.limits, buffers, stringCache);
+      run = new RunPreparer(emit, views, m.spillPath, m.limits, buffers);
     } else if (m.t === 'chunk') {
       const at = m.at % input.length;
       const bytes = input.subarray(at, at + m.length);

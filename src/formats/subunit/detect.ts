@@ -2,7 +2,7 @@
 import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader } from './events.js';
 import { V1_DIRECTIVE_WORDS, V1Reader } from './v1.js';
-import { PyUtf8Tracker, V2Reader, type SharedStringCache } from './v2.js';
+import { PyUtf8Tracker, V2Reader } from './v2.js';
 
 export type SubunitVersion = 'v1' | 'v2';
 
@@ -164,8 +164,6 @@ export interface ReaderOptions {
   ownChunks?: boolean;
   /** v2: the sink keeps no event object after its call (see V2ReaderOptions). */
   reuseEvents?: boolean;
-  /** v2: the string cache's memory, shared with the input (see V2ReaderOptions). */
-  stringCache?: SharedStringCache;
 }
 
 /** A reader for the version the first bytes show; v2 (the current protocol) when they show nothing. */

@@ -30,19 +30,6 @@ export interface V2ReaderOptions {
    * object is then filled in for every packet instead of a new one each (less garbage on the hot path).
    */
   reuseEvents?: boolean;
-  /** Memory for the decoded-string cache's bytes, shared with the input, where strings compare fast. */
-  stringCache?: SharedStringCache;
-}
-
-/**
- * The decoded-string cache's bytes (STRING_CACHE_BYTES at `slab`) in a WebAssembly memory that also holds
- * the input (the export worker's input ring), and a comparison in that memory: a string read from the same
- * memory is checked against the cache 16 bytes a step (`equal(a, b, n)`: 1 when the `n` bytes at addresses
- * `a` and `b` are equal). A JavaScript loop took ~170 ns for a 120-byte test id.
- */
-export interface SharedStringCache {
-  slab: Uint8Array;
-  equal(a: number, b: number, n: number): number;
 }
 
 const SIGNATURE = 0xb3;
@@ -179,11 +166,6 @@ export class V2Reader implements StreamReader {
     this.nonSubunitName = options.nonSubunitName ?? 'stdout';
     this.ownChunks = options.ownChunks === true;
     this.reused = options.reuseEvents === true ? emptyEvent() : null;
-    const shared = options.stringCache;
-    if (shared !== undefined && shared.slab.length < STRING_CACHE_BYTES)
-      throw new Error('V2Reader: the string cache memory is too small');
-    this.cacheSlab = shared?.slab ?? new Uint8Array(STRING_CACHE_BYTES);
-    this.equal = shared?.equal ?? null;
   }
 
   get bytesRead(): number {
@@ -443,11 +425,7 @@ export class V2Reader implements StreamReader {
   private bodyEnd = 0;
   private pyBase = 0;
   /** The cached strings' bytes, CACHE_MAX per slot, and their lengths (-1: empty slot). */
-  private readonly cacheSlab: Uint8Array;
-  /** The shared memory's comparison, when the slab is in it; the last chunk seen, and whether it is too. */
-  private readonly equal: SharedStringCache['equal'] | null;
-  private lastChunk: Uint8Array = EMPTY;
-  private chunkShared = false;
+  private readonly cacheSlab = new Uint8Array(STRING_CACHE_BYTES);
   private readonly cacheLength = new Int32Array(CACHE_MASK + 1).fill(-1);
   private readonly cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_MASK + 1);
 
@@ -497,21 +475,10 @@ export class V2Reader implements StreamReader {
     const base = slot * CACHE_MAX;
     const slab = this.cacheSlab;
     if (this.cacheLength[slot] === len) {
-      if (buf !== this.lastChunk) {
-        this.lastChunk = buf;
-        this.chunkShared = this.equal !== null && buf.buffer === slab.buffer;
-      }
-      if (this.chunkShared) {
-        if (
-          (this.equal as SharedStringCache['equal'])(slab.byteOffset + base, buf.byteOffset + pos, len) === 1
-        )
-          return this.cacheStrings[slot] as string;
-      } else {
-        // From the end: two ids of one class differ there.
-        let k = len;
-        while (k > 0 && slab[base + k - 1] === buf[pos + k - 1]) k--;
-        if (k === 0) return this.cacheStrings[slot] as string;
-      }
+      // From the end: two ids of one class differ there.
+      let k = len;
+      while (k > 0 && slab[base + k - 1] === buf[pos + k - 1]) k--;
+      if (k === 0) return this.cacheStrings[slot] as string;
     }
     // One pass copies the bytes into the cache (no allocation, no view keeping a chunk alive) and looks
     // for a NUL; the slot counts only once the string has decoded.
