@@ -157,8 +157,8 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
     const files: string[] = [];
     let tests = 0;
     let failures = 0;
-    // Each run's stats as its stats file has them: config.json inlines the same JSON, not encoded again.
-    const statsJson = new Map<object, readonly Uint8Array[]>();
+    // Each run's failure and skip lists, read from the temporary folder as its stats file read them.
+    const statsJson = new Map<object, Iterable<Uint8Array>>();
     const input = Symbol.asyncIterator in o.runs ? o.runs[Symbol.asyncIterator]() : o.runs[Symbol.iterator]();
     let next = await input.next();
     while (next.done !== true) {
@@ -170,7 +170,7 @@ export async function runExport(o: ExportOptions): Promise<ExportSummary> {
         if (next.done === true) await pipe.close();
       });
       runs.push(res.run);
-      statsJson.set(res.run.stats, res.statsJson);
+      for (const [list, json] of res.statsLists) statsJson.set(list, json);
       artifacts.push(...res.artifacts);
       files.push(...res.files);
       tests += res.tests;

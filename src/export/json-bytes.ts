@@ -27,8 +27,6 @@ if (OUT + ALIGN_SLACK + 6 * BLOCK + 16 > ESCAPER_BYTES)
 
 interface EscapeExports {
   escape(input: number, n: number, out: number): number;
-  copy(to: number, from: number, n: number): void;
-  equal(a: number, b: number, n: number): number;
 }
 
 /** The escaper, its memory's bytes, and that memory's buffer (views of it need no copy). */
@@ -62,11 +60,6 @@ function load(memory: SharedMemory): Escaper {
  */
 export function escapeInMemory(memory: SharedMemory): void {
   wasm = load(memory);
-}
-
-/** A comparison of two places of `memory`: 1 when their `n` bytes are equal, else 0 (16 bytes a step). */
-export function memoryEqual(memory: SharedMemory): (a: number, b: number, n: number) => number {
-  return instantiate(memory).equal;
 }
 
 /**

@@ -1,5 +1,4 @@
-;; JSON string escaping of valid UTF-8, 16 bytes at a time (the exporter's hottest loop; see json-bytes.ts), a
-;; native copy within the shared memory, and a comparison.
+;; JSON string escaping of valid UTF-8, 16 bytes at a time (the exporter's hottest loop; see json-bytes.ts).
 ;; Built into json-escape-wasm.ts by `npm run build:wasm`; json-bytes.test.ts checks the two agree.
 ;;
 ;; Memory (imported and shared: shared-memory.ts): bytes 0..255 hold, per byte value, the letter of its short
@@ -77,32 +76,4 @@
         (i32.store8 offset=5 (local.get $out)
           (i32.load8_u offset=256 (i32.and (local.get $c) (i32.const 15))))
         (i32.add (local.get $out) (i32.const 6)))))
-
-  ;; Copy $n bytes from $from to $to, natively: the main thread's gathering copies out of the batch slots
-  ;; with this, where TypedArray.set copies out of a SharedArrayBuffer byte by byte unless both sides align.
-  (func (export "copy") (param $to i32) (param $from i32) (param $n i32)
-    (memory.copy (local.get $to) (local.get $from) (local.get $n)))
-
-  ;; 1 when the $n bytes at $a and $b are equal, else 0, 16 bytes a step: the v2 reader's string cache
-  ;; compares a test id read in the input ring with the one it decoded last (~10x a JavaScript loop).
-  (func (export "equal") (param $a i32) (param $b i32) (param $n i32) (result i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $a) (local.get $n)))
-    (block $tail
-      (loop $vector
-        (br_if $tail (i32.lt_u (i32.sub (local.get $end) (local.get $a)) (i32.const 16)))
-        (if (v128.any_true (v128.xor (v128.load (local.get $a)) (v128.load (local.get $b))))
-          (then (return (i32.const 0))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $b (i32.add (local.get $b) (i32.const 16)))
-        (br $vector)))
-    (block $done
-      (loop $bytes
-        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-        (if (i32.ne (i32.load8_u (local.get $a)) (i32.load8_u (local.get $b)))
-          (then (return (i32.const 0))))
-        (local.set $a (i32.add (local.get $a) (i32.const 1)))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $bytes)))
-    (i32.const 1))
 )

@@ -1,8 +1,12 @@
 // jsonPieces against JSON.stringify on any JSON value (and the undefined that plain objects may carry).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonPieces } from './json-pieces.js';
 import { writeJsonPieces } from './out-file.js';
+import { StatsSpill } from './stats-spill.js';
 
 const text = (pieces: Iterable<string | Uint8Array>): string =>
   [...pieces].map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
@@ -36,26 +40,41 @@ describe('jsonPieces', () => {
     expect(pieces.length).toBeGreaterThan(30);
   });
 
-  it("gives an object already encoded as its bytes (a run's stats, inlined in config.json)", () => {
-    const failures = Array.from({ length: 3000 }, (_, i) => ({ name: `t.T.test_${i} é`, details: ['x\n"'] }));
-    const stats = { count: 3000, failures, skips: [], stream_output_key: null };
-    const written: Buffer[] = [];
-    const bytes = writeJsonPieces(
-      { writeBuffer: (b) => void written.push(Buffer.from(b)) },
-      jsonPieces(stats, 3),
-      true,
-    );
-    expect(Buffer.concat(bytes).equals(Buffer.concat(written))).toBe(true);
-    expect(Buffer.concat(bytes).toString('utf8')).toBe(JSON.stringify(stats));
-    const config = {
-      tempest: [
-        { id: 0, stats },
-        { id: 1, stats: { count: 0 } },
-      ],
-      deployer: false,
-    };
-    const pieces = [...jsonPieces(config, 0, new Map([[stats, bytes]]))];
-    expect(pieces.some((p) => typeof p !== 'string')).toBe(true);
-    expect(text(pieces)).toBe(JSON.stringify(config));
+  it('gives an object already encoded as its bytes: the failures spilled to a file, read twice', () => {
+    const failures = Array.from({ length: 3000 }, (_, i) => ({
+      name: `t.T.test_${i} é`,
+      duration: i / 7,
+      details: ['x\n"'],
+      details_key: null,
+    }));
+    const dir = mkdtempSync(join(tmpdir(), 'json-pieces-'));
+    try {
+      const spill = new StatsSpill(join(dir, 'stats'));
+      for (const f of failures) spill.failure(f);
+      spill.close();
+      const stats = { count: 3000, failures: [], skips: [], stream_output_key: null };
+      const lists = new Map<object, Iterable<Uint8Array>>([
+        [stats.failures, spill.failures],
+        [stats.skips, spill.skips],
+      ]);
+      const whole = { ...stats, failures };
+      const written: Buffer[] = [];
+      writeJsonPieces({ writeBuffer: (b) => void written.push(Buffer.from(b)) }, jsonPieces(stats, 3, lists));
+      expect(Buffer.concat(written).toString('utf8')).toBe(JSON.stringify(whole));
+      const config = {
+        tempest: [
+          { id: 0, stats },
+          { id: 1, stats: { count: 0 } },
+        ],
+        deployer: false,
+      };
+      const pieces = [...jsonPieces(config, 0, lists)];
+      expect(pieces.some((p) => typeof p !== 'string')).toBe(true);
+      expect(text(pieces)).toBe(
+        JSON.stringify({ ...config, tempest: [{ id: 0, stats: whole }, config.tempest[1]] }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,8 +7,11 @@ const WHOLE_BELOW = 5;
 /** Characters of whole elements gathered into one piece. */
 const PIECE_CHARS = 64 * 1024;
 
-/** Objects whose JSON is already encoded (UTF-8 pieces): a run's stats, written to its file before config.json. */
-export type EncodedJson = ReadonlyMap<object, readonly Uint8Array[]>;
+/**
+ * Objects whose JSON is already encoded (UTF-8 pieces, which may be read from a file each time they are
+ * iterated): a run's failure and skip lists.
+ */
+export type EncodedJson = ReadonlyMap<object, Iterable<Uint8Array>>;
 
 /**
  * The JSON text of a plain data value (objects, arrays, strings, numbers, booleans, null; no `toJSON`), in

@@ -206,20 +206,12 @@ export class SyncFile implements ByteOut {
   }
 }
 
-/**
- * JSON text in pieces (`jsonPieces`) written in ~64K-character writes: never the whole text as one string.
- * With `keep`, returns what was written (each write's bytes), for a caller that writes the same JSON again.
- */
+/** JSON text in pieces (`jsonPieces`) written in ~64K-character writes: never the whole text as one string. */
 export function writeJsonPieces(
   out: Pick<ByteOut, 'writeBuffer'>,
   pieces: Iterable<string | Uint8Array>,
-  keep = false,
-): Buffer[] {
-  const written: Buffer[] = [];
-  const write = (b: Buffer): void => {
-    out.writeBuffer(b);
-    if (keep) written.push(b);
-  };
+): void {
+  const write = (b: Buffer): void => out.writeBuffer(b);
   let text = '';
   for (const piece of pieces) {
     if (typeof piece !== 'string') {
@@ -235,5 +227,4 @@ export function writeJsonPieces(
     }
   }
   if (text !== '') write(Buffer.from(text, 'utf8'));
-  return written;
 }

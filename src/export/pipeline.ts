@@ -3,8 +3,7 @@ import type { PlainReader } from '../sources/source.js';
 import type { Worker } from 'node:worker_threads';
 import { AutoReader } from '../formats/subunit/detect.js';
 import type { StreamReader } from '../formats/subunit/events.js';
-import { CrcScanner, type CheckedPackets } from '../formats/subunit/v2-crc.js';
-import { parserErrorEvent, type SharedStringCache } from '../formats/subunit/v2.js';
+import { parserErrorEvent } from '../formats/subunit/v2.js';
 import { TestAssembler } from '../model/assemble.js';
 import type { BatchBuffers, PreparedBatch } from './prepare.js';
 import { TestPreparer } from './prepare.js';
@@ -79,8 +78,6 @@ export class RunPreparer {
   /**
    * `emit` gets each batch as it fills up. `ownChunks`: the chunks pushed are this preparer's for good
    * (transferred to a worker), so attachment bytes can stay views into them. `spillPath`: see `begin`.
-   * `checked`: packets whose CRC another thread has checked (see CrcScanner). `stringCache`: memory for the
-   * reader's string cache beside the input (see V2ReaderOptions).
    */
   constructor(
     private readonly emit: (b: PreparedBatch) => void,
@@ -88,8 +85,6 @@ export class RunPreparer {
     spillPath: string | null = null,
     private readonly limits: SpillLimits = SPILL_LIMITS,
     buffers?: BatchBuffers,
-    checked?: CheckedPackets,
-    stringCache?: SharedStringCache,
   ) {
     this.preparer = new TestPreparer(undefined, emit, buffers);
     this.assembler = new TestAssembler({
@@ -100,8 +95,6 @@ export class RunPreparer {
     this.reader = new AutoReader(this.assembler, {
       ownChunks,
       reuseEvents: true,
-      ...(checked === undefined ? {} : { checked }),
-      ...(stringCache === undefined ? {} : { stringCache }),
     });
     this.spill = spillPath === null ? null : new SpillFile(spillPath);
     this.nextScan = limits.ageScan;
@@ -193,7 +186,7 @@ export type ToWorker =
    * Input bytes [at, at + length) in ring positions (never across the ring's end), and the run offsets of
    * the packets this thread found whole and with a good CRC since the last chunk.
    */
-  | { t: 'chunk'; at: number; length: number; checked: Float64Array | null }
+  | { t: 'chunk'; at: number; length: number }
   | { t: 'end'; damage: string | null };
 export type FromWorker =
   | { t: 'batch'; batch: PreparedBatch }
@@ -243,8 +236,6 @@ export class WorkerPipeline implements PreparePipeline {
   private written = 0;
   private free = 0;
   private wakeChunk: (() => void) | null = null;
-  /** The run's packet CRCs, checked here while the worker decodes (it is the busier thread). */
-  private scanner: CrcScanner | null = null;
   private ended: (() => void) | null = null;
   private failure: Error | null = null;
   private fail: ((e: Error) => void) | null = null;
@@ -320,7 +311,6 @@ export class WorkerPipeline implements PreparePipeline {
 
   begin(sink: BatchSink, spillPath: string | null): void {
     this.sink = sink;
-    this.scanner = new CrcScanner(this.input, this.written);
     this.post({ t: 'begin', spillPath, at: this.written, limits: this.limits });
   }
 
@@ -340,11 +330,7 @@ export class WorkerPipeline implements PreparePipeline {
 
   /** Hand the `length` bytes just put at the ring's write position to the worker. */
   private sent(length: number): void {
-    const checked = this.scanner?.scan(this.written + length) ?? null;
-    this.post(
-      { t: 'chunk', at: this.written, length, checked },
-      checked === null ? [] : [checked.buffer as ArrayBuffer],
-    );
+    this.post({ t: 'chunk', at: this.written, length });
     this.written += length;
   }
 

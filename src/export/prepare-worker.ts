@@ -3,9 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, RingData, ToWorker } from './pipeline.js';
 import { RingBuffers, RunPreparer } from './pipeline.js';
 import type { PreparedBatch } from './prepare.js';
-import { CheckedOffsets } from '../formats/subunit/v2-crc.js';
-import { escapeInMemory, memoryEqual } from './json-bytes.js';
-import { STRINGS_BYTES } from './shared-memory.js';
+import { escapeInMemory } from './json-bytes.js';
 import { inputRing } from './worker-start.js';
 
 const port = parentPort;
@@ -13,13 +11,8 @@ if (port === null) throw new Error('prepare-worker.js runs only as a worker thre
 const rings = workerData as RingData;
 const buffers = new RingBuffers(rings);
 const input = inputRing(rings);
-// Attachment bytes are escaped where the input ring holds them, straight into the batch slots; strings read
-// from the ring are compared with the reader's cache in the same memory.
+// Attachment bytes are escaped where the input ring holds them, straight into the batch slots.
 escapeInMemory(rings.memory);
-const stringCache = {
-  slab: new Uint8Array(rings.memory.buffer, rings.stringsAt, STRINGS_BYTES),
-  equal: memoryEqual(rings.memory),
-};
 
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
@@ -31,8 +24,6 @@ function emit(batch: PreparedBatch): void {
 }
 
 let run: RunPreparer | null = null;
-/** The packets of the run whose CRC the main thread has checked. */
-let checked = new CheckedOffsets();
 /** Ring position of the run's first byte. */
 let base = 0;
 /** Views into the ring may be kept only while a spill file can take them before the ring comes round. */
@@ -43,12 +34,10 @@ port.on('message', (m: ToWorker) => {
     if (m.t === 'begin') {
       base = m.at;
       views = m.spillPath !== null;
-      checked = new CheckedOffsets();
-      run = new RunPreparer(emit, views, m.spillPath, m.limits, buffers, checked, stringCache);
+      run = new RunPreparer(emit, views, m.spillPath, m.limits, buffers);
     } else if (m.t === 'chunk') {
       const at = m.at % input.length;
       const bytes = input.subarray(at, at + m.length);
-      if (m.checked !== null) checked.add(m.checked);
       if (views) {
         const free = (run as RunPreparer).push(bytes);
         send({ t: 'consumed', free: base + free });

@@ -7,7 +7,7 @@ import { writeJsonPieces, type OutFile } from './out-file.js';
 import type { OutputDir } from './output.js';
 import { bytes, KEY } from './fields.js';
 import { putAscii, putBytes, putJsonString } from './json-bytes.js';
-import { jsonPieces } from './json-pieces.js';
+import { jsonPieces, type EncodedJson } from './json-pieces.js';
 import type { ExportedTest, ExportListener } from './listener.js';
 import {
   blankPreparedTest,
@@ -17,6 +17,7 @@ import {
   type PreparedTest,
 } from './prepare.js';
 import { SegmentedGzip } from './gzip-segments.js';
+import { StatsSpill } from './stats-spill.js';
 import { NameTrie } from './tree.js';
 
 /** Details key (before de-duplication) of the run's own output: bytes with no test id. */
@@ -30,8 +31,11 @@ export interface RunResult {
   files: string[];
   tests: number;
   failures: number;
-  /** The run's stats as written to its stats file (UTF-8 pieces): config.json inlines the same JSON. */
-  statsJson: Buffer[];
+  /**
+   * The run's failure and skip lists (the empty arrays in `run.stats`) as their JSON, read from the temporary
+   * folder: config.json inlines them as the stats file does.
+   */
+  statsLists: EncodedJson;
 }
 
 /** Where a run's files go and how it is named. */
@@ -68,7 +72,9 @@ export class RunWriter {
   private readonly entries: OutFile;
   private readonly entriesPath: string;
   private readonly trie = new NameTrie();
-  private readonly stats = new StatsAccumulator();
+  /** The failures and skips, as JSON in the temporary folder; the accumulator keeps the rest. */
+  private readonly spill: StatsSpill;
+  private readonly stats: StatsAccumulator;
   /** The run's output with no test id, prepared as a details object; written by `finish`. */
   private streamOutput: Buffer | null = null;
   /** Reused for every test of every batch. */
@@ -107,6 +113,8 @@ export class RunWriter {
     [this.raw, this.details, this.entries] = files;
     this.entriesPath = entriesPath;
     this.gz = gz;
+    this.spill = new StatsSpill(out.scratchPath(`.stats-${this.prefix}`));
+    this.stats = new StatsAccumulator(this.spill);
     this.raw.write('[');
     this.putDetails(Buffer.from('{'));
   }
@@ -363,10 +371,14 @@ export class RunWriter {
     await tree.close();
 
     const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_range: streamRange };
+    this.spill.close();
+    const statsLists: EncodedJson = new Map<object, Iterable<Uint8Array>>([
+      [stats.failures, this.spill.failures],
+      [stats.skips, this.spill.skips],
+    ]);
     const statsFile = this.out.createWhole(`${this.prefix}_stats.json`);
-    // In pieces: the failures and skips of a big run make megabytes of JSON. Split as config.json splits the
-    // same object (it sits three levels down there): each failure and skip stringified whole, not field by field.
-    const statsJson = writeJsonPieces(statsFile, jsonPieces(stats, STATS_DEPTH), true);
+    // In pieces: the failures and skips of a big run make megabytes of JSON, read back from their files.
+    writeJsonPieces(statsFile, jsonPieces(stats, STATS_DEPTH, statsLists));
     await statsFile.close();
 
     const { key } = this.naming;
@@ -401,7 +413,7 @@ export class RunWriter {
       files: [this.raw.relPath, this.details.relPath, tree.relPath, statsFile.relPath],
       tests: this.count,
       failures: this.stats.failureCount,
-      statsJson,
+      statsLists,
     };
   }
 }

@@ -1,5 +1,5 @@
 // The memory both threads of an export share: one WebAssembly memory holding the JSON escaper's own area
-// (json-escape.wat), the v2 reader's string cache, then the input ring, then the batch slots. The escaper then reads attachment bytes
+// (json-escape.wat), then the input ring, then the batch slots. The escaper then reads attachment bytes
 // where the input ring holds them and writes their JSON straight into a batch slot, with no copy into or
 // out of a memory of its own (that was ~0.1 s of the worker's CPU on the 207 MB benchmark stream).
 // Kept tiny: worker-start.ts imports it, and it is loaded first.
@@ -9,9 +9,6 @@ export const PAGE = 64 * 1024;
 
 /** Bytes at the start of an escaper's memory that are its own: tables and its copy areas. */
 export const ESCAPER_BYTES = 8 * PAGE;
-
-/** Bytes for the v2 reader's string cache, beside the input it compares with (V2Reader's STRING_CACHE_BYTES). */
-export const STRINGS_BYTES = 2 * PAGE;
 
 /** The part of WebAssembly.Memory used here (Node has it; this project's TS libs do not declare it). */
 export interface SharedMemory {

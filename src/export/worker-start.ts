@@ -1,7 +1,7 @@
 // Starting the preparing worker thread, possibly early: a worker boots (isolate, modules) in ~45 ms, which the
 // CLI overlaps with loading its own modules and checking its inputs. Kept tiny: it is imported first.
 import { Worker } from 'node:worker_threads';
-import { ESCAPER_BYTES, STRINGS_BYTES, PAGE, sharedMemory, type SharedMemory } from './shared-memory.js';
+import { ESCAPER_BYTES, PAGE, sharedMemory, type SharedMemory } from './shared-memory.js';
 
 /** Batches the worker may have handed over before the main thread has written them (memory bound). */
 export const RING_SLOTS = 4;
@@ -22,13 +22,11 @@ export const INPUT_MESSAGE = 1024 * 1024;
 
 /**
  * What the worker is given at its start: the rings, and the writer's count of batches done. Both rings are
- * in one shared memory (shared-memory.ts), after the escaper's area and the reader's string cache:
- * [escaper | strings | input ring | batch slots].
+ * in one shared memory (shared-memory.ts), after the escaper's area:
+ * [escaper | input ring | batch slots].
  */
 export interface RingData {
   memory: SharedMemory;
-  /** Where the worker's reader keeps its string cache (STRINGS_BYTES). */
-  stringsAt: number;
   /** Where the input ring starts in the memory, and its bytes. */
   inputAt: number;
   inputBytes: number;
@@ -50,13 +48,11 @@ export interface StartedWorker {
 }
 
 function start(url: URL, inputBytes = INPUT_BYTES): StartedWorker {
-  const stringsAt = ESCAPER_BYTES;
-  const inputAt = stringsAt + STRINGS_BYTES;
+  const inputAt = ESCAPER_BYTES;
   // The batch slots start on a page of their own (an input ring of any size may be asked for).
   const ringAt = Math.ceil((inputAt + inputBytes) / PAGE) * PAGE;
   const ring: RingData = {
     memory: sharedMemory(ringAt + RING_SLOTS * SLOT_BYTES),
-    stringsAt,
     inputAt,
     inputBytes,
     ringAt,

@@ -50,8 +50,15 @@ export function tracebackSummary(traceback: string | null): string[] | null {
   return [last];
 }
 
+/** Where the failures and skips go instead of memory (the exporter spills them to a file). */
+export interface StatsListSink {
+  failure(f: StatsFailure): void;
+  skip(s: StatsSkip): void;
+}
+
 export class StatsAccumulator {
   private count = 0;
+  private failed = 0;
   private startUs: number | null = null;
   private endUs: number | null = null;
   private total = 0;
@@ -61,6 +68,12 @@ export class StatsAccumulator {
   private readonly statusCounts = new Map<ExportStatus, number>();
   private parserErrors = 0;
   private readonly workers = new WorkerAccumulator();
+  /** With a sink, `result()` gives empty lists: the caller has them. */
+  private readonly sink: StatsListSink | null;
+
+  constructor(sink: StatsListSink | null = null) {
+    this.sink = sink;
+  }
 
   add(t: StatsInput): void {
     this.workers.add(
@@ -76,17 +89,27 @@ export class StatsAccumulator {
     this.statusCounts.set(t.status, (this.statusCounts.get(t.status) ?? 0) + 1);
     if (t.parserError) this.parserErrors++;
     if (t.status === 'fail') {
-      this.failures.push({
+      this.failed++;
+      const f: StatsFailure = {
         name: t.name,
         duration: t.duration,
         details: tracebackSummary(t.traceback),
         details_key: t.detailsKey,
         exception: exceptionLine(t.traceback),
-      });
+      };
+      if (this.sink === null) this.failures.push(f);
+      else this.sink.failure(f);
     } else if (t.status === 'inprogress') {
       this.inprogress.push({ name: t.name, details_key: t.detailsKey });
     } else if (t.status === 'skip') {
-      this.skips.push({ name: t.name, duration: t.duration, details: t.reason, details_key: t.detailsKey });
+      const s: StatsSkip = {
+        name: t.name,
+        duration: t.duration,
+        details: t.reason,
+        details_key: t.detailsKey,
+      };
+      if (this.sink === null) this.skips.push(s);
+      else this.sink.skip(s);
     }
   }
 
@@ -100,7 +123,7 @@ export class StatsAccumulator {
   }
 
   get failureCount(): number {
-    return this.failures.length;
+    return this.failed;
   }
 
   result(streamOutputKey: string | null): StatsFile {

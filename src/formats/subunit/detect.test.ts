@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AutoReader, createReader, DETECT_WINDOW, detectVersion } from './detect.js';
+import { AutoReader, claimedLength, createReader, DETECT_WINDOW, detectVersion } from './detect.js';
 import type { StreamReader, SubunitEvent } from './events.js';
 import { V1Reader } from './v1.js';
 import { V2Reader } from './v2.js';
@@ -133,5 +133,16 @@ describe('a v2 stream behind a line that looks like v1', () => {
     );
     expect(detectVersion(fake)).toBe('v1');
     for (const run of v1Runs) expect(detectVersion(run)).toBe('v1');
+  });
+});
+
+describe('claimedLength', () => {
+  it('reads the three length forms, and no length a packet with a CRC cannot have', () => {
+    expect(claimedLength(0x0c, 0, 0)).toBe(12);
+    expect(claimedLength(0x41, 0x02, 0)).toBe(258);
+    expect(claimedLength(0x81, 0x00, 0x10)).toBe(65_552);
+    expect(claimedLength(0x07, 0, 0)).toBe(-1);
+    expect(claimedLength(0x80, 0, 0x09)).toBe(-1);
+    expect(claimedLength(0xc0, 0, 0)).toBe(-1);
   });
 });

@@ -2,8 +2,7 @@
 import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader } from './events.js';
 import { V1_DIRECTIVE_WORDS, V1Reader } from './v1.js';
-import { PyUtf8Tracker, V2Reader, type SharedStringCache } from './v2.js';
-import { claimedLength, type CheckedPackets } from './v2-crc.js';
+import { PyUtf8Tracker, V2Reader } from './v2.js';
 
 export type SubunitVersion = 'v1' | 'v2';
 
@@ -107,6 +106,24 @@ class Detector {
 }
 
 /**
+ * The packet length a v2 header's length field (bytes 3..5 of the packet) claims, or -1 for one that no
+ * packet with a CRC can have: a 4-byte field, or shorter than the signature, flags, length field and CRC.
+ */
+export function claimedLength(b3: number, b4: number, b5: number): number {
+  const kind = b3 & 0xc0;
+  if (kind === 0x00) return (b3 & 0x3f) >= 8 ? b3 & 0x3f : -1;
+  if (kind === 0x40) {
+    const n = ((b3 & 0x3f) << 8) | b4;
+    return n >= 9 ? n : -1;
+  }
+  if (kind === 0x80) {
+    const n = ((b3 & 0x3f) << 16) | (b4 << 8) | b5;
+    return n >= 10 ? n : -1;
+  }
+  return -1;
+}
+
+/**
  * 1: a whole v2 packet with a good CRC starts at `at` (its signature and version checked by the caller);
  * 0: not one; MORE: it runs past the bytes so far, and more may come.
  */
@@ -145,12 +162,8 @@ export interface ReaderOptions {
   nonSubunitName?: string;
   /** v2: chunks are never reused after `push`, so attachment bytes may be views into them (see V2ReaderOptions). */
   ownChunks?: boolean;
-  /** v2: packets whose CRC was already checked (see V2ReaderOptions). */
-  checked?: CheckedPackets;
   /** v2: the sink keeps no event object after its call (see V2ReaderOptions). */
   reuseEvents?: boolean;
-  /** v2: the string cache's memory, shared with the input (see V2ReaderOptions). */
-  stringCache?: SharedStringCache;
 }
 
 /** A reader for the version the first bytes show; v2 (the current protocol) when they show nothing. */

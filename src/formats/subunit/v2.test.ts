@@ -467,3 +467,20 @@ describe('reuseEvents', () => {
     expect(objects.size).toBe(4);
   });
 });
+
+describe('the decoded-string cache', () => {
+  test('tells apart ids that share a slot (they differ only in bytes the slot does not look at)', () => {
+    const ids = Array.from(
+      { length: 60 },
+      (_, i) => `${'abcde'[i % 5] as string}${'vw'[i % 2] as string}.same.middle.part.test_x`,
+    );
+    const packets = ids.map((testId, i) =>
+      encodePacket({ testId, status: i % 3 === 0 ? 'inprogress' : 'success' }),
+    );
+    const seen: (string | null)[] = [];
+    const r = new V2Reader({ event: (e: SubunitEvent) => void seen.push(e.testId) });
+    for (const p of packets) r.push(p);
+    r.end();
+    expect(seen).toEqual(ids);
+  });
+});

@@ -14,7 +14,6 @@
 import { crc32 } from 'node:zlib';
 import type { EventSink, StreamReader, SubunitEvent } from './events.js';
 import { emptyEvent, nonSubunitEvent, STATUS_BY_CODE } from './events.js';
-import type { CheckedPackets } from './v2-crc.js';
 
 export interface V2ReaderOptions {
   /** File name given to bytes that are not packets (python-subunit's `non_subunit_name`). */
@@ -26,26 +25,11 @@ export interface V2ReaderOptions {
    * buffer (a ring of input slots), and copied only when they do not (see `holdsFrom`).
    */
   ownChunks?: boolean;
-  /** Packets whose CRC was already checked (on another thread): their own check is skipped. */
-  checked?: CheckedPackets;
   /**
    * The sink keeps no event object after its `event` call returns (it may keep the fields' values): one
    * object is then filled in for every packet instead of a new one each (less garbage on the hot path).
    */
   reuseEvents?: boolean;
-  /** Memory for the decoded-string cache's bytes, shared with the input, where strings compare fast. */
-  stringCache?: SharedStringCache;
-}
-
-/**
- * The decoded-string cache's bytes (STRING_CACHE_BYTES at `slab`) in a WebAssembly memory that also holds
- * the input (the export worker's input ring), and a comparison in that memory: a string read from the same
- * memory is checked against the cache 16 bytes a step (`equal(a, b, n)`: 1 when the `n` bytes at addresses
- * `a` and `b` are equal). A JavaScript loop took ~170 ns for a 120-byte test id.
- */
-export interface SharedStringCache {
-  slab: Uint8Array;
-  equal(a: number, b: number, n: number): number;
 }
 
 const SIGNATURE = 0xb3;
@@ -156,7 +140,6 @@ export class V2Reader implements StreamReader {
   private readonly sink: EventSink;
   private readonly nonSubunitName: string;
   private readonly ownChunks: boolean;
-  private readonly checked: CheckedPackets | null;
   /** The event filled in for every packet, with `reuseEvents`. */
   private readonly reused: SubunitEvent | null;
   private readonly tracker = new PyUtf8Tracker();
@@ -182,13 +165,7 @@ export class V2Reader implements StreamReader {
     this.sink = sink;
     this.nonSubunitName = options.nonSubunitName ?? 'stdout';
     this.ownChunks = options.ownChunks === true;
-    this.checked = options.checked ?? null;
     this.reused = options.reuseEvents === true ? emptyEvent() : null;
-    const shared = options.stringCache;
-    if (shared !== undefined && shared.slab.length < STRING_CACHE_BYTES)
-      throw new Error('V2Reader: the string cache memory is too small');
-    this.cacheSlab = shared?.slab ?? new Uint8Array(STRING_CACHE_BYTES);
-    this.equal = shared?.equal ?? null;
   }
 
   get bytesRead(): number {
@@ -413,22 +390,20 @@ export class V2Reader implements StreamReader {
 
   /** Parse a complete packet of `length` bytes at `start`; `own` says the buffer is ours to hand out. */
   private parsePacket(buf: Uint8Array, start: number, length: number, own: boolean): void {
-    if (this.checked === null || !this.checked.has(this.packetStart)) {
-      const crcAt = start + length - 4;
-      const calculated = crc32(buf.subarray(start, crcAt)) >>> 0;
-      const stored =
-        (((buf[crcAt] as number) << 24) |
-          ((buf[crcAt + 1] as number) << 16) |
-          ((buf[crcAt + 2] as number) << 8) |
-          (buf[crcAt + 3] as number)) >>>
-        0;
-      if (calculated !== stored) {
-        this.parseError(
-          `Bad checksum - calculated (0x${calculated.toString(16)}), stored (0x${stored.toString(16)})`,
-          own ? buf.subarray(start, start + length) : copyOf(buf, start, start + length),
-        );
-        return;
-      }
+    const crcAt = start + length - 4;
+    const calculated = crc32(buf.subarray(start, crcAt)) >>> 0;
+    const stored =
+      (((buf[crcAt] as number) << 24) |
+        ((buf[crcAt + 1] as number) << 16) |
+        ((buf[crcAt + 2] as number) << 8) |
+        (buf[crcAt + 3] as number)) >>>
+      0;
+    if (calculated !== stored) {
+      this.parseError(
+        `Bad checksum - calculated (0x${calculated.toString(16)}), stored (0x${stored.toString(16)})`,
+        own ? buf.subarray(start, start + length) : copyOf(buf, start, start + length),
+      );
+      return;
     }
     let event: SubunitEvent;
     try {
@@ -450,11 +425,7 @@ export class V2Reader implements StreamReader {
   private bodyEnd = 0;
   private pyBase = 0;
   /** The cached strings' bytes, CACHE_MAX per slot, and their lengths (-1: empty slot). */
-  private readonly cacheSlab: Uint8Array;
-  /** The shared memory's comparison, when the slab is in it; the last chunk seen, and whether it is too. */
-  private readonly equal: SharedStringCache['equal'] | null;
-  private lastChunk: Uint8Array = EMPTY;
-  private chunkShared = false;
+  private readonly cacheSlab = new Uint8Array(STRING_CACHE_BYTES);
   private readonly cacheLength = new Int32Array(CACHE_MASK + 1).fill(-1);
   private readonly cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_MASK + 1);
 
@@ -504,21 +475,10 @@ export class V2Reader implements StreamReader {
     const base = slot * CACHE_MAX;
     const slab = this.cacheSlab;
     if (this.cacheLength[slot] === len) {
-      if (buf !== this.lastChunk) {
-        this.lastChunk = buf;
-        this.chunkShared = this.equal !== null && buf.buffer === slab.buffer;
-      }
-      if (this.chunkShared) {
-        if (
-          (this.equal as SharedStringCache['equal'])(slab.byteOffset + base, buf.byteOffset + pos, len) === 1
-        )
-          return this.cacheStrings[slot] as string;
-      } else {
-        // From the end: two ids of one class differ there.
-        let k = len;
-        while (k > 0 && slab[base + k - 1] === buf[pos + k - 1]) k--;
-        if (k === 0) return this.cacheStrings[slot] as string;
-      }
+      // From the end: two ids of one class differ there.
+      let k = len;
+      while (k > 0 && slab[base + k - 1] === buf[pos + k - 1]) k--;
+      if (k === 0) return this.cacheStrings[slot] as string;
     }
     // One pass copies the bytes into the cache (no allocation, no view keeping a chunk alive) and looks
     // for a NUL; the slot counts only once the string has decoded.
