@@ -255,6 +255,19 @@ describe('filters, axis, test page', () => {
         expect(l.x0CssPx, `${run}: ${l.text}`).toBeGreaterThanOrEqual(plot.x0);
         expect(l.x1CssPx, `${run}: ${l.text}`).toBeLessThanOrEqual(plot.x1);
       }
+      // No two labels of a row overlap (a last label shifted in used to land on its neighbour).
+      const rows = new Map<boolean, { x0CssPx: number; x1CssPx: number }[]>();
+      for (const l of labels) {
+        const elapsed = /^[+−]/.test(l.text);
+        rows.set(elapsed, [...(rows.get(elapsed) ?? []), l]);
+      }
+      for (const row of rows.values()) {
+        const sorted = [...row].sort((a, b) => a.x0CssPx - b.x0CssPx);
+        for (let i = 1; i < sorted.length; i++) {
+          const [a, b] = [sorted[i - 1], sorted[i]] as [{ x1CssPx: number }, { x0CssPx: number }];
+          expect(b.x0CssPx, `${run}: labels overlap`).toBeGreaterThanOrEqual(a.x1CssPx);
+        }
+      }
       const dated = labels.filter((l) => /\d{4}-\d{2}-\d{2}/.test(l.text)).map((l) => l.text.slice(0, 10));
       if (run === 'busy') expect(dated).toEqual([]);
       else expect(dated).toEqual(['2023-11-14', '2023-11-15']);

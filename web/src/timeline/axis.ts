@@ -17,7 +17,8 @@ const dayOf = (ms: number): number => Math.floor(ms / 86_400_000);
 
 /**
  * Draws in css px (the context is scaled by the device pixel ratio); grid lines run down to heightCssPx. Labels
- * are kept inside the plot (the first and last are shifted in, not clipped); when the window spans more than
+ * are kept inside the plot (the first and last are shifted in, not clipped; one shifted onto its neighbour is
+ * left out, so labels never overlap); when the window spans more than
  * one UTC day, the first label and the first of each new day carry the date. Returns the labels drawn.
  */
 export function drawAxis(
@@ -30,9 +31,13 @@ export function drawAxis(
   const labels: AxisLabel[] = [];
   const left = s.x0CssPx + 2;
   const right = s.x0CssPx + s.widthCssPx - 2;
+  // Where the previous label of each row ended: a label the edge pushed onto its neighbour is left out.
+  const rowEnd = new Map<number, number>();
   const label = (text: string, x: number, y: number): void => {
     const w = ctx.measureText(text).width;
     const cx = Math.max(left + w / 2, Math.min(right - w / 2, x));
+    if (cx - w / 2 < (rowEnd.get(y) ?? -Infinity) + 4) return;
+    rowEnd.set(y, cx + w / 2);
     ctx.fillText(text, cx, y);
     labels.push({ text, x0CssPx: cx - w / 2, x1CssPx: cx + w / 2 });
   };
