@@ -1,6 +1,9 @@
 // The fleet engine: PostgreSQL through `pg`. Its schema changes only with `stackviz history migrate`, so that a
-// newer recorder never locks older ones out; bulk inserts send a run's rows as one JSON text.
+// newer recorder never locks older ones out; bulk inserts stream a run's rows with COPY.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { SqlStore, StoreError, type Db, type ResultColumns } from './store.js';
 
@@ -20,6 +23,20 @@ export function redactUrl(url: string): string {
 
 /** Rows per bulk statement (names, results): one statement's parameters stay a few MB. */
 const BATCH = 20_000;
+
+/** A value in COPY's text format: `\N` for null; backslash, tab, newline and carriage return escaped. */
+function copyText(v: string | null | undefined): string {
+  if (v == null) return '\\N';
+  return /[\\\t\n\r]/.test(v)
+    ? v.replace(/[\\\t\n\r]/g, (ch) =>
+        ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r',
+      )
+    : v;
+}
+
+function copyNumber(v: number | null | undefined): string {
+  return v == null ? '\\N' : String(v);
+}
 
 /** A pg error as one line naming the store. */
 export function postgresError(label: string, e: unknown): Error {
@@ -134,33 +151,34 @@ class PostgresDb implements Db {
   }
 
   async insertResults(c: ResultColumns): Promise<void> {
-    for (let i = 0; i < c.attempt.length; i += BATCH) {
-      const rows = [];
-      for (let k = i; k < Math.min(c.attempt.length, i + BATCH); k++) {
-        rows.push({
-          a: c.attempt[k],
-          t: c.testId[k],
-          s: c.status[k],
-          i: c.subunitId[k],
-          st: c.startUs[k],
-          d: c.duration[k],
-          w: c.worker[k],
-          g: c.tags[k],
-          at: c.attributes[k],
-          e: c.exception[k],
-          tb: c.tracebackTail[k],
-        });
+    // COPY in text format: the server parses plain columns, where one JSON text per run (json_to_recordset)
+    // had it parse and unpack JSON first. 400,000 rows in runs of 2,000 on this machine under load: 2.9 s
+    // against 4.9 s of the server's time. The text holds no NUL (text-codec), which COPY could not carry.
+    const lines = function* (): Generator<string> {
+      let chunk = '';
+      for (let k = 0; k < c.attempt.length; k++) {
+        chunk +=
+          `${c.runSeq}\t${c.attempt[k]}\t${c.testId[k]}\t${c.status[k]}\t${copyText(c.subunitId[k])}\t` +
+          `${copyNumber(c.startUs[k])}\t${copyNumber(c.duration[k])}\t${copyNumber(c.worker[k])}\t` +
+          `${copyText(c.tags[k])}\t${copyText(c.attributes[k])}\t${copyText(c.exception[k])}\t` +
+          `${copyText(c.tracebackTail[k])}\n`;
+        if (chunk.length >= 64 * 1024) {
+          yield chunk;
+          chunk = '';
+        }
       }
-      // The rows as one JSON text, unpacked by the server: one native stringify here instead of an escaped
-      // array literal per column (2,000 rows: 2.5 against 5.9 ms of this process's CPU, and less on the
-      // server). The text holds no NUL (text-codec), which PostgreSQL's json could not turn into text.
-      await this.q(
-        `INSERT INTO results (run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags,
-         attributes, exception, traceback_tail)
-         SELECT ?::bigint, x.* FROM json_to_recordset(?::json) AS x(a int, t bigint, s smallint, i text, st bigint,
-           d float8, w int, g text, at text, e text, tb text)`,
-        [c.runSeq, JSON.stringify(rows)],
+      if (chunk !== '') yield chunk;
+    };
+    try {
+      const copy = this.client.query(
+        copyFrom(
+          `COPY results (run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags,
+           attributes, exception, traceback_tail) FROM STDIN`,
+        ),
       );
+      await pipeline(Readable.from(lines()), copy);
+    } catch (e) {
+      throw postgresError(this.label, e);
     }
   }
 

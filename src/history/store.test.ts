@@ -265,6 +265,10 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
 
   it('stores names exactly: NUL, the escape character, lone surrogates, astral characters', async () => {
     const names = [
+      'tab\there',
+      'line\nbreak\r\n',
+      'back\\slash\\N',
+      '\\.',
       'a\0b',
       '\0',
       'x\u0001y',
@@ -280,6 +284,7 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
         ...result(n, 'fail', 1_000_000 + i, 1),
         exception: `E: ${n}`,
         id: `${n}[x]`,
+        tags: [`t\t${n}`],
       }));
       await store.record({ id: 'nul-run', job: 'j\0b', source: 's\0', meta: { 'k\0': 'v\0' }, results });
       expect(await store.jobs()).toEqual(['j\0b']);
