@@ -51,7 +51,7 @@ export function historyText(h: HistoryFile, untimed: StoredRun[]): string {
     lines.push(`job '${h.job}': no run with a timestamped test, so no window to analyse`);
   } else {
     lines.push(
-      `job '${h.job}': run ${last.id.slice(0, 12)} (${last.start}), ${last.tests} tests, ${last.failures} failures; ` +
+      `job '${h.job}': run ${last.id.slice(0, 12)} (${last.start}), ${last.tests} tests, ${last.failures} ${last.failures === 1 ? 'failure' : 'failures'}; ` +
         `window: ${h.runs.length} of up to ${h.window} runs`,
     );
     const failing = h.tests.filter((t) => t.outcome === 'fail');

@@ -111,7 +111,7 @@ async function recordRuns(
       }
       const untimed = r.startUs === null ? ' (no timestamped test: listed, but no place in the window)' : '';
       process.stdout.write(
-        `${run.source}: recorded run ${short(id)} of job '${job}': ${r.tests} tests, ${r.failures} failures${untimed}\n`,
+        `${run.source}: recorded run ${short(id)} of job '${job}': ${r.tests} tests, ${r.failures} ${r.failures === 1 ? 'failure' : 'failures'}${untimed}\n`,
       );
     }
   } finally {
