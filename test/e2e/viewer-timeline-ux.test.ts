@@ -245,6 +245,17 @@ describe('filters, axis, test page', () => {
     await page.close();
   });
 
+  it('explains the hatch only when a test has no end', async () => {
+    for (const [run, shown] of [
+      ['busy', true],
+      ['midnight', false],
+    ] as const) {
+      const page = await openTimeline('', run);
+      expect(await page.locator('.tl-legend-note').count(), run).toBe(shown ? 1 : 0);
+      await page.close();
+    }
+  });
+
   it('axis labels stay inside the plot, and carry the date across midnight', async () => {
     for (const run of ['busy', 'midnight']) {
       const page = await openTimeline('', run);

@@ -162,7 +162,9 @@ export function buildDom(state: TimelineState): TimelineDom {
     );
   }
   const legendRow = el('div', 'tl-legend');
-  legendRow.append(showAll, showFailures, statusBar, hatchNote);
+  legendRow.append(showAll, showFailures, statusBar);
+  // The hatch explains tests with no end; a run without one has nothing hatched to explain.
+  if (state.layout.open.includes(1)) legendRow.append(hatchNote);
   root.append(toolbar, legendRow, notes, overview, body, dstatBar, bottom);
   return {
     root,
