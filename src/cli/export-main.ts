@@ -101,6 +101,9 @@ function preparingWorkerUrl(): URL {
   return pathToFileURL(join(packageRoot(), 'dist', 'bundle', 'export', 'prepare-worker.js'));
 }
 
+/** `1 run`, `2 runs`. */
+const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+
 interface Options {
   streamFile: string[];
   stdin: boolean;
@@ -272,7 +275,10 @@ async function main(argv: string[]): Promise<number> {
           `interrupted (${sig}); ` +
             (whole
               ? `the export had been written and is whole in ${cmd.args[0] ?? 'DEST'}${extras}`
-              : 'nothing was written'),
+              : 'nothing was written' +
+                (history !== null && history.recorded > 0
+                  ? ` to DEST (${plural(history.recorded, 'run')} recorded into ${history.label} stay there)`
+                  : '')),
         );
         // Die of the same signal (the parent sees it, a shell shows 128 + n). process.exit could wait for ever:
         // at exit libuv joins its threads, and one may be blocked opening a named pipe that has no writer.
@@ -378,7 +384,6 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
     // Name every output, then how to look at it: a newcomer should not have to read the README to open a report.
     const outputs = [
       ...(tmpDest === null ? [destPath] : []),
