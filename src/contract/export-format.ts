@@ -250,3 +250,20 @@ export function workerOf(tags: readonly string[]): number | null {
   }
   return null;
 }
+
+/**
+ * Python's order for strings (`sorted(tags)`, sorted names): by code point. JavaScript's default compares UTF-16 units,
+ * which puts an astral character (a surrogate pair) before U+E000–U+FFFF.
+ */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    return sx === sy ? x - y : sx ? 1 : -1;
+  }
+  return a.length - b.length;
+}

@@ -1,18 +1,11 @@
 // The packed hand-over between threads: every status, null and number survives preparedTest().
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EXPORT_STATUSES, workerOf } from '../contract/export-format.js';
+import { byCodePoint, EXPORT_STATUSES, workerOf } from '../contract/export-format.js';
 import { cleanTestId } from '../model/names.js';
 import { isoFromMicros } from '../model/time.js';
 import type { TestRecord } from '../model/test-record.js';
-import {
-  BATCH_BYTES,
-  blankPreparedTest,
-  byCodePoint,
-  preparedTest,
-  TestPreparer,
-  type BatchBuffers,
-} from './prepare.js';
+import { BATCH_BYTES, blankPreparedTest, preparedTest, TestPreparer, type BatchBuffers } from './prepare.js';
 
 const record = (i: number, status: TestRecord['status']): TestRecord => ({
   id: i === 0 ? 'subunit.parser' : `pkg.mod.Class.test_${i}[id-${i},smoke]`,

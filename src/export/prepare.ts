@@ -2,6 +2,7 @@
 // needs no run-wide state (keys, byte offsets, the tree, stats totals), so it can be made off the main thread.
 // Over 500 lines: TestPreparer writes a test's entry, details and packed numbers in one pass over one buffer, and
 // the pieces share its position, its room checks and its hand-over of big details in parts.
+import { byCodePoint } from '../contract/export-format.js';
 import { PARSER_TEST_ID } from '../formats/subunit/v2.js';
 import { Buffer } from 'node:buffer';
 import type { ExportStatus } from '../contract/export-format.js';
@@ -165,23 +166,6 @@ export const blankPreparedTest = (): PreparedTest => ({
   worker: null,
   detailsKey: null,
 });
-
-/**
- * Python's order for strings (`sorted(tags)`): by code point. JavaScript's default compares UTF-16 units,
- * which puts an astral character (a surrogate pair) before U+E000–U+FFFF.
- */
-export function byCodePoint(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const sx = x >= 0xd800 && x <= 0xdfff;
-    const sy = y >= 0xd800 && y <= 0xdfff;
-    return sx === sy ? x - y : sx ? 1 : -1;
-  }
-  return a.length - b.length;
-}
 
 /** Where batch buffers come from: fresh ones, or the slots of a ring shared with the writer's thread. */
 export interface BatchBuffers {

@@ -1,5 +1,6 @@
 // The history rules (docs/history.md): a test's outcome in a run, and what a window of runs says about it.
 // Pure functions with no Node I/O: the store, the CLI and the viewer (comparing two runs of a report) share them.
+import { byCodePoint } from '../contract/export-format.js';
 import type {
   CompareResult,
   HistoryFile,
@@ -123,23 +124,6 @@ function foldedOutcome(f: Folded): Outcome {
   if (f.failed) return f.passed ? 'flaky' : 'fail';
   if (f.passed) return 'pass';
   return f.skipped ? 'skip' : 'absent';
-}
-
-/**
- * Python's order for strings (code points). JavaScript's default compares UTF-16 units, which puts an astral
- * character (a surrogate pair) before U+E000–U+FFFF.
- */
-export function byCodePoint(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const sx = x >= 0xd800 && x <= 0xdfff;
-    const sy = y >= 0xd800 && y <= 0xdfff;
-    return sx === sy ? x - y : sx ? 1 : -1;
-  }
-  return a.length - b.length;
 }
 
 /** Median of numbers (even count: mean of the middle two); NaN for none. */
@@ -402,3 +386,6 @@ export function compareRuns(a: RunTests, b: RunTests): CompareResult {
   }
   return out;
 }
+
+// Names sort in Python's order (code points): the contract's comparator, for the history's users too.
+export { byCodePoint };

@@ -84,7 +84,10 @@ function base(e: Engine): string[] {
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-/** Statuses as stored (SMALLINT): their index here. */
+/**
+ * Statuses as stored (SMALLINT): their index here. The contract's EXPORT_STATUSES in the same order, copied on
+ * purpose: a stored code must not move if that list ever does.
+ */
 export const STATUS_CODES = [
   'success',
   'fail',
