@@ -1,16 +1,7 @@
 // Unit tests for the trace builder: threads per worker and overlap, slices, counters clipped to the runs' spans.
+import type { TraceEvent as Ev } from './trace.js';
 import { describe, expect, it } from 'vitest';
 import { mergedSpans, traceText, type TraceTest } from './trace.js';
-
-interface Ev {
-  ph: string;
-  pid: number;
-  tid?: number;
-  ts?: number;
-  dur?: number;
-  name: string;
-  args: Record<string, unknown>;
-}
 
 const test = (name: string, worker: number | null, s: number | null, e: number | null): TraceTest => ({
   name,

@@ -4,6 +4,18 @@
 import type { DstatSeriesName } from '../formats/dstat/series.js';
 
 /** What a trace needs of one test. */
+/** One event of the written trace, as a reader parses it back (the Trace Event Format's fields we write). */
+export interface TraceEvent {
+  ph: string;
+  pid: number;
+  tid?: number;
+  ts?: number;
+  dur?: number;
+  name: string;
+  cname?: string;
+  args: Record<string, unknown>;
+}
+
 export interface TraceTest {
   name: string;
   id: string;

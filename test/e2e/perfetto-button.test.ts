@@ -1,6 +1,7 @@
 // Browser tests of the run page's worker table and "Open in Perfetto": served, the click opens ui.perfetto.dev
 // (answered here by a stub page through request interception: no network) and posts the trace after the PING/PONG
 // handshake, the same slices --trace writes; from file:// it downloads the trace instead and opens no window.
+import type { TraceEvent } from '../../src/trace/trace.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,16 +12,6 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import type { ConfigFile } from '../../src/contract/export-format.js';
 import { launchBrowser } from './browser.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-
-interface TraceEvent {
-  ph: string;
-  pid: number;
-  tid?: number;
-  ts?: number;
-  dur?: number;
-  name: string;
-  args: Record<string, unknown>;
-}
 
 /** What the timeline's debug hook shows of the idle gaps (web/src/timeline/api.ts). */
 interface Globals {

@@ -2,6 +2,7 @@
 // timed test at its start, on its worker's named thread, slices on a thread never overlapping) and the dstat
 // counters against the runs' spans, on the real stestr repository with its real dstat log and on a stream
 // recorded inside the pcp-dstat fixture's window.
+import type { TraceEvent } from '../../src/trace/trace.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,17 +16,6 @@ const REPO = join(process.cwd(), 'examples', 'stestr-repo');
 const DSTAT = join(process.cwd(), 'examples', 'dstat.csv');
 const PCP_DSTAT = join(process.cwd(), 'test', 'fixtures', 'dstat', 'pcp-dstat-6.0.3.csv');
 const STREAMS = join(process.cwd(), 'test', 'fixtures', 'streams');
-
-interface TraceEvent {
-  ph: string;
-  pid: number;
-  tid?: number;
-  ts?: number;
-  dur?: number;
-  name: string;
-  cname?: string;
-  args: Record<string, unknown>;
-}
 
 /** µs since the epoch of an isoformat() timestamp, exactly (Date.parse keeps only ms). */
 function isoUs(iso: string): number {
