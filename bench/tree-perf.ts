@@ -1,4 +1,4 @@
-// Bench for the tree phase alone: time `NameTrie.write` on a real export's `_raw.json`, or measure the
+// Bench for the tree phase alone: time `writeTree` on a real export's `_raw.json`, or measure the
 // trie's heap per leaf for many tempest-like names. Run by hand after a build (not part of `npm run bench`):
 //   node dist/bench/tree-perf.js time <_raw.json> [runs] [bucketBytes]
 //   node --expose-gc dist/bench/tree-perf.js mem [count] [testsPerClass]
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OutputDir } from '../src/export/output.js';
-import { NameTrie } from '../src/export/tree.js';
+import { NameTrie } from '../src/export/name-trie.js';
+import { writeTree } from '../src/export/tree.js';
 
 /**
  * Byte ranges of the entries of a raw file (`[{…},{…}]`, objects at depth 1 of the top array), each with
@@ -47,9 +48,7 @@ async function time(rawPath: string, runs: number, bucketBytes: number | undefin
   const t0 = performance.now();
   for (const e of entries) {
     const leaf = trie.node(e.name);
-    trie.off[leaf] = e.off;
-    trie.len[leaf] = e.len;
-    trie.pre[leaf] = e.pre;
+    trie.setEntry(leaf, e.off, e.len, e.pre);
   }
   console.log(
     `${entries.length} entries, ${trie.size} leaves; trie build ${(performance.now() - t0).toFixed(0)} ms`,
@@ -62,7 +61,7 @@ async function time(rawPath: string, runs: number, bucketBytes: number | undefin
     const f = out.create('tree.json');
     const t1 = performance.now();
     const c1 = process.cpuUsage();
-    await trie.write(f, rawPath, bucketBytes);
+    await writeTree(trie, f, rawPath, bucketBytes);
     await f.close();
     times.push(performance.now() - t1);
     const c2 = process.cpuUsage(c1);
@@ -111,9 +110,7 @@ async function mem(count: number, perClass: number): Promise<void> {
     const t = performance.now();
     const leaf = trie.node(name);
     spent += performance.now() - t;
-    trie.off[leaf] = i * 500;
-    trie.len[leaf] = 400;
-    trie.pre[leaf] = 100;
+    trie.setEntry(leaf, i * 500, 400, 100);
   }
   const after = await settle();
   const heap = after.heapUsed - before.heapUsed;

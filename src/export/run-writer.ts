@@ -18,7 +18,8 @@ import {
 } from './prepare.js';
 import { SegmentedGzip } from './gzip-segments.js';
 import { StatsSpill } from './stats-spill.js';
-import { NameTrie } from './tree.js';
+import { NameTrie } from './name-trie.js';
+import { writeTree } from './tree.js';
 
 /** Details key (before de-duplication) of the run's own output: bytes with no test id. */
 export const STREAM_OUTPUT_NAME = '<stream output>';
@@ -166,16 +167,16 @@ export class RunWriter {
   /** The details key for a name: the name itself the first time, then `name#2`, `name#3`, ... never reused. */
   private allocKey(name: string, leaf: number = this.trie.node(name)): string {
     const trie = this.trie;
-    if (trie.keyed[leaf] === 0 && !this.wasHandedOut(name)) {
-      trie.keyed[leaf] = 1;
+    if (!trie.isKeyed(leaf) && !this.wasHandedOut(name)) {
+      trie.setKeyed(leaf);
       return name;
     }
     // `name#n` for two different names never match (the digits after the last `#` tell them apart): only a
     // test really named `name#n` can have taken one.
-    for (let n = Math.max(2, trie.suffix[leaf] as number); ; n++) {
+    for (let n = Math.max(2, trie.suffixOf(leaf)); ; n++) {
       const k = `${name}#${n}`;
       if (!this.isKeyed(trie.find(k))) {
-        trie.suffix[leaf] = n + 1;
+        trie.setSuffix(leaf, n + 1);
         return k;
       }
     }
@@ -191,11 +192,11 @@ export class RunWriter {
     const digits = key.slice(hash + 1);
     if (!/^[1-9][0-9]*$/.test(digits)) return false;
     const base = this.trie.find(key.slice(0, hash));
-    return base >= 0 && Number(digits) < (this.trie.suffix[base] as number);
+    return base >= 0 && Number(digits) < this.trie.suffixOf(base);
   }
 
   private isKeyed(leaf: number): boolean {
-    return leaf >= 0 && this.trie.keyed[leaf] === 1;
+    return leaf >= 0 && this.trie.isKeyed(leaf);
   }
 
   /**
@@ -264,9 +265,7 @@ export class RunWriter {
     // The prepared entry starts with a comma: left out for the run's first test.
     const first = this.count === 1;
     const entry = bytes.subarray(first ? t.entryAt + 1 : t.entryAt, t.entryAt + t.entryLen);
-    this.trie.off[leaf] = this.entries.bytes + (first ? 0 : 1);
-    this.trie.len[leaf] = t.entryLen - 1 + tail.length;
-    this.trie.pre[leaf] = t.preLen;
+    this.trie.setEntry(leaf, this.entries.bytes + (first ? 0 : 1), t.entryLen - 1 + tail.length, t.preLen);
     this.raw.writeBuffer(entry);
     this.raw.writeBuffer(tail);
     if (this.entries !== this.raw) {
@@ -367,7 +366,7 @@ export class RunWriter {
 
     // Nothing else is written now: the tree goes out with plain synchronous writes, chunk by chunk.
     const tree = this.out.createWhole(`${this.prefix}_tree.json`);
-    await this.trie.write(tree, this.entriesPath, undefined, scratch);
+    await writeTree(this.trie, tree, this.entriesPath, undefined, scratch);
     await tree.close();
 
     const stats: StatsFile = { ...this.stats.result(streamKey), stream_output_range: streamRange };

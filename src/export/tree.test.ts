@@ -2,9 +2,11 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OutputDir } from './output.js';
-import { NameTrie, byOffset } from './tree.js';
+import { NameTrie } from './name-trie.js';
+import { byOffset, writeTree } from './tree.js';
 
 interface Node {
   name: string;
@@ -21,10 +23,12 @@ function indexed(names: string[], body = (i: number): string => `"status":"s${i}
     if (i > 0) file += ',';
     const head = `{"name":${JSON.stringify(name)},`;
     const entry = `${head}${body(i)}`;
-    const leaf = trie.node(name);
-    trie.off[leaf] = Buffer.byteLength(file);
-    trie.len[leaf] = Buffer.byteLength(entry);
-    trie.pre[leaf] = Buffer.byteLength(head);
+    trie.setEntry(
+      trie.node(name),
+      Buffer.byteLength(file),
+      Buffer.byteLength(entry),
+      Buffer.byteLength(head),
+    );
     file += entry;
   });
   return [trie, file + ']'];
@@ -43,7 +47,7 @@ async function treeOf(
   const dir = scratch();
   const out = await OutputDir.open(join(dir, 'dest'), false);
   const f = out.create('tree.json');
-  await trie.write(f, entries, bucketBytes, memory);
+  await writeTree(trie, f, entries, bucketBytes, memory);
   await f.close();
   await out.commit({ deployer: false, datasets: [] }, ['tree.json']);
   const text = readFileSync(join(dir, 'dest', 'tree.json'), 'utf8');
@@ -145,29 +149,29 @@ describe('NameTrie', () => {
       (n.name_full ? 1 : 0) + (n.children ?? []).reduce((s, c) => s + count(c), 0);
     expect(count(whole)).toBe(300);
   });
-  it('grows its per-leaf arrays past their initial size without losing a value', () => {
+  it("keeps every name's fields across many pages of names", () => {
     const trie = new NameTrie();
-    const n = 5000;
+    const n = 40_000;
     const leaves: number[] = [];
     for (let i = 0; i < n; i++) {
       const leaf = trie.node(`m${i % 17}.C${i % 101}.t${i}`);
-      expect(trie.off[leaf]).toBe(-1);
-      trie.off[leaf] = i * 1000 + 1;
-      trie.len[leaf] = i + 2;
-      trie.pre[leaf] = (i % 300) + 3;
-      trie.keyed[leaf] = i % 2;
+      expect(trie.offOf(leaf)).toBe(-1);
+      trie.setEntry(leaf, i * 1000 + 1, i + 2, (i % 300) + 3);
+      if (i % 2 === 1) trie.setKeyed(leaf);
+      trie.setSuffix(leaf, i % 7);
       leaves.push(leaf);
     }
     expect(trie.size).toBe(n);
     for (let i = 0; i < n; i++) {
       const leaf = trie.find(`m${i % 17}.C${i % 101}.t${i}`);
       expect(leaf).toBe(leaves[i]);
-      expect([trie.off[leaf], trie.len[leaf], trie.pre[leaf], trie.keyed[leaf]]).toEqual([
-        i * 1000 + 1,
-        i + 2,
-        (i % 300) + 3,
-        i % 2,
-      ]);
+      expect([
+        trie.offOf(leaf),
+        trie.lenOf(leaf),
+        trie.preOf(leaf),
+        trie.isKeyed(leaf),
+        trie.suffixOf(leaf),
+      ]).toEqual([i * 1000 + 1, i + 2, (i % 300) + 3, i % 2 === 1, i % 7]);
     }
     expect(trie.find('m0.C0')).toBe(-1);
     expect(trie.find('m0.C0.t0.x')).toBe(-1);
@@ -177,10 +181,10 @@ describe('NameTrie', () => {
     const offs = [2 ** 31, 2 ** 31 + 7, 2 ** 32 + 1, 2 ** 40 + 3, 2 ** 53 - 1];
     const leaves = offs.map((o, i) => {
       const leaf = trie.node(`a.t${i}`);
-      trie.off[leaf] = o;
+      trie.setEntry(leaf, o, 1, 1);
       return leaf;
     });
-    expect(leaves.map((l) => trie.off[l])).toEqual(offs);
+    expect(leaves.map((l) => trie.offOf(l))).toEqual(offs);
   });
   it('orders offsets, equal ones included, whether or not `off * n + index` fits 2^53', () => {
     const check = (offs: Float64Array): void => {
@@ -265,10 +269,7 @@ describe('NameTrie', () => {
     names.forEach((name, i) => {
       const head = `{"name":${JSON.stringify(name)},`;
       const entry = Buffer.from(head + body(i));
-      const leaf = trie.node(name);
-      trie.off[leaf] = at;
-      trie.len[leaf] = entry.length;
-      trie.pre[leaf] = Buffer.byteLength(head);
+      trie.setEntry(trie.node(name), at, entry.length, Buffer.byteLength(head));
       writeSync(fd, entry, 0, entry.length, at);
       at += entry.length + 1000;
     });
@@ -295,16 +296,39 @@ describe('NameTrie', () => {
     expect(trie.find(segs.slice(0, 3).join('.'))).toBe(-1);
     expect(trie.size).toBe(2);
   });
-  it('writes names without entries without opening the entries file, and rejects a short entries file', async () => {
+  it('writes only names with an entry (a details key such as `<stream output>` is none), and rejects a short entries file', async () => {
     const trie = new NameTrie();
     trie.node('a.b');
-    trie.node('a.c');
+    trie.node('<stream output>');
     const dir = scratch();
-    expect(await treeOf(trie, join(dir, 'missing'))).toBe(
-      '{"name":"a","children":[{"name":"b"},{"name":"c"}]}',
-    );
+    expect(await treeOf(trie, join(dir, 'missing'))).toBe('{"name":"","children":[]}');
     const [short, file] = indexed(['a.b', 'a.c']);
     await expect(treeText(short, file.slice(0, file.length - 20))).rejects.toThrow(/shorter than its index/);
+    const [keyed, text] = indexed(['a.b', 'a.c']);
+    keyed.node('<stream output>');
+    keyed.node('z.y.x');
+    expect(await treeText(keyed, text)).toBe(expectedText(['a.b', 'a.c'], (i) => `"status":"s${i}"}`));
     rmSync(dir, { recursive: true, force: true });
+  });
+  it('places a prefix that is also a name where the first of the two appeared', async () => {
+    // `a.x` is a test before it is a prefix (of `a.x.w`); `a.y` is a prefix first.
+    const names = ['a.x', 'a.y.z', 'a.x.w', 'a.y', 'a.v', 'a.x'];
+    const body = (i: number): string => `"status":"s${i}"}`;
+    const [trie, file] = indexed(names, body);
+    expect(await treeText(trie, file)).toBe(expectedText(names, body));
+  });
+  it('matches the naive model on random names: shared prefixes, repeats, names that are prefixes', async () => {
+    const seg = fc.constantFrom('a', 'b', 'c', '', 'é', '"', 'x\\y');
+    const name = fc.array(seg, { minLength: 1, maxLength: 4 }).map((s) => s.join('.'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(name, { minLength: 0, maxLength: 40 }), async (names) => {
+        const body = (i: number): string => `"status":"s${i}"}`;
+        const [trie, file] = indexed(names, body);
+        expect(await treeText(trie, file, 64)).toBe(expectedText(names, body));
+        for (const n of names) expect(trie.find(n)).toBe(trie.node(n));
+        expect(trie.size).toBe(new Set(names).size);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
