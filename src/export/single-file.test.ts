@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
+import { isPackedDstat, parseDstat, unpackDstatLog } from '../formats/dstat/index.js';
 import { ViewerNotBuiltError, writeHtmlSite } from './site.js';
 import {
   EMBEDDED_FILE_TYPE,
@@ -247,6 +248,49 @@ describe('writeSingleFile', () => {
     expect((err as Error).message).toContain('--html');
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(root).filter((n) => n.includes('stackviz-tmp'))).toEqual([]);
+  });
+
+  describe('dstat logs', () => {
+    const LOG = readFileSync('test/fixtures/dstat/dstat-0.8.0.csv', 'utf8');
+    // No Date: line: the year comes from the run's start, so two runs in different years read it differently.
+    const YEARLESS = LOG.replace(/,,,,"Date:","[^"]*"/, '');
+    const START = '2026-11-28T14:36:21.745867+00:00';
+    const withRuns = (log: string, starts: (string | null)[]): void => {
+      put(dest, 'dstat_log.csv', log);
+      const runs = starts.map((start, i) => ({
+        ...CONFIG.tempest[0],
+        id: i,
+        stats: start === null ? { count: 2 } : { count: 2, start },
+      }));
+      put(dest, 'config.json', JSON.stringify({ tempest: runs }));
+    };
+    const dstatBytes = async (): Promise<Buffer> => {
+      const out = join(root, 'report.html');
+      await writeSingleFile(out, dest, { viewerDir: viewer });
+      const f = embedded(readFileSync(out, 'utf8')).find((e) => e.path === 'dstat_log.csv');
+      if (!f) throw new Error('no dstat_log.csv embedded');
+      return f.bytes;
+    };
+
+    it('embeds the log packed: what the viewer reads from the CSV with the run’s start', async () => {
+      withRuns(YEARLESS, [START, '2026-11-28T14:40:00+00:00']);
+      const bytes = await dstatBytes();
+      expect(isPackedDstat(bytes)).toBe(true);
+      const want = parseDstat(YEARLESS, { referenceUtcMs: Date.parse(START) });
+      expect(want.timeBasis.source).toBe('reference');
+      expect(unpackDstatLog(bytes)).toEqual(want);
+    });
+
+    it('embeds the CSV when runs read it differently, a run has no start, or it does not parse', async () => {
+      for (const [log, starts] of [
+        [YEARLESS, [START, '2025-11-28T14:36:21+00:00']],
+        [LOG, [START, null]],
+        ['"Dstat 0.8.0 CSV output"\n1,2,3\n', [START]],
+      ] as const) {
+        withRuns(log, [...starts]);
+        expect((await dstatBytes()).toString('utf8')).toBe(log);
+      }
+    });
   });
 
   it('refuses a folder that is not an export', async () => {

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { constants as zlibConstants, createGunzip, createGzip, gzipSync, type ZlibOptions } from 'node:zlib';
 import { listFiles, tempNameFor, viewerDir, type ViewerLocation } from './site.js';
 import { makeDirs, removedOnSignal } from './output.js';
+import { packedDstatLogs, type DstatConfig } from './single-file-dstat.js';
 
 /**
  * Largest single-file report we write: 256 MiB. The browser holds the whole page text in memory and each
@@ -39,9 +40,14 @@ export const PIECE_BYTES = 1024 * 1024;
 /** Data file names: JSON and CSV, plain or gzipped. Anything else in the folder (the viewer, reports) is not data. */
 const DATA_FILE = /\.(json|csv)(\.gz)?$/;
 
-interface ConfigLike {
-  tempest?: { details?: unknown; tree?: unknown; dstat?: unknown; dstat_recorded?: unknown }[];
-  datasets?: { artifacts?: { path?: unknown; artifact_type?: unknown }[] }[];
+interface ConfigLike extends DstatConfig {
+  tempest?: {
+    details?: unknown;
+    tree?: unknown;
+    stats?: unknown;
+    dstat?: unknown;
+    dstat_recorded?: unknown;
+  }[];
 }
 
 /** Lower sorts first: config.json and the stats, so the run summary is the first thing in the file. */
@@ -63,11 +69,11 @@ export async function selectDataFiles(exportDir: string, outFile?: string): Prom
   return (await selection(exportDir, outFile)).files;
 }
 
-/** The data files to embed, and which of them are details files (embedded in pieces). */
+/** The data files to embed, which of them are details files (embedded in pieces), and config.json. */
 async function selection(
   exportDir: string,
   outFile?: string,
-): Promise<{ files: string[]; details: Set<string> }> {
+): Promise<{ files: string[]; details: Set<string>; config: ConfigLike }> {
   const configPath = join(exportDir, 'config.json');
   if (!existsSync(configPath)) {
     throw new Error(`${exportDir} has no config.json: it is not an export folder`);
@@ -109,7 +115,7 @@ async function selection(
       !p.split('/').some((part) => part.startsWith('.')),
   );
   files.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-  return { files, details };
+  return { files, details, config };
 }
 
 /** Text safe inside `<script>`: no `</script` and no `<!--` (which would change how the parser ends the element). */
@@ -300,8 +306,9 @@ async function writePieces(out: LimitedWriter, file: string, rel: string, level:
 
 /**
  * Writes `outFile`: the viewer with its JS and CSS inlined, then every data file of `exportDir` as
- * `<script type="application/x-stackviz-file" data-path=… data-encoding="base64-gzip">`. Streamed, written under
- * a temp name and renamed. Base64 has no `<`, so data can never close its element.
+ * `<script type="application/x-stackviz-file" data-path=… data-encoding="base64-gzip">` (a dstat log the
+ * viewer shows as its packed numbers: packedDstatLogs). Streamed, written under a temp name and renamed. Base64
+ * has no `<`, so data can never close its element.
  */
 export async function writeSingleFile(
   outFile: string,
@@ -311,13 +318,14 @@ export async function writeSingleFile(
   const maxBytes = opts.maxBytes ?? SINGLE_FILE_MAX_BYTES;
   const level = opts.gzipLevel ?? 9;
   const viewer = await inlineViewer(viewerDir(opts));
-  const { files, details } = await selection(exportDir, outFile);
+  const { files, details, config } = await selection(exportDir, outFile);
   // Already-compressed inputs at level 1 give a rough estimate (level 9 saves ~10-20%, base64 adds a third):
   // fail before any work when even half of that is over the limit.
   let knownBytes = Buffer.byteLength(viewer.head) + Buffer.byteLength(viewer.tail);
   for (const f of files)
     if (f.endsWith('.gz')) knownBytes += Math.ceil(((await stat(join(exportDir, f))).size * 2) / 3);
   if (knownBytes > maxBytes) throw tooLarge(maxBytes);
+  const packedDstat = await packedDstatLogs(exportDir, config, files);
 
   await makeDirs(dirname(resolve(outFile)));
   const tmp = tempNameFor(resolve(outFile));
@@ -335,7 +343,9 @@ export async function writeSingleFile(
         await out.write(
           `<script type="${EMBEDDED_FILE_TYPE}" data-path="${escapeAttr(f)}" data-encoding="base64-gzip">`,
         );
-        await writeBase64Gzip(out, join(exportDir, ...f.split('/')), level);
+        const packed = packedDstat.get(f);
+        if (packed === undefined) await writeBase64Gzip(out, join(exportDir, ...f.split('/')), level);
+        else await out.write(gzipSync(packed, gzipOptions('', level)).toString('base64'));
         await out.write('</script>\n');
       }
       await out.write(viewer.tail);

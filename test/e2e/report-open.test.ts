@@ -1,5 +1,6 @@
 // Browser tests of the reports anyone can open: the --html site behind a plain static server (with and without
-// -z) and the --single-file report from file:// show the same counts and open a failing test's details.
+// -z) and the --single-file report from file:// show the same counts and open a failing test's details, and the
+// single file (which embeds the dstat log packed) draws the same load lanes as the site.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
+import { isPackedDstat, parseDstat } from '../../src/formats/dstat/index.js';
 import { launchBrowser } from './browser.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
@@ -18,6 +20,16 @@ interface RunConfig {
   details: string;
   stats: { count: number; failures: { name: string; details_key?: string | null }[] };
 }
+/** What the timeline's debug hook shows of the load lanes (web/src/timeline/debug.ts). */
+interface TimelineGlobals {
+  __stackvizTimeline?: {
+    frames: number;
+    loadLanes: string[];
+    loadScales: unknown[];
+    valueAt(ms: number): Record<string, number> | null;
+  };
+}
+
 interface RawEntry {
   name: string;
   status: string;
@@ -239,5 +251,69 @@ describe('reports anyone can open', () => {
     expect(await shownCounts(page)).toEqual(expectedCounts(dirs.html));
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it('the single file draws the same load lanes, with the same values, as the site', async () => {
+    const log = parseDstat(readFileSync(DSTAT, 'utf8'));
+    const from = (log.timeMs[0] ?? NaN) - 2000;
+    const to = (log.timeMs[log.rows - 1] ?? NaN) + 2000;
+    const instants = Array.from({ length: Math.ceil((to - from) / 250) }, (_, i) => from + i * 250);
+    /** The lanes, their scales, every series' value at each instant, and the lanes' pixels, of one run. */
+    const lanesOf = async (url: string): Promise<unknown> => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url);
+      await page.waitForFunction(
+        () => ((globalThis as unknown as TimelineGlobals).__stackvizTimeline?.frames ?? 0) > 0,
+      );
+      // Two more frames: whatever was asked for has been drawn.
+      await page.evaluate(
+        () =>
+          new Promise<void>((r) => {
+            const g = globalThis as unknown as { requestAnimationFrame(f: () => void): void };
+            g.requestAnimationFrame(() => g.requestAnimationFrame(() => r()));
+          }),
+      );
+      const shown = {
+        ...(await page.evaluate((at) => {
+          const t = (globalThis as unknown as TimelineGlobals).__stackvizTimeline;
+          return {
+            lanes: t?.loadLanes,
+            scales: t?.loadScales,
+            values: at.map((ms) => t?.valueAt(ms) ?? null),
+          };
+        }, instants)),
+        pixels: await page.$eval('canvas.tl-load', (c) =>
+          (c as unknown as { toDataURL(): string }).toDataURL(),
+        ),
+        note: await page.textContent('.tl-dstat-note'),
+      };
+      expect(errors).toEqual([]);
+      await page.close();
+      return shown;
+    };
+    // The single file holds the log packed, not its CSV text.
+    const html = readFileSync(join(dirs.singleDest, 'report.html'), 'utf8');
+    const embedded = /data-path="dstat_log\.csv" data-encoding="base64-gzip">([^<]*)</.exec(html)?.[1] ?? '';
+    expect(isPackedDstat(gunzipSync(Buffer.from(embedded, 'base64')))).toBe(true);
+    const server = await startStaticServer(dirs.singleDest);
+    try {
+      const file = pathToFileURL(join(dirs.singleDest, 'report.html')).href;
+      for (const run of runsOf(dirs.singleDest)) {
+        const hash = `#/run/${encodeURIComponent(run.key ?? run.name)}/timeline`;
+        const site = (await lanesOf(`${server.url}${hash}`)) as {
+          lanes: string[];
+          values: unknown[];
+          pixels: string | null;
+        };
+        expect(site.lanes.length).toBeGreaterThan(0);
+        expect(site.pixels).toMatch(/^data:image\/png/);
+        expect(site.values.some((v) => v !== null)).toBe(true);
+        expect(await lanesOf(`${file}${hash}`)).toEqual(site);
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

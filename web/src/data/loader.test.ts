@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
+import { packDstatLog, parseDstat } from '../../../src/formats/dstat/index';
 import {
   loadBytes,
   loadDetails,
@@ -262,6 +263,16 @@ describe('loader', () => {
     expect(log?.timeMs.length).toBe(log?.rows);
     expect(Object.keys(log?.series ?? {})).toContain('cpu_user');
     await expect(loadDstat(b)).rejects.toThrow(LoadError);
+
+    // The single file's packed log (the magic bytes tell it from CSV): unpacked as it is, or a clear error.
+    resetLoaderCaches();
+    const packed = packDstatLog(parseDstat(csv, { referenceUtcMs: Date.UTC(2026, 0, 1) }));
+    files.set('dstat_log.csv.gz', new Uint8Array(gzipSync(packed)));
+    files.set('nope.csv', packed.slice(0, packed.length - 9));
+    const [pa, pb] = (await loadReport()).runs;
+    if (!pa || !pb) throw new Error('two runs expected');
+    expect(await loadDstat(pa)).toEqual(log);
+    await expect(loadDstat(pb)).rejects.toThrow(/nope\.csv: truncated packed dstat log/);
   });
 
   it('decodes only the embedded pieces that hold the opened test (the single file)', async () => {

@@ -5,7 +5,13 @@ import type { ReportModel, RunModel, TestTable } from '../model/types';
 import { bytesToText, decodeBase64, gunzip, inflateRaw, isGzip, maybeGunzip } from './bytes';
 import { asStats, parseConfig } from './config';
 import { countStatuses, DataFormatError, parseIsoUtcMs, parseRawFile } from './test-table';
-import { parseDstat, DstatFormatError, type DstatLog } from '../../../src/formats/dstat/index';
+import {
+  DstatFormatError,
+  isPackedDstat,
+  parseDstat,
+  unpackDstatLog,
+  type DstatLog,
+} from '../../../src/formats/dstat/index';
 
 export { DataFormatError } from './test-table';
 
@@ -443,6 +449,8 @@ export async function loadDstat(run: RunModel): Promise<DstatLog | null> {
   if (!p) {
     p = loadBytes(path).then((bytes) => {
       try {
+        // The single-file report embeds the log as read at export, packed (src/export/single-file-dstat.ts).
+        if (isPackedDstat(bytes)) return unpackDstatLog(bytes);
         return parseDstat(bytesToText(bytes), Number.isFinite(ref) ? { referenceUtcMs: ref } : {});
       } catch (e) {
         if (e instanceof DstatFormatError) throw new LoadError(`${path}: ${e.message}`, 'malformed', path);

@@ -1,6 +1,7 @@
 // raw.json entries → the columnar TestTable: one pass, typed arrays, no object per test kept.
 import {
   EXPORT_STATUSES,
+  parseIsoUtcMs,
   workerOf,
   type ExportStatus,
   type RawEntry,
@@ -15,57 +16,11 @@ export class DataFormatError extends Error {
 const STATUS_CODE = new Map<string, number>(EXPORT_STATUSES.map((s, i) => [s, i]));
 export const UNKNOWN_STATUS_CODE = EXPORT_STATUSES.indexOf('unknown');
 
+// Shared with the single-file writer (which reads a dstat log against the run's start as the viewer would).
+export { parseIsoUtcMs };
+
 export function statusCode(status: string): number {
   return STATUS_CODE.get(status) ?? UNKNOWN_STATUS_CODE;
-}
-
-function digits(s: string, from: number, n: number): number {
-  let v = 0;
-  for (let i = from; i < from + n; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return NaN;
-    v = v * 10 + c;
-  }
-  return v;
-}
-
-/**
- * ISO 8601 (`2018-09-28T02:46:35.626800+00:00`, `Z`, any offset, 0–9 fraction digits) → UTC ms with the
- * microseconds kept as the fraction. Date.parse would drop digits past the millisecond; this is also faster.
- * NaN for anything else.
- */
-export function parseIsoUtcMs(s: string | null | undefined): number {
-  if (typeof s !== 'string' || s.length < 19) return NaN;
-  if (s[4] !== '-' || s[7] !== '-' || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':')
-    return NaN;
-  const y = digits(s, 0, 4);
-  const mo = digits(s, 5, 2);
-  const d = digits(s, 8, 2);
-  const h = digits(s, 11, 2);
-  const mi = digits(s, 14, 2);
-  const sec = digits(s, 17, 2);
-  let i = 19;
-  let fracMs = 0;
-  if (s[i] === '.') {
-    i++;
-    let scale = 100;
-    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
-      fracMs += (s.charCodeAt(i) - 48) * scale;
-      scale /= 10;
-      i++;
-    }
-  }
-  let offsetMin = 0;
-  if (i < s.length) {
-    const sign = s[i];
-    if (sign === 'Z' && i === s.length - 1) offsetMin = 0;
-    else if ((sign === '+' || sign === '-') && s.length - i === 6 && s[i + 3] === ':') {
-      offsetMin = (digits(s, i + 1, 2) * 60 + digits(s, i + 4, 2)) * (sign === '-' ? -1 : 1);
-    } else return NaN;
-  }
-  const base = Date.UTC(y, mo - 1, d, h, mi, sec);
-  const ms = base + fracMs - offsetMin * 60000;
-  return Number.isFinite(ms) ? ms : NaN;
 }
 
 /**
