@@ -56,10 +56,7 @@ export async function packedDstatLogs(
   const packed = new Map<string, Uint8Array>();
   for (const [path, refs] of starts) {
     if ([...refs].some(Number.isNaN)) continue;
-    let bytes: Uint8Array = await readFile(join(exportDir, ...path.split('/')));
-    if (path.endsWith('.gz')) bytes = gunzipSync(bytes);
-    // TextDecoder as the viewer's: a BOM is dropped, bad bytes become U+FFFD.
-    const text = new TextDecoder().decode(bytes);
+    const text = await readText(join(exportDir, ...path.split('/')));
     let first: Uint8Array | null = null;
     try {
       for (const ref of refs) {
@@ -77,4 +74,14 @@ export async function packedDstatLogs(
     if (first !== null) packed.set(path, first);
   }
   return packed;
+}
+
+/**
+ * A log's text, as the viewer decodes it (TextDecoder: a BOM is dropped, bad bytes become U+FFFD). Its bytes are
+ * not kept past the decoding: a long log is tens of MB twice over otherwise.
+ */
+async function readText(path: string): Promise<string> {
+  let bytes: Uint8Array = await readFile(path);
+  if (path.endsWith('.gz')) bytes = gunzipSync(bytes);
+  return new TextDecoder().decode(bytes);
 }
