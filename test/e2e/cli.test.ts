@@ -765,9 +765,12 @@ describe('the launcher', () => {
         stdio: ['pipe', 'ignore', 'pipe'],
       });
       const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      // While it waits for its input, its command line (/proc) shows how node was started.
+      // While it waits for its input, its command line (/proc) shows how node was started: once node runs
+      // (before, the process is the launcher's sh, then `env`, whose arguments name the script too).
       let cmd: string[] = [];
-      for (let k = 0; k < 200 && !cmd.some((a) => a.endsWith('stackviz-export.js')); k++) {
+      const isNode = (c: string[]): boolean =>
+        /(^|\/)node$/.test(c[0] ?? '') && c.some((a) => a.endsWith('stackviz-export.js'));
+      for (let k = 0; k < 200 && !isNode(cmd); k++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
         cmd = readFileSync(`/proc/${child.pid}/cmdline`, 'latin1').split('\0');
       }
