@@ -11,8 +11,8 @@ import { freshDatabase, type TestDatabase } from '../../test/history/pg-server.j
 import type { HistoryFile } from '../contract/history-format.js';
 import { migrateStore, openStore } from './open.js';
 import { migratePostgres } from './postgres.js';
-import { analyseWindow, byCodePoint, RunTests, selectWindow, type WindowRun } from './rules.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { analyseWindow, byCodePoint, FAILED, RunTests, selectWindow, type WindowRun } from './rules.js';
+import { FAILED_CODES, SCHEMA_VERSION, STATUS_CODES } from './schema.js';
 import { migrateSqlite } from './sqlite.js';
 import { runIdentity, StoreError, type HistoryStore, type RecordedResult } from './store.js';
 
@@ -335,7 +335,7 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     } else {
       // A shared one only with `stackviz history migrate`.
       await expect(openStore(old, 'write')).rejects.toThrow(
-        /schema version 1, this stackviz needs 2: run `stackviz history migrate/,
+        /schema version 1, this stackviz needs 3: run `stackviz history migrate/,
       );
       expect(await migrateStore(old)).toMatchObject({ from: 1, to: SCHEMA_VERSION });
       expect(await migrateStore(old)).toMatchObject({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
@@ -353,9 +353,13 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     await engine.makeNewer(old);
     await expect(openStore(old, 'read')).rejects.toThrow(StoreError);
     await expect(openStore(old, 'write')).rejects.toThrow(
-      /schema version 99, newer than this stackviz knows \(2\)/,
+      /schema version 99, newer than this stackviz knows \(3\)/,
     );
   });
+});
+
+it('indexes the failed statuses by their stored codes', () => {
+  expect(FAILED_CODES).toBe(STATUS_CODES.flatMap((s, i) => (FAILED.has(s) ? [i] : [])).join(', '));
 });
 
 describe('four recorders at once on PostgreSQL', () => {

@@ -13,7 +13,7 @@ import {
   RunTests,
   type WindowRun,
 } from './rules.js';
-import { STATUS_CODES, type Engine } from './schema.js';
+import { FAILED_CODES, STATUS_CODES, type Engine } from './schema.js';
 
 /** A problem with the store (unreachable, not a store, too new, read-only): one line, exit 1. */
 export class StoreError extends Error {
@@ -490,16 +490,11 @@ export class SqlStore implements HistoryStore {
       exception: string | null;
       traceback_tail: string | null;
     }>(
+      // The codes written out as in PostgreSQL's index of failures by test, which the planner then sees applies.
       `SELECT run_seq, status, exception, traceback_tail FROM results
-       WHERE test_id = ? AND run_seq IN (${placeholders(runs.length)}) AND status IN (?, ?, ?)
+       WHERE test_id = ? AND run_seq IN (${placeholders(runs.length)}) AND status IN (${FAILED_CODES})
        ORDER BY run_seq DESC, attempt DESC`,
-      [
-        testId,
-        ...runs.map((r) => r.seq),
-        STATUS_INDEX.get('fail'),
-        STATUS_INDEX.get('uxsuccess'),
-        STATUS_INDEX.get('inprogress'),
-      ],
+      [testId, ...runs.map((r) => r.seq)],
     );
     const failures = failed
       .map((f) => ({
