@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
-import { SqlStore, StoreError, type Db, type ResultColumns } from './store.js';
+import { SqlStore, StoreError, type Db, type ResultRow } from './store.js';
 
 const HEADER = 'SQLite format 3\0';
 
@@ -184,26 +184,27 @@ class SqliteDb implements Db {
     });
   }
 
-  insertResults(c: ResultColumns): Promise<void> {
+  insertResults(runSeq: number, count: number, row: (i: number) => ResultRow): Promise<void> {
     return this.guard(() => {
       const insert = this.prepare(
         `INSERT INTO results (run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags,
          attributes, exception, traceback_tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      for (let i = 0; i < c.attempt.length; i++) {
+      for (let i = 0; i < count; i++) {
+        const r = row(i);
         insert.run(
-          c.runSeq,
-          c.attempt[i],
-          c.testId[i],
-          c.status[i],
-          c.subunitId[i],
-          c.startUs[i],
-          c.duration[i],
-          c.worker[i],
-          c.tags[i],
-          c.attributes[i],
-          c.exception[i],
-          c.tracebackTail[i],
+          runSeq,
+          r.attempt,
+          r.testId,
+          r.status,
+          r.subunitId,
+          r.startUs,
+          r.duration,
+          r.worker,
+          r.tags,
+          r.attributes,
+          r.exception,
+          r.tracebackTail,
         );
       }
     });

@@ -96,20 +96,19 @@ export interface HistoryStore {
   close(): Promise<void>;
 }
 
-/** The columns of results to insert, one array per column (PostgreSQL's unnest takes them as they are). */
-export interface ResultColumns {
-  runSeq: number;
-  attempt: number[];
-  testId: number[];
-  status: number[];
-  subunitId: (string | null)[];
-  startUs: (number | null)[];
-  duration: (number | null)[];
-  worker: (number | null)[];
-  tags: (string | null)[];
-  attributes: (string | null)[];
-  exception: (string | null)[];
-  tracebackTail: (string | null)[];
+/** One attempt as stored: the columns of results after `run_seq`, text encoded (text-codec.ts). */
+export interface ResultRow {
+  attempt: number;
+  testId: number;
+  status: number;
+  subunitId: string | null;
+  startUs: number | null;
+  duration: number | null;
+  worker: number | null;
+  tags: string | null;
+  attributes: string | null;
+  exception: string | null;
+  tracebackTail: string | null;
 }
 
 /** What an engine provides: `?` placeholders in SQL, numbered by the PostgreSQL engine. */
@@ -125,7 +124,11 @@ export interface Db {
   rollback(): Promise<void>;
   /** Ids of test names (encoded), inserting those missing in sorted order (no deadlock between recorders). */
   testIds(names: readonly string[]): Promise<Map<string, number>>;
-  insertResults(c: ResultColumns): Promise<void>;
+  /**
+   * Inserts a run's `count` results, row `i` made by `row(i)` when the engine asks for it: the PostgreSQL engine
+   * makes the later rows while the server stores the first ones.
+   */
+  insertResults(runSeq: number, count: number, row: (i: number) => ResultRow): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -145,6 +148,18 @@ const jsonList = (l: readonly string[]): string | null =>
   l.length === 0 ? null : encodeText(JSON.stringify(l));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/** `jsonList`, remembering the lists of one element (nearly all: `worker-N`) for the rows of one run. */
+function jsonLists(): (l: readonly string[]) => string | null {
+  const one = new Map<string, string>();
+  return (l) => {
+    if (l.length !== 1) return jsonList(l);
+    const t = l[0] as string;
+    let s = one.get(t);
+    if (s === undefined) one.set(t, (s = jsonList(l) as string));
+    return s;
+  };
+}
+
 interface RunRow {
   seq: number | string;
   id: string;
@@ -162,6 +177,12 @@ const placeholders = (n: number): string => Array.from({ length: n }, () => '?')
 
 /** The store over an engine. */
 export class SqlStore implements HistoryStore {
+  /**
+   * Test names (encoded) and their ids, as committed: a name's id never changes and no name is ever deleted,
+   * so a store recording many runs looks each name up once. Grows with the names, not the runs.
+   */
+  private readonly knownIds = new Map<string, number>();
+
   constructor(private readonly db: Db) {}
 
   get engine(): Engine {
@@ -209,11 +230,19 @@ export class SqlStore implements HistoryStore {
   async record(run: RunToRecord, interrupted: () => string | null = () => null): Promise<RecordOutcome> {
     const counts = new RunTests();
     let startUs: number | null = null;
-    for (const r of run.results) {
+    const n = run.results.length;
+    // Names as stored, and those this store has not seen yet (looked up, or added, in the transaction).
+    const names = new Array<string>(n);
+    const unknown = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const r = run.results[i] as RecordedResult;
       counts.add(r.name, r.status, r.duration);
       if (r.name !== PARSER_TEST_NAME && r.startUs !== null && (startUs === null || r.startUs < startUs)) {
         startUs = r.startUs;
       }
+      const name = encodeText(r.name);
+      names[i] = name;
+      if (!this.knownIds.has(name)) unknown.add(name);
     }
     const { tests, failures } = counts.counts();
     const db = this.db;
@@ -247,46 +276,38 @@ export class SqlStore implements HistoryStore {
         return { recorded: false, run: existing };
       }
       const seq = Number((inserted[0] as { seq: number | string }).seq);
-      for (const [key, value] of Object.entries(run.meta)) {
-        await db.all('INSERT INTO run_meta (run_seq, key, value) VALUES (?, ?, ?)', [
-          seq,
-          encodeText(key),
-          encodeText(value),
-        ]);
+      // The metadata in one statement (a few hundred keys at a time: SQLite's limit on parameters).
+      const meta = Object.entries(run.meta);
+      for (let i = 0; i < meta.length; i += 500) {
+        const part = meta.slice(i, i + 500);
+        await db.all(
+          `INSERT INTO run_meta (run_seq, key, value) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+          part.flatMap(([key, value]) => [seq, encodeText(key), encodeText(value)]),
+        );
       }
       check();
-      const names = [...new Set(run.results.map((r) => encodeText(r.name)))].sort();
-      const ids = await db.testIds(names);
+      const found = unknown.size === 0 ? null : await db.testIds([...unknown].sort());
       check();
-      const c: ResultColumns = {
-        runSeq: seq,
-        attempt: [],
-        testId: [],
-        status: [],
-        subunitId: [],
-        startUs: [],
-        duration: [],
-        worker: [],
-        tags: [],
-        attributes: [],
-        exception: [],
-        tracebackTail: [],
+      const known = this.knownIds;
+      const list = jsonLists();
+      const row = (i: number): ResultRow => {
+        const r = run.results[i] as RecordedResult;
+        const name = names[i] as string;
+        return {
+          attempt: i,
+          testId: (known.get(name) ?? found?.get(name)) as number,
+          status: STATUS_INDEX.get(r.status) ?? UNKNOWN,
+          subunitId: r.id === r.name ? null : encodeText(r.id),
+          startUs: r.startUs,
+          duration: r.duration,
+          worker: r.worker,
+          tags: list(r.tags),
+          attributes: list(r.attributes),
+          exception: enc(r.exception),
+          tracebackTail: enc(r.tracebackTail),
+        };
       };
-      run.results.forEach((r, i) => {
-        const name = encodeText(r.name);
-        c.attempt.push(i);
-        c.testId.push(ids.get(name) as number);
-        c.status.push(STATUS_INDEX.get(r.status) ?? UNKNOWN);
-        c.subunitId.push(r.id === r.name ? null : encodeText(r.id));
-        c.startUs.push(r.startUs);
-        c.duration.push(r.duration);
-        c.worker.push(r.worker);
-        c.tags.push(jsonList(r.tags));
-        c.attributes.push(jsonList(r.attributes));
-        c.exception.push(enc(r.exception));
-        c.tracebackTail.push(enc(r.tracebackTail));
-      });
-      await db.insertResults(c);
+      await db.insertResults(seq, n, row);
       // A signal is handled when the event loop polls: let it turn once through its poll phase before deciding
       // to commit (SQLite's calls are synchronous, so a signal may have come in during them). Two immediates:
       // the first may run in the same turn, before any poll; the second runs after the next poll.
@@ -294,6 +315,7 @@ export class SqlStore implements HistoryStore {
       await new Promise((resolve) => setImmediate(resolve));
       check();
       await db.commit();
+      if (found !== null) for (const [name, id] of found) this.knownIds.set(name, id);
       const stored: StoredRun = {
         id: run.id,
         seq,
