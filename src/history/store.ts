@@ -91,6 +91,8 @@ export interface HistoryStore {
   runTests(runId: string): Promise<{ run: StoredRun; tests: RunTests } | null>;
   /** Every job with its trend and top flaky tests (the fleet view). */
   jobSummaries(): Promise<JobSummary[]>;
+  /** One job's summary, as in `jobSummaries`. */
+  jobSummary(job: string): Promise<JobSummary>;
   /** One test of one job over the job's latest window; null when the window never saw it. */
   testPage(job: string, name: string, window?: number): Promise<TestHistoryPage | null>;
   close(): Promise<void>;
@@ -406,16 +408,22 @@ export class SqlStore implements HistoryStore {
     job: string,
     window: number,
     runs: readonly StoredRun[],
-    testId?: number,
+    tests: number | 'all' | 'failing' = 'all',
   ): Promise<HistoryFile> {
     const index = new Map(runs.map((r, i) => [r.seq, i]));
     const m = new WindowMatrix(runs.length);
     if (runs.length > 0) {
+      const inWindow = `run_seq IN (${placeholders(runs.length)})`;
+      const seqs = runs.map((r) => r.seq);
       const rows = await this.db.rows(
-        `SELECT run_seq, test_id, status, duration FROM results
-         WHERE run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND test_id = ?'}
-         ORDER BY run_seq, attempt`,
-        [...runs.map((r) => r.seq), ...(testId === undefined ? [] : [testId])],
+        `SELECT run_seq, test_id, status, duration FROM results WHERE ${inWindow}${
+          tests === 'all'
+            ? ''
+            : tests === 'failing'
+              ? ` AND test_id IN (SELECT test_id FROM results WHERE ${inWindow} AND status IN (${FAILED_CODES}))`
+              : ' AND test_id = ?'
+        } ORDER BY run_seq, attempt`,
+        tests === 'all' ? seqs : tests === 'failing' ? [...seqs, ...seqs] : [...seqs, tests],
       );
       for (const r of rows)
         m.add(index.get(Number(r[0])) as number, Number(r[1]), statusName(Number(r[2])), num(r[3]));
@@ -468,26 +476,36 @@ export class SqlStore implements HistoryStore {
 
   async jobSummaries(): Promise<JobSummary[]> {
     const out: JobSummary[] = [];
-    for (const job of await this.jobs()) {
-      const counted = await this.db.all<{ n: number | string }>(
-        'SELECT count(*) AS n FROM runs WHERE job = ?',
-        [encodeText(job)],
-      );
-      const h = await this.history(job, DEFAULT_WINDOW);
-      const top = h.tests
+    for (const job of await this.jobs()) out.push(await this.jobSummary(job));
+    return out;
+  }
+
+  async jobSummary(job: string): Promise<JobSummary> {
+    const counted = await this.db.all<{ n: number | string }>(
+      'SELECT count(*) AS n FROM runs WHERE job = ?',
+      [encodeText(job)],
+    );
+    const runs = await this.window(job, DEFAULT_WINDOW);
+    // Only a test with a failed attempt in the window can be flaky (two flips, a flaky run, a pass and a fail on
+    // the same change: each needs one), so the rules run over those tests' rows alone, a few percent of the
+    // window's; the runs' counts are those recorded with them, which are the rules' counts of the whole run.
+    const h = await this.analyse(job, DEFAULT_WINDOW, runs, 'failing');
+    const trend = runs.map((r, i) => ({
+      ...(h.runs[i] as HistoryRun),
+      tests: r.tests,
+      failures: r.failures,
+    }));
+    return {
+      job,
+      runs: Number(counted[0]?.n ?? 0),
+      latest: trend.length === 0 ? null : (trend[trend.length - 1] as HistoryRun).start,
+      trend,
+      top_flaky: h.tests
         .filter((t) => t.flaky)
         .sort((a, b) => b.flips - a.flips || byCodePoint(a.name, b.name))
         .slice(0, 10)
-        .map((t) => ({ name: t.name, flips: t.flips, runs: t.runs, failures: t.failures }));
-      out.push({
-        job,
-        runs: Number(counted[0]?.n ?? 0),
-        latest: h.runs.length === 0 ? null : (h.runs[h.runs.length - 1] as HistoryRun).start,
-        trend: h.runs,
-        top_flaky: top,
-      });
-    }
-    return out;
+        .map((t) => ({ name: t.name, flips: t.flips, runs: t.runs, failures: t.failures })),
+    };
   }
 
   async testPage(job: string, name: string, window = DEFAULT_WINDOW): Promise<TestHistoryPage | null> {
