@@ -157,6 +157,26 @@ class SqliteDb implements Db {
     );
   }
 
+  attempts(
+    seqs: readonly number[],
+    where: string,
+    params: readonly unknown[],
+    each: (seq: number, testId: number, status: number, duration: number | null) => void,
+  ): Promise<void> {
+    // Through the primary key, the run's rows together: the order costs nothing.
+    return this.guard(() => {
+      const s = this.prepare(
+        `SELECT run_seq, test_id, status, duration FROM results
+         WHERE run_seq IN (${seqs.map(() => '?').join(', ')})${where === '' ? '' : ` AND (${where})`}
+         ORDER BY run_seq, attempt -- attempts`,
+      ).raw(true);
+      for (const r of s.iterate(...seqs, ...params) as IterableIterator<
+        [number, number, number, number | null]
+      >)
+        each(r[0], r[1], r[2], r[3]);
+    });
+  }
+
   begin(): Promise<void> {
     return this.guard(() => void this.db.exec('BEGIN IMMEDIATE'));
   }

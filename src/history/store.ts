@@ -120,6 +120,16 @@ export interface Db {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Rows as arrays of column values (no object per row: for the big reads). */
   rows(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
+  /**
+   * The attempts of the runs `seqs` that meet `where` (a condition on results with `?` for `params`; '' for all)
+   * as (run, test id, status code, duration): each run's in attempt order, the runs in any order.
+   */
+  attempts(
+    seqs: readonly number[],
+    where: string,
+    params: readonly unknown[],
+    each: (seq: number, testId: number, status: number, duration: number | null) => void,
+  ): Promise<void>;
   /** Begin a write transaction (SQLite takes its write lock at once). */
   begin(): Promise<void>;
   commit(): Promise<void>;
@@ -375,32 +385,38 @@ export class SqlStore implements HistoryStore {
    * The attempts of the window's runs, folded per run: through the results primary key (run, attempt) with no
    * join, then the names of the test ids seen, by the tests primary key.
    */
-  private async windowTests(runs: readonly StoredRun[], testId?: number): Promise<RunTests[]> {
+  private async windowTests(runs: readonly StoredRun[]): Promise<RunTests[]> {
     const index = new Map(runs.map((r, i) => [r.seq, i]));
     const tests = runs.map(() => new RunTests());
     if (runs.length === 0) return tests;
-    const rows = await this.db.rows(
-      `SELECT run_seq, test_id, status, duration FROM results
-       WHERE run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND test_id = ?'}
-       ORDER BY run_seq, attempt`,
-      [...runs.map((r) => r.seq), ...(testId === undefined ? [] : [testId])],
+    const rows: [number, number, number, number | null][] = [];
+    await this.db.attempts(
+      runs.map((r) => r.seq),
+      '',
+      [],
+      (seq, id, status, duration) => rows.push([seq, id, status, duration]),
     );
+    const names = await this.names(new Set(rows.map((r) => r[1])));
+    for (const [seq, id, status, duration] of rows) {
+      const t = tests[index.get(seq) as number] as RunTests;
+      t.add(names.get(id) as string, statusName(status), duration);
+    }
+    return tests;
+  }
+
+  /** The names of test ids, by the tests primary key. */
+  private async names(ids: Iterable<number>): Promise<Map<number, string>> {
     const names = new Map<number, string>();
-    for (const r of rows) names.set(Number(r[1]), '');
-    const ids = [...names.keys()];
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += 500) {
+      const part = all.slice(i, i + 500);
       const found = await this.db.rows(
         `SELECT id, name FROM tests WHERE id IN (${placeholders(part.length)})`,
         part,
       );
       for (const [id, name] of found) names.set(Number(id), decodeText(name as string));
     }
-    for (const r of rows) {
-      const t = tests[index.get(Number(r[0])) as number] as RunTests;
-      t.add(names.get(Number(r[1])) as string, statusName(Number(r[2])), num(r[3]));
-    }
-    return tests;
+    return names;
   }
 
   /** The window analysed: its attempts read as `windowTests` does, folded straight into a WindowMatrix. */
@@ -413,32 +429,22 @@ export class SqlStore implements HistoryStore {
     const index = new Map(runs.map((r, i) => [r.seq, i]));
     const m = new WindowMatrix(runs.length);
     if (runs.length > 0) {
-      const inWindow = `run_seq IN (${placeholders(runs.length)})`;
       const seqs = runs.map((r) => r.seq);
-      const rows = await this.db.rows(
-        `SELECT run_seq, test_id, status, duration FROM results WHERE ${inWindow}${
-          tests === 'all'
-            ? ''
-            : tests === 'failing'
-              ? ` AND test_id IN (SELECT test_id FROM results WHERE ${inWindow} AND status IN (${FAILED_CODES}))`
-              : ' AND test_id = ?'
-        } ORDER BY run_seq, attempt`,
-        tests === 'all' ? seqs : tests === 'failing' ? [...seqs, ...seqs] : [...seqs, tests],
+      const [where, params] =
+        tests === 'all'
+          ? ['', []]
+          : tests === 'failing'
+            ? [
+                `test_id IN (SELECT test_id FROM results WHERE run_seq IN (${placeholders(seqs.length)})
+                 AND status IN (${FAILED_CODES}))`,
+                seqs,
+              ]
+            : ['test_id = ?', [tests]];
+      await this.db.attempts(seqs, where, params, (seq, id, status, duration) =>
+        m.add(index.get(seq) as number, id, statusName(status), duration),
       );
-      for (const r of rows)
-        m.add(index.get(Number(r[0])) as number, Number(r[1]), statusName(Number(r[2])), num(r[3]));
     }
-    const names = new Map<number, string>();
-    const ids = m.testKeys;
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      const found = await this.db.rows(
-        `SELECT id, name FROM tests WHERE id IN (${placeholders(part.length)})`,
-        part,
-      );
-      for (const [id, name] of found) names.set(Number(id), decodeText(name as string));
-    }
-    return m.analyse(job, window, runs, names);
+    return m.analyse(job, window, runs, await this.names(m.testKeys));
   }
 
   private async runById(runId: string): Promise<StoredRun | null> {
