@@ -1,10 +1,11 @@
 // `npm run bench:history`: the history store on both engines with a seeded N runs × T tests (default
-// 1,000 × 2,000 = 2M results): insert rate (parsing excluded), `stackviz history --json` latency at full size,
+// 1,000 × 2,000 = 2M results): insert rate (parsing excluded; with the server backend's CPU when PostgreSQL
+// runs on this machine), `stackviz history --json` latency at full size,
 // recording one run through the CLI beyond process start, the end-to-end rate through the readers, peak RSS.
 // PostgreSQL: a database made for the run on PGHOST/PGPORT as PGUSER (default 127.0.0.1:5432, postgres),
 // dropped after; STACKVIZ_BENCH_ENGINES=sqlite runs one engine only.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -57,7 +58,11 @@ function timeCli(args: string[], n = 5): { seconds: number; cpu: number; rss: nu
 
 const ms = (s: number): string => `${(s * 1000).toFixed(0)} ms`;
 
-async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+async function pgDatabase(): Promise<{
+  url: string;
+  drop(): Promise<void>;
+  serverCpu(): Promise<() => number | null>;
+}> {
   const host = process.env['PGHOST'] ?? '127.0.0.1';
   const port = Number(process.env['PGPORT'] ?? 5432);
   const user = process.env['PGUSER'] ?? 'postgres';
@@ -75,8 +80,29 @@ async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   return {
     url: `postgres://${user}@${host}:${port}/${name}`,
     drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    async serverCpu(): Promise<() => number | null> {
+      // The backend serving the store's connection (the only one to this database), when the server runs
+      // here: its CPU seconds from /proc, so that the insert rate can be read as recorder + server time.
+      const c = new pg.Client({ host, port, user, database: 'postgres' });
+      await c.connect();
+      const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+      await c.end();
+      const pid = r.rows.length === 1 ? r.rows[0]?.pid : undefined;
+      return () => {
+        if (pid === undefined) return null;
+        try {
+          const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+          return (Number(f[11]) + Number(f[12])) / clockTicks;
+        } catch {
+          return null;
+        }
+      };
+    },
   };
 }
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux everywhere that matters). */
+const clockTicks = 100;
 
 async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> {
   const pgDb = engine === 'postgres' ? await pgDatabase() : null;
@@ -84,6 +110,8 @@ async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> 
   try {
     await migrateStore(db);
     const store = await openStore(db, 'write');
+    const serverCpu = (await pgDb?.serverCpu()) ?? ((): null => null);
+    const server0 = serverCpu();
     // Room for the runs recorded through the CLI after the store is full (a test's life spans `runs`).
     const gen = historyGenerator({ seed: 7, runs: RUNS + 100, tests: TESTS, jobs: JOBS });
     let insertS = 0;
@@ -108,6 +136,8 @@ async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> 
       results += rows.length;
       if ((k + 1) % Math.max(1, Math.floor(RUNS / 4)) === 0) rssAt.push(`${k + 1} runs ${mb(sampleRss())}`);
     }
+    const server1 = serverCpu();
+    const serverS = server0 === null || server1 === null ? null : server1 - server0;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const h = await store.history('job-0', 30);
@@ -117,7 +147,11 @@ async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> 
     console.log(`\n[${engine}] ${RUNS} runs × ${TESTS} tests: ${results.toLocaleString('en')} results`);
     console.log(
       `  insert (parsing excluded): ${(results / insertS).toFixed(0)} results/s wall (${insertS.toFixed(1)} s); ` +
-        `${(results / insertCpu).toFixed(0)} per CPU-second of this process (${insertCpu.toFixed(1)} s)`,
+        `${(results / insertCpu).toFixed(0)} per CPU-second of this process (${insertCpu.toFixed(1)} s)` +
+        (serverS === null
+          ? ''
+          : `; server backend ${serverS.toFixed(1)} s CPU: ${(results / (insertCpu + serverS)).toFixed(0)} ` +
+            'per CPU-second of both'),
     );
     console.log(`  bench process RSS as the store grew: ${rssAt.join(', ')}; peak ${mb(peak)}`);
     console.log(

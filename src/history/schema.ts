@@ -23,6 +23,13 @@ const RUN_META = `CREATE TABLE run_meta (
   PRIMARY KEY (run_seq, key)
 )`;
 
+/** The failed statuses' codes (fail, uxsuccess, inprogress: STATUS_CODES below), written out for the index. */
+export const FAILED_CODES = '1, 4, 6';
+
+/** Every failed attempt of a test across all runs (PostgreSQL): a few percent of the results. */
+const FAILURES_BY_TEST = `CREATE INDEX results_test_failures ON results (test_id, run_seq)
+  WHERE status IN (${FAILED_CODES})`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -41,6 +48,20 @@ export const MIGRATIONS: readonly Migration[] = [
       // primary key). Not on SQLite: each run adds an entry to every test's range of the index, a page each,
       // which in an embedded file cut inserts from ~250,000 to ~20,000 results/s at 300 runs and falling.
       postgres: [RUN_META, 'CREATE INDEX results_test_run ON results (test_id, run_seq)'],
+    },
+  },
+  {
+    version: 3,
+    name: "a test's failures by test instead of all its results (PostgreSQL)",
+    sql: {
+      // SQLite keeps no index by test (version 2 says why); it pays to evaluate a partial index's condition on
+      // every insert (0.35 µs a result as OR terms, 1.4 µs with IN: a quarter of its insert cost).
+      sqlite: [],
+      // All results by test cost the server more than the rest of an insert together (3 of 6 µs a result):
+      // each run adds an entry in every test's range, a random page each. The store's answers do not need it
+      // (they read whole windows by the primary key), and a fleet's own query for a test's failures across
+      // all runs has the partial index, a few entries a run.
+      postgres: ['DROP INDEX results_test_run', FAILURES_BY_TEST],
     },
   },
 ];

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
-import { SqlStore, StoreError, type Db, type ResultColumns } from './store.js';
+import { SqlStore, StoreError, type Db, type ResultRow } from './store.js';
 
 const HEADER = 'SQLite format 3\0';
 
@@ -157,6 +157,26 @@ class SqliteDb implements Db {
     );
   }
 
+  attempts(
+    seqs: readonly number[],
+    where: string,
+    params: readonly unknown[],
+    each: (seq: number, testId: number, status: number, duration: number | null) => void,
+  ): Promise<void> {
+    // Through the primary key, the run's rows together: the order costs nothing.
+    return this.guard(() => {
+      const s = this.prepare(
+        `SELECT run_seq, test_id, status, duration FROM results
+         WHERE run_seq IN (${seqs.map(() => '?').join(', ')})${where === '' ? '' : ` AND (${where})`}
+         ORDER BY run_seq, attempt -- attempts`,
+      ).raw(true);
+      for (const r of s.iterate(...seqs, ...params) as IterableIterator<
+        [number, number, number, number | null]
+      >)
+        each(r[0], r[1], r[2], r[3]);
+    });
+  }
+
   begin(): Promise<void> {
     return this.guard(() => void this.db.exec('BEGIN IMMEDIATE'));
   }
@@ -184,26 +204,27 @@ class SqliteDb implements Db {
     });
   }
 
-  insertResults(c: ResultColumns): Promise<void> {
+  insertResults(runSeq: number, count: number, row: (i: number) => ResultRow): Promise<void> {
     return this.guard(() => {
       const insert = this.prepare(
         `INSERT INTO results (run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags,
          attributes, exception, traceback_tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      for (let i = 0; i < c.attempt.length; i++) {
+      for (let i = 0; i < count; i++) {
+        const r = row(i);
         insert.run(
-          c.runSeq,
-          c.attempt[i],
-          c.testId[i],
-          c.status[i],
-          c.subunitId[i],
-          c.startUs[i],
-          c.duration[i],
-          c.worker[i],
-          c.tags[i],
-          c.attributes[i],
-          c.exception[i],
-          c.tracebackTail[i],
+          runSeq,
+          r.attempt,
+          r.testId,
+          r.status,
+          r.subunitId,
+          r.startUs,
+          r.duration,
+          r.worker,
+          r.tags,
+          r.attributes,
+          r.exception,
+          r.tracebackTail,
         );
       }
     });

@@ -11,10 +11,16 @@ import { freshDatabase, type TestDatabase } from '../../test/history/pg-server.j
 import type { HistoryFile } from '../contract/history-format.js';
 import { migrateStore, openStore } from './open.js';
 import { migratePostgres } from './postgres.js';
-import { analyseWindow, byCodePoint, RunTests, selectWindow, type WindowRun } from './rules.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { analyseWindow, byCodePoint, FAILED, RunTests, selectWindow, type WindowRun } from './rules.js';
+import { FAILED_CODES, SCHEMA_VERSION, STATUS_CODES } from './schema.js';
 import { migrateSqlite } from './sqlite.js';
-import { runIdentity, StoreError, type HistoryStore, type RecordedResult } from './store.js';
+import {
+  runIdentity,
+  StoreError,
+  type HistoryStore,
+  type RecordedResult,
+  type RunToRecord,
+} from './store.js';
 
 interface Engine {
   name: string;
@@ -22,6 +28,8 @@ interface Engine {
   create(version?: number): Promise<string>;
   /** Marks the store as written by a newer stackviz. */
   makeNewer(db: string): Promise<void>;
+  /** Every row of results as stored, in (run, attempt) order. */
+  results(db: string): Promise<unknown[][]>;
   cleanup(): Promise<void>;
 }
 
@@ -43,8 +51,24 @@ const sqlite: Engine = {
     db.close();
     return Promise.resolve();
   },
+  results: (path) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return Promise.resolve(
+        db
+          .prepare(`SELECT ${RESULT_COLUMNS} FROM results ORDER BY run_seq, attempt`)
+          .raw(true)
+          .all() as unknown[][],
+      );
+    } finally {
+      db.close();
+    }
+  },
   cleanup: () => Promise.resolve(),
 };
+
+const RESULT_COLUMNS =
+  'run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags, attributes, exception, traceback_tail';
 
 const databases: TestDatabase[] = [];
 const postgres: Engine = {
@@ -60,6 +84,22 @@ const postgres: Engine = {
     await c.connect();
     await c.query("INSERT INTO stackviz_schema VALUES (99, 'future', 'now')");
     await c.end();
+  },
+  results: async (url) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      // Bigints as numbers, as better-sqlite3 gives them.
+      const r = await c.query({
+        text: `SELECT ${RESULT_COLUMNS} FROM results ORDER BY run_seq, attempt`,
+        rowMode: 'array',
+      });
+      return (r.rows as unknown[][]).map((row) =>
+        row.map((v, i) => (v !== null && [0, 2, 5].includes(i) ? Number(v) : v)),
+      );
+    } finally {
+      await c.end();
+    }
   },
   cleanup: async () => {
     for (const d of databases.splice(0)) await d.drop();
@@ -121,6 +161,14 @@ const result = (
   attributes: [],
   exception: null,
   tracebackTail: null,
+});
+
+const run = (id: string, names: string[]): RunToRecord => ({
+  id,
+  job: 'j',
+  source: id,
+  meta: {},
+  results: names.map((n, i) => result(n, 'success', 1_000_000 * (id.length + i), 1)),
 });
 
 describe.each([sqlite, postgres])('the history store on $name', (engine) => {
@@ -300,6 +348,105 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     }
   });
 
+  it('stores every column exactly, the same on both engines', async () => {
+    const db = await engine.create();
+    const store = await openStore(db, 'write');
+    try {
+      await store.record({
+        id: 'columns',
+        job: 'j',
+        source: 's',
+        meta: {},
+        results: [
+          { ...result('a', 'success', 0, 0), worker: 0, tags: ['worker-0'] },
+          {
+            ...result('b', 'fail', -86_400_000_000, 1e-9),
+            id: 'b[smoke,id-1]',
+            worker: 2 ** 31 - 1,
+            tags: ['worker-1', 'smoke'],
+            attributes: ['smoke', 'id-1'],
+            exception: 'E: ünï \u{1F600}',
+            tracebackTail: 'line 1\n\tline 2\\',
+          },
+          { ...result('a', 'uxsuccess', 2 ** 53 - 1, 123456.789012345), worker: -3 },
+          { ...result('c', 'bogus', null, null), tags: ['only'] },
+        ],
+      });
+    } finally {
+      await store.close();
+    }
+    const rows = await engine.results(db);
+    const ids = rows.map((r) => r[2]);
+    expect(ids[0]).toBe(ids[2]);
+    expect(new Set(ids).size).toBe(3);
+    expect(rows.map((r) => [r[1], ...r.slice(3)])).toEqual([
+      [0, 0, null, 0, 0, 0, '["worker-0"]', null, null, null],
+      [
+        1,
+        1,
+        'b[smoke,id-1]',
+        -86_400_000_000,
+        1e-9,
+        2 ** 31 - 1,
+        '["worker-1","smoke"]',
+        '["smoke","id-1"]',
+        'E: ünï \u{1F600}',
+        'line 1\n\tline 2\\',
+      ],
+      [2, 4, null, 2 ** 53 - 1, 123456.789012345, -3, null, null, null, null],
+      [3, 7, null, null, null, null, '["only"]', null, null, null],
+    ]);
+  });
+
+  it('records runs of many chunks, and values bigger than a chunk', async () => {
+    const db = await engine.create();
+    const store = await openStore(db, 'write');
+    const big = `E: ${'x'.repeat(300_000)}ü`;
+    try {
+      const results = Array.from({ length: 5000 }, (_, i) =>
+        result(`t${i}`, i % 1000 === 7 ? 'fail' : 'success', 1_000_000 + i, i / 1000),
+      );
+      (results[7] as RecordedResult).exception = big;
+      await store.record({ id: 'big', job: 'j', source: 's', meta: {}, results });
+      const h = await store.history('j');
+      expect(h.tests.length).toBe(5000);
+      expect(h.tests.filter((t) => t.failures === 1).map((t) => t.name)).toEqual([
+        't1007',
+        't2007',
+        't3007',
+        't4007',
+        't7',
+      ]);
+      expect((await store.testPage('j', 't7'))?.failures[0]?.exception).toBe(big);
+    } finally {
+      await store.close();
+    }
+    const rows = await engine.results(db);
+    expect(rows.map((r) => r[1])).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(rows[4999]?.[6]).toBe(4.999);
+  });
+
+  it('forgets the names a rolled-back run added', async () => {
+    const store = await openStore(await engine.create(), 'write');
+    try {
+      await store.record(run('first', ['old']));
+      // Stopped after its new names were added: they are rolled back with the run.
+      let checks = 0;
+      await expect(
+        store.record(run('stopped', ['old', 'new']), () => (++checks >= 3 ? 'SIGINT' : null)),
+      ).rejects.toThrow(/interrupted/);
+      await store.record(run('again', ['new', 'old']));
+      const h = await store.history('j', 30);
+      expect(h.runs.map((r) => r.id)).toEqual(['first', 'again']);
+      expect(h.tests.map((t) => [t.name, t.runs])).toEqual([
+        ['new', 1],
+        ['old', 2],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('breaks ties of start by recording order', async () => {
     const store = await openStore(await engine.create(), 'write');
     try {
@@ -335,7 +482,7 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     } else {
       // A shared one only with `stackviz history migrate`.
       await expect(openStore(old, 'write')).rejects.toThrow(
-        /schema version 1, this stackviz needs 2: run `stackviz history migrate/,
+        /schema version 1, this stackviz needs 3: run `stackviz history migrate/,
       );
       expect(await migrateStore(old)).toMatchObject({ from: 1, to: SCHEMA_VERSION });
       expect(await migrateStore(old)).toMatchObject({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
@@ -353,9 +500,13 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     await engine.makeNewer(old);
     await expect(openStore(old, 'read')).rejects.toThrow(StoreError);
     await expect(openStore(old, 'write')).rejects.toThrow(
-      /schema version 99, newer than this stackviz knows \(2\)/,
+      /schema version 99, newer than this stackviz knows \(3\)/,
     );
   });
+});
+
+it('indexes the failed statuses by their stored codes', () => {
+  expect(FAILED_CODES).toBe(STATUS_CODES.flatMap((s, i) => (FAILED.has(s) ? [i] : [])).join(', '));
 });
 
 describe('four recorders at once on PostgreSQL', () => {

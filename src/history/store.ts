@@ -13,7 +13,7 @@ import {
   RunTests,
   type WindowRun,
 } from './rules.js';
-import { STATUS_CODES, type Engine } from './schema.js';
+import { FAILED_CODES, STATUS_CODES, type Engine } from './schema.js';
 
 /** A problem with the store (unreachable, not a store, too new, read-only): one line, exit 1. */
 export class StoreError extends Error {
@@ -91,25 +91,26 @@ export interface HistoryStore {
   runTests(runId: string): Promise<{ run: StoredRun; tests: RunTests } | null>;
   /** Every job with its trend and top flaky tests (the fleet view). */
   jobSummaries(): Promise<JobSummary[]>;
+  /** One job's summary, as in `jobSummaries`. */
+  jobSummary(job: string): Promise<JobSummary>;
   /** One test of one job over the job's latest window; null when the window never saw it. */
   testPage(job: string, name: string, window?: number): Promise<TestHistoryPage | null>;
   close(): Promise<void>;
 }
 
-/** The columns of results to insert, one array per column (PostgreSQL's unnest takes them as they are). */
-export interface ResultColumns {
-  runSeq: number;
-  attempt: number[];
-  testId: number[];
-  status: number[];
-  subunitId: (string | null)[];
-  startUs: (number | null)[];
-  duration: (number | null)[];
-  worker: (number | null)[];
-  tags: (string | null)[];
-  attributes: (string | null)[];
-  exception: (string | null)[];
-  tracebackTail: (string | null)[];
+/** One attempt as stored: the columns of results after `run_seq`, text encoded (text-codec.ts). */
+export interface ResultRow {
+  attempt: number;
+  testId: number;
+  status: number;
+  subunitId: string | null;
+  startUs: number | null;
+  duration: number | null;
+  worker: number | null;
+  tags: string | null;
+  attributes: string | null;
+  exception: string | null;
+  tracebackTail: string | null;
 }
 
 /** What an engine provides: `?` placeholders in SQL, numbered by the PostgreSQL engine. */
@@ -119,13 +120,27 @@ export interface Db {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Rows as arrays of column values (no object per row: for the big reads). */
   rows(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
+  /**
+   * The attempts of the runs `seqs` that meet `where` (a condition on results with `?` for `params`; '' for all)
+   * as (run, test id, status code, duration): each run's in attempt order, the runs in any order.
+   */
+  attempts(
+    seqs: readonly number[],
+    where: string,
+    params: readonly unknown[],
+    each: (seq: number, testId: number, status: number, duration: number | null) => void,
+  ): Promise<void>;
   /** Begin a write transaction (SQLite takes its write lock at once). */
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
   /** Ids of test names (encoded), inserting those missing in sorted order (no deadlock between recorders). */
   testIds(names: readonly string[]): Promise<Map<string, number>>;
-  insertResults(c: ResultColumns): Promise<void>;
+  /**
+   * Inserts a run's `count` results, row `i` made by `row(i)` when the engine asks for it: the PostgreSQL engine
+   * makes the later rows while the server stores the first ones.
+   */
+  insertResults(runSeq: number, count: number, row: (i: number) => ResultRow): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -145,6 +160,18 @@ const jsonList = (l: readonly string[]): string | null =>
   l.length === 0 ? null : encodeText(JSON.stringify(l));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/** `jsonList`, remembering the lists of one element (nearly all: `worker-N`) for the rows of one run. */
+function jsonLists(): (l: readonly string[]) => string | null {
+  const one = new Map<string, string>();
+  return (l) => {
+    if (l.length !== 1) return jsonList(l);
+    const t = l[0] as string;
+    let s = one.get(t);
+    if (s === undefined) one.set(t, (s = jsonList(l) as string));
+    return s;
+  };
+}
+
 interface RunRow {
   seq: number | string;
   id: string;
@@ -162,6 +189,12 @@ const placeholders = (n: number): string => Array.from({ length: n }, () => '?')
 
 /** The store over an engine. */
 export class SqlStore implements HistoryStore {
+  /**
+   * Test names (encoded) and their ids, as committed: a name's id never changes and no name is ever deleted,
+   * so a store recording many runs looks each name up once. Grows with the names, not the runs.
+   */
+  private readonly knownIds = new Map<string, number>();
+
   constructor(private readonly db: Db) {}
 
   get engine(): Engine {
@@ -209,11 +242,19 @@ export class SqlStore implements HistoryStore {
   async record(run: RunToRecord, interrupted: () => string | null = () => null): Promise<RecordOutcome> {
     const counts = new RunTests();
     let startUs: number | null = null;
-    for (const r of run.results) {
+    const n = run.results.length;
+    // Names as stored, and those this store has not seen yet (looked up, or added, in the transaction).
+    const names = new Array<string>(n);
+    const unknown = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const r = run.results[i] as RecordedResult;
       counts.add(r.name, r.status, r.duration);
       if (r.name !== PARSER_TEST_NAME && r.startUs !== null && (startUs === null || r.startUs < startUs)) {
         startUs = r.startUs;
       }
+      const name = encodeText(r.name);
+      names[i] = name;
+      if (!this.knownIds.has(name)) unknown.add(name);
     }
     const { tests, failures } = counts.counts();
     const db = this.db;
@@ -247,46 +288,38 @@ export class SqlStore implements HistoryStore {
         return { recorded: false, run: existing };
       }
       const seq = Number((inserted[0] as { seq: number | string }).seq);
-      for (const [key, value] of Object.entries(run.meta)) {
-        await db.all('INSERT INTO run_meta (run_seq, key, value) VALUES (?, ?, ?)', [
-          seq,
-          encodeText(key),
-          encodeText(value),
-        ]);
+      // The metadata in one statement (a few hundred keys at a time: SQLite's limit on parameters).
+      const meta = Object.entries(run.meta);
+      for (let i = 0; i < meta.length; i += 500) {
+        const part = meta.slice(i, i + 500);
+        await db.all(
+          `INSERT INTO run_meta (run_seq, key, value) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+          part.flatMap(([key, value]) => [seq, encodeText(key), encodeText(value)]),
+        );
       }
       check();
-      const names = [...new Set(run.results.map((r) => encodeText(r.name)))].sort();
-      const ids = await db.testIds(names);
+      const found = unknown.size === 0 ? null : await db.testIds([...unknown].sort());
       check();
-      const c: ResultColumns = {
-        runSeq: seq,
-        attempt: [],
-        testId: [],
-        status: [],
-        subunitId: [],
-        startUs: [],
-        duration: [],
-        worker: [],
-        tags: [],
-        attributes: [],
-        exception: [],
-        tracebackTail: [],
+      const known = this.knownIds;
+      const list = jsonLists();
+      const row = (i: number): ResultRow => {
+        const r = run.results[i] as RecordedResult;
+        const name = names[i] as string;
+        return {
+          attempt: i,
+          testId: (known.get(name) ?? found?.get(name)) as number,
+          status: STATUS_INDEX.get(r.status) ?? UNKNOWN,
+          subunitId: r.id === r.name ? null : encodeText(r.id),
+          startUs: r.startUs,
+          duration: r.duration,
+          worker: r.worker,
+          tags: list(r.tags),
+          attributes: list(r.attributes),
+          exception: enc(r.exception),
+          tracebackTail: enc(r.tracebackTail),
+        };
       };
-      run.results.forEach((r, i) => {
-        const name = encodeText(r.name);
-        c.attempt.push(i);
-        c.testId.push(ids.get(name) as number);
-        c.status.push(STATUS_INDEX.get(r.status) ?? UNKNOWN);
-        c.subunitId.push(r.id === r.name ? null : encodeText(r.id));
-        c.startUs.push(r.startUs);
-        c.duration.push(r.duration);
-        c.worker.push(r.worker);
-        c.tags.push(jsonList(r.tags));
-        c.attributes.push(jsonList(r.attributes));
-        c.exception.push(enc(r.exception));
-        c.tracebackTail.push(enc(r.tracebackTail));
-      });
-      await db.insertResults(c);
+      await db.insertResults(seq, n, row);
       // A signal is handled when the event loop polls: let it turn once through its poll phase before deciding
       // to commit (SQLite's calls are synchronous, so a signal may have come in during them). Two immediates:
       // the first may run in the same turn, before any poll; the second runs after the next poll.
@@ -294,6 +327,7 @@ export class SqlStore implements HistoryStore {
       await new Promise((resolve) => setImmediate(resolve));
       check();
       await db.commit();
+      if (found !== null) for (const [name, id] of found) this.knownIds.set(name, id);
       const stored: StoredRun = {
         id: run.id,
         seq,
@@ -351,32 +385,38 @@ export class SqlStore implements HistoryStore {
    * The attempts of the window's runs, folded per run: through the results primary key (run, attempt) with no
    * join, then the names of the test ids seen, by the tests primary key.
    */
-  private async windowTests(runs: readonly StoredRun[], testId?: number): Promise<RunTests[]> {
+  private async windowTests(runs: readonly StoredRun[]): Promise<RunTests[]> {
     const index = new Map(runs.map((r, i) => [r.seq, i]));
     const tests = runs.map(() => new RunTests());
     if (runs.length === 0) return tests;
-    const rows = await this.db.rows(
-      `SELECT run_seq, test_id, status, duration FROM results
-       WHERE run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND test_id = ?'}
-       ORDER BY run_seq, attempt`,
-      [...runs.map((r) => r.seq), ...(testId === undefined ? [] : [testId])],
+    const rows: [number, number, number, number | null][] = [];
+    await this.db.attempts(
+      runs.map((r) => r.seq),
+      '',
+      [],
+      (seq, id, status, duration) => rows.push([seq, id, status, duration]),
     );
+    const names = await this.names(new Set(rows.map((r) => r[1])));
+    for (const [seq, id, status, duration] of rows) {
+      const t = tests[index.get(seq) as number] as RunTests;
+      t.add(names.get(id) as string, statusName(status), duration);
+    }
+    return tests;
+  }
+
+  /** The names of test ids, by the tests primary key. */
+  private async names(ids: Iterable<number>): Promise<Map<number, string>> {
     const names = new Map<number, string>();
-    for (const r of rows) names.set(Number(r[1]), '');
-    const ids = [...names.keys()];
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += 500) {
+      const part = all.slice(i, i + 500);
       const found = await this.db.rows(
         `SELECT id, name FROM tests WHERE id IN (${placeholders(part.length)})`,
         part,
       );
       for (const [id, name] of found) names.set(Number(id), decodeText(name as string));
     }
-    for (const r of rows) {
-      const t = tests[index.get(Number(r[0])) as number] as RunTests;
-      t.add(names.get(Number(r[1])) as string, statusName(Number(r[2])), num(r[3]));
-    }
-    return tests;
+    return names;
   }
 
   /** The window analysed: its attempts read as `windowTests` does, folded straight into a WindowMatrix. */
@@ -384,31 +424,27 @@ export class SqlStore implements HistoryStore {
     job: string,
     window: number,
     runs: readonly StoredRun[],
-    testId?: number,
+    tests: number | 'all' | 'failing' = 'all',
   ): Promise<HistoryFile> {
     const index = new Map(runs.map((r, i) => [r.seq, i]));
     const m = new WindowMatrix(runs.length);
     if (runs.length > 0) {
-      const rows = await this.db.rows(
-        `SELECT run_seq, test_id, status, duration FROM results
-         WHERE run_seq IN (${placeholders(runs.length)})${testId === undefined ? '' : ' AND test_id = ?'}
-         ORDER BY run_seq, attempt`,
-        [...runs.map((r) => r.seq), ...(testId === undefined ? [] : [testId])],
+      const seqs = runs.map((r) => r.seq);
+      const [where, params] =
+        tests === 'all'
+          ? ['', []]
+          : tests === 'failing'
+            ? [
+                `test_id IN (SELECT test_id FROM results WHERE run_seq IN (${placeholders(seqs.length)})
+                 AND status IN (${FAILED_CODES}))`,
+                seqs,
+              ]
+            : ['test_id = ?', [tests]];
+      await this.db.attempts(seqs, where, params, (seq, id, status, duration) =>
+        m.add(index.get(seq) as number, id, statusName(status), duration),
       );
-      for (const r of rows)
-        m.add(index.get(Number(r[0])) as number, Number(r[1]), statusName(Number(r[2])), num(r[3]));
     }
-    const names = new Map<number, string>();
-    const ids = m.testKeys;
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      const found = await this.db.rows(
-        `SELECT id, name FROM tests WHERE id IN (${placeholders(part.length)})`,
-        part,
-      );
-      for (const [id, name] of found) names.set(Number(id), decodeText(name as string));
-    }
-    return m.analyse(job, window, runs, names);
+    return m.analyse(job, window, runs, await this.names(m.testKeys));
   }
 
   private async runById(runId: string): Promise<StoredRun | null> {
@@ -446,26 +482,36 @@ export class SqlStore implements HistoryStore {
 
   async jobSummaries(): Promise<JobSummary[]> {
     const out: JobSummary[] = [];
-    for (const job of await this.jobs()) {
-      const counted = await this.db.all<{ n: number | string }>(
-        'SELECT count(*) AS n FROM runs WHERE job = ?',
-        [encodeText(job)],
-      );
-      const h = await this.history(job, DEFAULT_WINDOW);
-      const top = h.tests
+    for (const job of await this.jobs()) out.push(await this.jobSummary(job));
+    return out;
+  }
+
+  async jobSummary(job: string): Promise<JobSummary> {
+    const counted = await this.db.all<{ n: number | string }>(
+      'SELECT count(*) AS n FROM runs WHERE job = ?',
+      [encodeText(job)],
+    );
+    const runs = await this.window(job, DEFAULT_WINDOW);
+    // Only a test with a failed attempt in the window can be flaky (two flips, a flaky run, a pass and a fail on
+    // the same change: each needs one), so the rules run over those tests' rows alone, a few percent of the
+    // window's; the runs' counts are those recorded with them, which are the rules' counts of the whole run.
+    const h = await this.analyse(job, DEFAULT_WINDOW, runs, 'failing');
+    const trend = runs.map((r, i) => ({
+      ...(h.runs[i] as HistoryRun),
+      tests: r.tests,
+      failures: r.failures,
+    }));
+    return {
+      job,
+      runs: Number(counted[0]?.n ?? 0),
+      latest: trend.length === 0 ? null : (trend[trend.length - 1] as HistoryRun).start,
+      trend,
+      top_flaky: h.tests
         .filter((t) => t.flaky)
         .sort((a, b) => b.flips - a.flips || byCodePoint(a.name, b.name))
         .slice(0, 10)
-        .map((t) => ({ name: t.name, flips: t.flips, runs: t.runs, failures: t.failures }));
-      out.push({
-        job,
-        runs: Number(counted[0]?.n ?? 0),
-        latest: h.runs.length === 0 ? null : (h.runs[h.runs.length - 1] as HistoryRun).start,
-        trend: h.runs,
-        top_flaky: top,
-      });
-    }
-    return out;
+        .map((t) => ({ name: t.name, flips: t.flips, runs: t.runs, failures: t.failures })),
+    };
   }
 
   async testPage(job: string, name: string, window = DEFAULT_WINDOW): Promise<TestHistoryPage | null> {
@@ -490,16 +536,11 @@ export class SqlStore implements HistoryStore {
       exception: string | null;
       traceback_tail: string | null;
     }>(
+      // The codes written out as in PostgreSQL's index of failures by test, which the planner then sees applies.
       `SELECT run_seq, status, exception, traceback_tail FROM results
-       WHERE test_id = ? AND run_seq IN (${placeholders(runs.length)}) AND status IN (?, ?, ?)
+       WHERE test_id = ? AND run_seq IN (${placeholders(runs.length)}) AND status IN (${FAILED_CODES})
        ORDER BY run_seq DESC, attempt DESC`,
-      [
-        testId,
-        ...runs.map((r) => r.seq),
-        STATUS_INDEX.get('fail'),
-        STATUS_INDEX.get('uxsuccess'),
-        STATUS_INDEX.get('inprogress'),
-      ],
+      [testId, ...runs.map((r) => r.seq)],
     );
     const failures = failed
       .map((f) => ({

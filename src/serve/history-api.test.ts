@@ -1,13 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  HistoryFile,
-  HistoryRun,
-  HistoryTest,
-  JobSummary,
-  TestHistoryPage,
-} from '../contract/history-format.js';
+import type { HistoryRun, JobSummary, TestHistoryPage } from '../contract/history-format.js';
 import { historyApi, type FleetStore } from './history-api.js';
 
 const page = { job: 'j', name: 'n', runs: [], failures: [] } as unknown as TestHistoryPage;
@@ -18,24 +12,24 @@ const run = (i: number): HistoryRun => ({
   tests: 2,
   failures: i,
 });
-const test = (name: string, flips: number, flaky = true): HistoryTest =>
-  ({ name, flips, flaky, runs: 2, failures: 1 }) as unknown as HistoryTest;
 /** Job j's runs (seq numbers); a new one is pushed by a test. */
 const runsOf: Record<string, { seq: number }[]> = { j: [{ seq: 1 }, { seq: 2 }], k: [] };
 const analysed: string[] = [];
 const store: FleetStore = {
   jobs: () => Promise.resolve(Object.keys(runsOf)),
   runs: (job) => Promise.resolve(runsOf[job] ?? []),
-  history: (job) => {
+  jobSummary: (job) => {
     analysed.push(job);
     const n = runsOf[job]?.length ?? 0;
-    const file: HistoryFile = {
+    const trend = Array.from({ length: n }, (_, i) => run(i));
+    const summary: JobSummary = {
       job,
-      window: 30,
-      runs: Array.from({ length: n }, (_, i) => run(i)),
-      tests: [test('b', 2), test('a', 2), test('c', 5), test('d', 0, false)],
+      runs: n,
+      latest: trend[n - 1]?.start ?? null,
+      trend,
+      top_flaky: [{ name: 'c', flips: 5, runs: 2, failures: 1 }],
     };
-    return Promise.resolve(file);
+    return Promise.resolve(summary);
   },
   testPage: (job, name, window) => {
     asked.push([job, name, window]);
@@ -78,8 +72,7 @@ describe('the fleet API', () => {
       ['j', 2, '2026-01-02T00:00:00Z'],
       ['k', 0, null],
     ]);
-    // Flaky ones only, most flips first, then by name.
-    expect(jobs[0]?.top_flaky.map((t) => t.name)).toEqual(['c', 'a', 'b']);
+    expect(jobs[0]?.top_flaky.map((t) => t.name)).toEqual(['c']);
     expect(jobs[0]?.trend.map((r) => r.failures)).toEqual([0, 1]);
     expect(await get('/api/test?job=j&name=n&window=5')).toMatchObject({ status: 200, body: page });
     expect(asked).toContainEqual(['j', 'n', 5]);

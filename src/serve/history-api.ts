@@ -1,40 +1,21 @@
 // The fleet view's JSON API (`stackviz serve --db DB`): each answer is a few indexed queries on the store,
 // so a shared PostgreSQL of millions of results is read as it is now. Errors are JSON too: {"error": "..."}.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HistoryFile, JobSummary, TestHistoryPage } from '../contract/history-format.js';
-import { byCodePoint } from '../history/rules.js';
+import type { JobSummary, TestHistoryPage } from '../contract/history-format.js';
 
 /** What the API reads of a history store (src/history/store.ts's HistoryStore). */
 export interface FleetStore {
   jobs(): Promise<string[]>;
   /** A job's runs in recording order (`seq`), untimed ones included. */
   runs(job: string): Promise<readonly { seq: number }[]>;
-  history(job: string): Promise<HistoryFile>;
+  /** A job's run count, trend and top flaky tests. */
+  jobSummary(job: string): Promise<JobSummary>;
   testPage(job: string, name: string, window?: number): Promise<TestHistoryPage | null>;
 }
 
-/** Most flips first, then by name in code-point order (as the store's jobSummaries). */
-const byFlips = (a: { flips: number; name: string }, b: { flips: number; name: string }): number =>
-  b.flips - a.flips || byCodePoint(a.name, b.name);
-
-/** A job's summary from its run count and its latest window (the store's `jobSummaries`, one job). */
-export function jobSummary(job: string, runs: number, h: HistoryFile): JobSummary {
-  return {
-    job,
-    runs,
-    latest: h.runs[h.runs.length - 1]?.start ?? null,
-    trend: h.runs,
-    top_flaky: h.tests
-      .filter((t) => t.flaky)
-      .sort(byFlips)
-      .slice(0, 10)
-      .map((t) => ({ name: t.name, flips: t.flips, runs: t.runs, failures: t.failures })),
-  };
-}
-
 /**
- * Every job's summary, each window analysed again only when the job has a run more since the last answer (its
- * run count and last recording number): a fleet's jobs page costs one window per job that ran, not per job.
+ * Every job's summary, each made again only when the job has a run more since the last answer (its run count
+ * and last recording number): a fleet's jobs page costs one summary per job that ran, not per job.
  */
 export class JobSummaries {
   private readonly cache = new Map<string, { key: string; summary: JobSummary }>();
@@ -48,7 +29,7 @@ export class JobSummaries {
       const key = `${runs.length}:${runs[runs.length - 1]?.seq ?? ''}`;
       let hit = this.cache.get(job);
       if (hit?.key !== key) {
-        hit = { key, summary: jobSummary(job, runs.length, await this.store.history(job)) };
+        hit = { key, summary: await this.store.jobSummary(job) };
         this.cache.set(job, hit);
       }
       out.push(hit.summary);

@@ -97,7 +97,7 @@ const engines: Engine[] = [
       databases.push(d);
       const r = sv(['history', 'migrate', '--db', d.url]);
       expect(r.stderr).toBe('');
-      expect(r.stdout).toMatch(/schema version 0 → 2/);
+      expect(r.stdout).toMatch(/schema version 0 → 3/);
       return d.url;
     },
     block: async (db) => {
@@ -348,7 +348,7 @@ describe.each(engines)('stackviz record / history / compare on $name', (engine) 
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(
-        /^stackviz [a-z ]+: .* has schema version 99, newer than this stackviz knows \(2\): use a newer stackviz\n$/,
+        /^stackviz [a-z ]+: .* has schema version 99, newer than this stackviz knows \(3\): use a newer stackviz\n$/,
       );
     }
     expect(await engine.snapshot(db)).toBe(before);
