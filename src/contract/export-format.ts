@@ -72,6 +72,30 @@ export interface DetailsIndex {
   packed: number[];
 }
 
+/**
+ * Our addition: `tempest_<source>_<id>_timeline.json.gz`, always gzipped (`-z` or not). The columns of
+ * `_raw.json` the viewer's timeline draws and searches, entry i of each column describing entry i of `_raw.json`,
+ * so a big run's timeline needs a file of ~3% of `_raw.json`'s size, not `_raw.json` itself. Derived from
+ * `_raw.json` only; a reader without it (an older or the original export) reads `_raw.json`.
+ */
+export interface TimelineIndex {
+  /** 1; a reader that does not know the version reads `_raw.json` instead. */
+  version: number;
+  /** The entries' `name`. */
+  name: string[];
+  /** The statuses `status` refers to. */
+  statuses: ExportStatus[];
+  /** One character per entry: the digit of its status's position in `statuses`. */
+  status: string;
+  /** The entries' `worker`. */
+  worker: (number | null)[];
+  /** Integer µs since the epoch that `start` and `end` count from (the earliest timestamp; 0 when none). */
+  t0_us: number;
+  /** The entries' `timestamps` as integer µs since `t0_us`; null where the timestamp is. */
+  start: (number | null)[];
+  end: (number | null)[];
+}
+
 /** A node of `_tree.json`. Inner nodes have children; leaves carry the test entry plus `name_full`. */
 export interface TreeNode {
   name: string;
@@ -184,6 +208,8 @@ export interface TempestRun {
   dstat?: string;
   /** Our addition: the pcp-dstat log as recorded (`dstat_pcp.csv`), when `dstat` is its classic copy. */
   dstat_recorded?: string;
+  /** Our addition: the run's TimelineIndex (`_timeline.json.gz`), relative to DEST. */
+  timeline?: string;
   /** Our addition, with `-z` only: where `details_range` offsets lie in `_details.json.gz`. */
   details_index?: DetailsIndex;
   /** Our addition: a stable key naming this run in URLs (equals the artifacts' `artifact_name`). */

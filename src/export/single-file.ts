@@ -40,7 +40,13 @@ export const PIECE_BYTES = 1024 * 1024;
 const DATA_FILE = /\.(json|csv)(\.gz)?$/;
 
 interface ConfigLike {
-  tempest?: { details?: unknown; tree?: unknown; dstat?: unknown; dstat_recorded?: unknown }[];
+  tempest?: {
+    details?: unknown;
+    tree?: unknown;
+    timeline?: unknown;
+    dstat?: unknown;
+    dstat_recorded?: unknown;
+  }[];
   datasets?: { artifacts?: { path?: unknown; artifact_type?: unknown }[] }[];
 }
 
@@ -88,6 +94,8 @@ async function selection(
     // The tree is for the original front-end (which cannot read a single file); our viewer builds its
     // hierarchy from the names. Leaving it out saves ~10% of the file.
     skipPath(run.tree);
+    // The timeline index saves fetching the raw file; the single file has the raw file inside already.
+    skipPath(run.timeline);
     // A pcp-dstat log's classic copy is for the original front-end too; ours reads the log as recorded.
     if (typeof run.dstat_recorded === 'string') skipPath(run.dstat);
   }

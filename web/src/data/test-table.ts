@@ -32,7 +32,7 @@ function digits(s: string, from: number, n: number): number {
 /**
  * ISO 8601 (`2018-09-28T02:46:35.626800+00:00`, `Z`, any offset, 0–9 fraction digits) → UTC ms with the
  * microseconds kept as the fraction. Date.parse would drop digits past the millisecond; this is also faster.
- * NaN for anything else.
+ * NaN for anything else. With 6 digits or fewer the result is exactly msFromMicros of the same instant.
  */
 export function parseIsoUtcMs(s: string | null | undefined): number {
   if (typeof s !== 'string' || s.length < 19) return NaN;
@@ -45,13 +45,14 @@ export function parseIsoUtcMs(s: string | null | undefined): number {
   const mi = digits(s, 14, 2);
   const sec = digits(s, 17, 2);
   let i = 19;
-  let fracMs = 0;
+  // Whole microseconds (the first 6 digits), then what finer digits add.
+  let fracUs = 0;
   if (s[i] === '.') {
     i++;
-    let scale = 100;
+    let scale = 100_000;
     while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
-      fracMs += (s.charCodeAt(i) - 48) * scale;
-      scale /= 10;
+      fracUs += (s.charCodeAt(i) - 48) * scale;
+      scale = scale >= 10 ? scale / 10 : scale * 0.1;
       i++;
     }
   }
@@ -64,8 +65,14 @@ export function parseIsoUtcMs(s: string | null | undefined): number {
     } else return NaN;
   }
   const base = Date.UTC(y, mo - 1, d, h, mi, sec);
-  const ms = base + fracMs - offsetMin * 60000;
+  const ms = base + fracUs / 1000 - offsetMin * 60000;
   return Number.isFinite(ms) ? ms : NaN;
+}
+
+/** Integer µs since the epoch → UTC ms, the microseconds kept as the fraction (as parseIsoUtcMs gives them). */
+export function msFromMicros(us: number): number {
+  const sec = Math.floor(us / 1e6);
+  return sec * 1000 + (us - sec * 1e6) / 1000;
 }
 
 /**
