@@ -4,7 +4,7 @@
 // Measures with the page's Performance API: navigation → first timeline frame (and when the tests' file had arrived,
 // from resource timing), and draw times during scripted zoom and pan. Writes bench/viewer-results.json and prints a
 // table.
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { startStaticServer } from '../test/e2e/static-server.js';
@@ -221,6 +221,11 @@ interface Result {
   testsFetchedAtMs: number;
   /** Bytes fetched before the first frame (as sent: compressed files count compressed). */
   fetchedBytes: number;
+  /**
+   * CPU time of the page's main thread from navigation to the first frame (Chromium trace, its tasks' thread
+   * time), measured on a second load of the page: unlike the times above it hardly moves with the machine's load.
+   */
+  mainThreadCpuMs: number;
   mountMs: number;
   /** Chromium's own heap after the first frame. */
   heapMB: number | null;
@@ -324,12 +329,58 @@ async function scripted(page: Page, kind: 'zoom' | 'pan', frames: number): Promi
   };
 }
 
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  tdur?: number;
+}
+
+/** Loads the timeline in a traced page: the main thread's CPU (ms) from navigation to the first frame. */
+async function mainThreadCpu(browser: Browser, url: string): Promise<number> {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  try {
+    // The tasks (RunTask, with their thread time) are in the disabled-by-default category.
+    await browser.startTracing(page, {
+      categories: ['disabled-by-default-devtools.timeline', 'blink.user_timing'],
+    });
+    await page.goto(`${url}#/timeline`);
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { __stackvizTimeline?: { firstDrawAtMs: number | null } })
+          .__stackvizTimeline?.firstDrawAtMs != null,
+      null,
+      { timeout: 120_000, polling: 50 },
+    );
+    const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
+    const ev = trace.traceEvents;
+    // The mark is on the page's main thread; the frame's task ends soon after it.
+    const mark = ev.find((e) => e.name === 'stackviz:timeline-drawn');
+    if (!mark) return NaN;
+    // The last navigation of that page before the mark (the first ones are about:blank's).
+    const nav = ev
+      .filter((e) => e.name === 'navigationStart' && e.pid === mark.pid && e.ts <= mark.ts)
+      .reduce<TraceEvent | null>((a, e) => (a === null || e.ts > a.ts ? e : a), null);
+    if (!nav) return NaN;
+    let us = 0;
+    for (const e of ev)
+      if (e.ph === 'X' && e.name === 'RunTask' && e.pid === mark.pid && e.tid === mark.tid)
+        if (e.ts >= nav.ts && e.ts <= mark.ts) us += e.tdur ?? 0;
+    return us / 1000;
+  } finally {
+    await page.close();
+  }
+}
+
 async function measure(url: string, tests: number, source: string, rawBytes: number): Promise<Result> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--enable-precise-memory-info'],
   });
   try {
+    const mainThreadCpuMs = await mainThreadCpu(browser, url);
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -419,6 +470,7 @@ async function measure(url: string, tests: number, source: string, rawBytes: num
       testsFile: first.testsFile,
       testsFetchedAtMs: first.testsFetchedAt,
       fetchedBytes: first.fetched,
+      mainThreadCpuMs,
       mountMs: first.mount,
       heapMB: first.heap === null ? null : first.heap / 2 ** 20,
       zoom,
@@ -487,6 +539,7 @@ async function main(): Promise<void> {
       'data ready ms',
       'mount ms',
       'drawn at ms',
+      'main CPU ms',
       'heap MB',
       'zoom draw p50/p95/max',
       'pan draw p50/p95/max',
@@ -504,6 +557,7 @@ async function main(): Promise<void> {
       f(r.mountAtMs),
       f(r.mountMs),
       f(r.timelineDrawnMs),
+      f(r.mainThreadCpuMs),
       r.heapMB === null ? '–' : f(r.heapMB),
       `${f(r.zoom.drawP50)}/${f(r.zoom.drawP95)}/${f(r.zoom.drawMax)}`,
       `${f(r.pan.drawP50)}/${f(r.pan.drawP95)}/${f(r.pan.drawMax)}`,
