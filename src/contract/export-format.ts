@@ -72,6 +72,30 @@ export interface DetailsIndex {
   packed: number[];
 }
 
+/**
+ * Our addition: `tempest_<source>_<id>_timeline.json.gz`, always gzipped (`-z` or not). The columns of
+ * `_raw.json` the viewer's timeline draws and searches, entry i of each column describing entry i of `_raw.json`,
+ * so a big run's timeline needs a file of ~3% of `_raw.json`'s size, not `_raw.json` itself. Derived from
+ * `_raw.json` only; a reader without it (an older or the original export) reads `_raw.json`.
+ */
+export interface TimelineIndex {
+  /** 1; a reader that does not know the version reads `_raw.json` instead. */
+  version: number;
+  /** The entries' `name`. */
+  name: string[];
+  /** The statuses `status` refers to. */
+  statuses: ExportStatus[];
+  /** One character per entry: the digit of its status's position in `statuses`. */
+  status: string;
+  /** The entries' `worker`. */
+  worker: (number | null)[];
+  /** Integer µs since the epoch that `start` and `end` count from (the earliest timestamp; 0 when none). */
+  t0_us: number;
+  /** The entries' `timestamps` as integer µs since `t0_us`; null where the timestamp is. */
+  start: (number | null)[];
+  end: (number | null)[];
+}
+
 /** A node of `_tree.json`. Inner nodes have children; leaves carry the test entry plus `name_full`. */
 export interface TreeNode {
   name: string;
@@ -184,6 +208,8 @@ export interface TempestRun {
   dstat?: string;
   /** Our addition: the pcp-dstat log as recorded (`dstat_pcp.csv`), when `dstat` is its classic copy. */
   dstat_recorded?: string;
+  /** Our addition: the run's TimelineIndex (`_timeline.json.gz`), relative to DEST. */
+  timeline?: string;
   /** Our addition, with `-z` only: where `details_range` offsets lie in `_details.json.gz`. */
   details_index?: DetailsIndex;
   /** Our addition: a stable key naming this run in URLs (equals the artifacts' `artifact_name`). */
@@ -281,7 +307,7 @@ function digits(s: string, from: number, n: number): number {
 /**
  * ISO 8601 (`2018-09-28T02:46:35.626800+00:00`, `Z`, any offset, 0–9 fraction digits) → UTC ms with the
  * microseconds kept as the fraction. Date.parse would drop digits past the millisecond; this is also faster.
- * NaN for anything else. Shared by the viewer and the single-file writer (which must take a run's start as the
+ * NaN for anything else. With 6 digits or fewer the result is exactly msFromMicros of the same instant. Shared by the viewer and the single-file writer (which must take a run's start as the
  * viewer does).
  */
 export function parseIsoUtcMs(s: string | null | undefined): number {
@@ -295,13 +321,14 @@ export function parseIsoUtcMs(s: string | null | undefined): number {
   const mi = digits(s, 14, 2);
   const sec = digits(s, 17, 2);
   let i = 19;
-  let fracMs = 0;
+  // Whole microseconds (the first 6 digits), then what finer digits add.
+  let fracUs = 0;
   if (s[i] === '.') {
     i++;
-    let scale = 100;
+    let scale = 100_000;
     while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
-      fracMs += (s.charCodeAt(i) - 48) * scale;
-      scale /= 10;
+      fracUs += (s.charCodeAt(i) - 48) * scale;
+      scale = scale >= 10 ? scale / 10 : scale * 0.1;
       i++;
     }
   }
@@ -314,6 +341,6 @@ export function parseIsoUtcMs(s: string | null | undefined): number {
     } else return NaN;
   }
   const base = Date.UTC(y, mo - 1, d, h, mi, sec);
-  const ms = base + fracMs - offsetMin * 60000;
+  const ms = base + fracUs / 1000 - offsetMin * 60000;
   return Number.isFinite(ms) ? ms : NaN;
 }

@@ -45,7 +45,7 @@ function previousExportPaths(config: unknown): string[] {
     for (const t of c['tempest'] as unknown[]) {
       if (typeof t !== 'object' || t === null) continue;
       const r = t as Partial<Record<string, unknown>>;
-      for (const k of ['raw', 'details', 'tree', 'dstat', 'history']) add(r[k]);
+      for (const k of ['raw', 'details', 'tree', 'timeline', 'dstat', 'history']) add(r[k]);
       // Exports before details were stored once also had shard files.
       if (Array.isArray(r['details_shards'])) for (const s of r['details_shards'] as unknown[]) add(s);
     }

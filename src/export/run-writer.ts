@@ -19,6 +19,7 @@ import {
 import { SegmentedGzip } from './gzip-segments.js';
 import { StatsSpill } from './stats-spill.js';
 import { NameTrie } from './name-trie.js';
+import { TimelineIndexFile } from './timeline-index.js';
 import { writeTree } from './tree.js';
 
 /** Details key (before de-duplication) of the run's own output: bytes with no test id. */
@@ -72,6 +73,8 @@ export class RunWriter {
   /** The raw entries, uncompressed, read back for the tree: the raw file itself unless gzipped. */
   private readonly entries: OutFile;
   private readonly entriesPath: string;
+  /** `_timeline.json.gz`: what the viewer's timeline reads before (or instead of) `_raw.json`. */
+  private readonly timeline: TimelineIndexFile;
   private readonly trie = new NameTrie();
   /** The failures and skips, as JSON in the temporary folder; the accumulator keeps the rest. */
   private readonly spill: StatsSpill;
@@ -114,6 +117,7 @@ export class RunWriter {
     [this.raw, this.details, this.entries] = files;
     this.entriesPath = entriesPath;
     this.gz = gz;
+    this.timeline = new TimelineIndexFile(out, this.prefix);
     this.spill = new StatsSpill(out.scratchPath(`.stats-${this.prefix}`));
     this.stats = new StatsAccumulator(this.spill);
     this.raw.write('[');
@@ -151,6 +155,7 @@ export class RunWriter {
       this.raw.full ||
       this.details.full ||
       this.entries.full ||
+      this.timeline.full ||
       (this.gz?.full ?? false) ||
       this.listeners.some((l) => l.full === true)
     );
@@ -159,6 +164,7 @@ export class RunWriter {
   async drained(): Promise<void> {
     await this.raw.drained();
     await this.entries.drained();
+    await this.timeline.drained();
     if (this.gz !== null) await this.gz.drained();
     else await this.details.drained();
     for (const l of this.listeners) await l.drained?.();
@@ -268,6 +274,9 @@ export class RunWriter {
     this.trie.setEntry(leaf, this.entries.bytes + (first ? 0 : 1), t.entryLen - 1 + tail.length, t.preLen);
     this.raw.writeBuffer(entry);
     this.raw.writeBuffer(tail);
+    // The name as the entry has it: the prepared entry starts `,{"name":<name>,` (preLen: from its `{`).
+    const nameJson = bytes.subarray(t.entryAt + 2 + KEY.name.length, t.entryAt + t.preLen);
+    this.timeline.add(nameJson, t.status, t.startUs, t.endUs, t.worker);
     if (this.entries !== this.raw) {
       this.entries.writeBuffer(entry);
       this.entries.writeBuffer(tail);
@@ -362,7 +371,7 @@ export class RunWriter {
     this.putDetails(Buffer.from('}'));
     const index = this.gz === null ? null : this.gz.finish();
     if (this.gz === null) await this.details.close();
-    await Promise.all([this.raw.close(), this.entries.close(), index]);
+    await Promise.all([this.raw.close(), this.entries.close(), this.timeline.close(), index]);
 
     // Nothing else is written now: the tree goes out with plain synchronous writes, chunk by chunk.
     const tree = this.out.createWhole(`${this.prefix}_tree.json`);
@@ -389,6 +398,7 @@ export class RunWriter {
       details: this.details.relPath,
       tree: tree.relPath,
       stats,
+      timeline: this.timeline.relPath,
       ...(index === null ? {} : { details_index: await index }),
       key,
     };
@@ -409,7 +419,7 @@ export class RunWriter {
         art(this.details.relPath, 'subunit-details', false),
         art(statsFile.relPath, 'subunit-stats', false),
       ],
-      files: [this.raw.relPath, this.details.relPath, tree.relPath, statsFile.relPath],
+      files: [this.raw.relPath, this.details.relPath, tree.relPath, statsFile.relPath, this.timeline.relPath],
       tests: this.count,
       failures: this.stats.failureCount,
       statsLists,

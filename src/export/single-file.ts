@@ -44,6 +44,7 @@ interface ConfigLike extends DstatConfig {
   tempest?: {
     details?: unknown;
     tree?: unknown;
+    timeline?: unknown;
     stats?: unknown;
     dstat?: unknown;
     dstat_recorded?: unknown;
@@ -94,6 +95,8 @@ async function selection(
     // The tree is for the original front-end (which cannot read a single file); our viewer builds its
     // hierarchy from the names. Leaving it out saves ~10% of the file.
     skipPath(run.tree);
+    // The timeline index saves fetching the raw file; the single file has the raw file inside already.
+    skipPath(run.timeline);
     // A pcp-dstat log's classic copy is for the original front-end too; ours reads the log as recorded.
     if (typeof run.dstat_recorded === 'string') skipPath(run.dstat);
   }

@@ -86,6 +86,7 @@ describe('big attachments through the CLI', () => {
       'tempest_big_0_details.json',
       'tempest_big_0_raw.json',
       'tempest_big_0_stats.json',
+      'tempest_big_0_timeline.json.gz',
       'tempest_big_0_tree.json',
     ]);
   }, 120_000);

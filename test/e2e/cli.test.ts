@@ -600,6 +600,7 @@ describe('stackviz-export DEST handling', () => {
       'tempest_tempest_0_details.json',
       'tempest_tempest_0_raw.json',
       'tempest_tempest_0_stats.json',
+      'tempest_tempest_0_timeline.json.gz',
       'tempest_tempest_0_tree.json',
     ]);
   });

@@ -1,7 +1,7 @@
 // The viewer's only I/O seam: finds and reads the report's files (embedded in the page, or fetched beside it).
 import type { ByteRange, DetailsFile, DetailsIndex, StatsFile } from '../../../src/contract/export-format';
 import { EXPORT_STATUSES } from '../../../src/contract/export-format';
-import type { ReportModel, RunModel, TestTable } from '../model/types';
+import type { ReportModel, RunModel, TestTable, TimelineTests } from '../model/types';
 import { bytesToText, decodeBase64, gunzip, inflateRaw, isGzip, maybeGunzip } from './bytes';
 import { asStats, parseConfig } from './config';
 import { countStatuses, DataFormatError, parseIsoUtcMs, parseRawFile } from './test-table';
@@ -12,6 +12,7 @@ import {
   unpackDstatLog,
   type DstatLog,
 } from '../../../src/formats/dstat/index';
+import { parseTimelineIndex } from './timeline-index';
 
 export { DataFormatError } from './test-table';
 
@@ -187,6 +188,7 @@ export async function loadReport(): Promise<ReportModel> {
         details: r.files.details === '' ? '' : resolve(r.files.details),
         stats: r.files.stats === null ? null : resolve(r.files.stats),
         tree: r.files.tree === null ? null : resolve(r.files.tree),
+        timeline: r.files.timeline === null ? null : resolve(r.files.timeline),
         dstat: r.files.dstat === null ? null : resolve(r.files.dstat),
       };
       const run: RunModel = {
@@ -278,6 +280,24 @@ export async function loadTests(run: RunModel): Promise<TestTable> {
   const table = await p;
   run.tests = table;
   return table;
+}
+
+const timelineTests = new Map<string, Promise<TimelineTests | null>>();
+
+/**
+ * What the timeline needs of a run's tests: from the export's timeline index when it has one (a few % of
+ * `_raw.json`'s bytes), else (no index, an index this viewer cannot read, or one the single file did not embed)
+ * the whole table. The index is read once per run.
+ */
+export async function loadTimelineTests(run: RunModel): Promise<TimelineTests> {
+  const path = run.files.timeline;
+  if (run.tests || path === null || (isSingleFile() && !embeddedFiles().has(path))) return loadTests(run);
+  let p = timelineTests.get(path);
+  if (!p) {
+    p = loadJson(path).then(parseTimelineIndex, () => null);
+    timelineTests.set(path, p);
+  }
+  return (await p) ?? loadTests(run);
 }
 
 const detailsFiles = new Map<string, Promise<DetailsFile>>();
@@ -475,6 +495,7 @@ export function resetLoaderCaches(): void {
   embeddedIndex = null;
   baseDir = '';
   pendingTests.clear();
+  timelineTests.clear();
   detailsFiles.clear();
   wholeFiles.clear();
 }

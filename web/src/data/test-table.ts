@@ -23,6 +23,12 @@ export function statusCode(status: string): number {
   return STATUS_CODE.get(status) ?? UNKNOWN_STATUS_CODE;
 }
 
+/** Integer µs since the epoch → UTC ms, the microseconds kept as the fraction (as parseIsoUtcMs gives them). */
+export function msFromMicros(us: number): number {
+  const sec = Math.floor(us / 1e6);
+  return sec * 1000 + (us - sec * 1e6) / 1000;
+}
+
 /**
  * A parsed JSON object read through a contract type's field names: each value is still `unknown` (checked as it
  * is read), but a name the contract does not have (a field renamed there) fails to compile.

@@ -1,13 +1,14 @@
 // The viewer's in-memory model of a report. Columnar per run, so 100,000 tests cost a few typed arrays, not objects.
 import type { ExportStatus, StatsFile, TempestRun } from '../../../src/contract/export-format';
 
-/** Column store of a run's tests, in `_raw.json` order. Index i describes the same test in every column. */
-export interface TestTable {
+/**
+ * What the timeline draws and searches of a run's tests, as columns in `_raw.json` order: index i describes the
+ * same test in every column. Read from the export's timeline index when it has one (loader.loadTimelineTests).
+ */
+export interface TimelineTests {
   readonly count: number;
   /** Cleaned names (RawEntry.name). */
   readonly name: string[];
-  /** Subunit ids as sent (RawEntry.id, or the name for files without it). */
-  readonly id: string[];
   /** Index into EXPORT_STATUSES (src/contract/export-format.ts). */
   readonly status: Uint8Array;
   /** Worker number from `worker-N`; -1 when the test has none. */
@@ -17,6 +18,12 @@ export interface TestTable {
   readonly endMs: Float64Array;
   /** Duration in seconds as exported; NaN when unknown. */
   readonly durationS: Float64Array;
+}
+
+/** Every column of a run's `_raw.json` (loader.loadTests). */
+export interface TestTable extends TimelineTests {
+  /** Subunit ids as sent (RawEntry.id, or the name for files without it). */
+  readonly id: string[];
   readonly tags: string[][];
   readonly attributes: string[][];
   /** Key into the details file; null when the test has no attachments (older exports). */
@@ -28,6 +35,8 @@ export interface RunFiles {
   details: string;
   stats: string | null;
   tree: string | null;
+  /** The run's timeline index (TempestRun.timeline), or null when the export has none. */
+  timeline: string | null;
   dstat: string | null;
 }
 

@@ -2,9 +2,9 @@
 import { errorBox, type AppContext, type Page } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatCount } from '../app/format';
-import { loadDstat, loadTests } from '../data/loader';
+import { loadDstat, loadTests, loadTimelineTests } from '../data/loader';
 import type { DstatLog } from '../../../src/formats/dstat/index';
-import type { RunModel, TestTable } from '../model/types';
+import type { RunModel, TimelineTests } from '../model/types';
 import { formatHash, runHash, testHash, type Route, type TimelineViewState } from '../state/url';
 import { mountTimeline, type TimelineHandle } from '../timeline/index';
 import { historyBadges } from '../history/history-view';
@@ -39,7 +39,7 @@ export function hashWriter(runKey: string): { write(state: TimelineViewState): v
 }
 
 /** The original front-end's `?test=<name>` names a test; the first test of that name is selected. */
-function resolveState(route: TimelineRoute, tests: TestTable): TimelineViewState {
+function resolveState(route: TimelineRoute, tests: TimelineTests): TimelineViewState {
   const state = { ...route.state };
   if (route.testName !== null) state.selected = tests.name.indexOf(route.testName);
   if (state.selected >= tests.count) state.selected = -1;
@@ -47,7 +47,7 @@ function resolveState(route: TimelineRoute, tests: TestTable): TimelineViewState
 }
 
 /** Why there is nothing to draw (no tests, or none with a timestamp), or null when there is. */
-function emptyReason(tests: TestTable): string | null {
+function emptyReason(tests: TimelineTests): string | null {
   if (tests.count === 0) return 'This run holds no tests: its stream carried no test results.';
   for (let i = 0; i < tests.count; i++)
     if (Number.isFinite(tests.startMs[i]) || Number.isFinite(tests.endMs[i])) return null;
@@ -61,7 +61,7 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
   let alive = true;
   let handle: TimelineHandle | null = null;
   let state: TimelineViewState = route.state;
-  let tests: TestTable | null = null;
+  let tests: TimelineTests | null = null;
 
   void (async () => {
     try {
@@ -72,7 +72,7 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
       );
       // History badges for the selection panel (`--history`); a history that cannot be read costs them only.
       const historyPromise = runHistory(run).catch(() => null);
-      tests = await loadTests(run);
+      tests = await loadTimelineTests(run);
       const hist = await historyPromise;
       const dstat: { log: DstatLog | null; error: string | null } = await dstatPromise;
       if (!alive) return;
@@ -103,6 +103,7 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
       handle = mountTimeline(mount, {
         run,
         tests,
+        allTests: () => loadTests(run),
         dstat: dstat.log,
         state,
         onStateChange(patch) {

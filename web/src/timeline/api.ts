@@ -1,12 +1,17 @@
 // The timeline's public face: what mountTimeline takes and returns, and the read-only debug view tests and the benchmark use.
 import type { ExportStatus } from '../../../src/contract/export-format';
-import type { TestTable, RunModel } from '../model/types';
+import type { RunModel, TestTable, TimelineTests } from '../model/types';
 import type { TimelineViewState } from '../state/url';
 import type { LoadLog } from '../lanes/series';
 
 export interface TimelineOptions {
   run: RunModel;
-  tests: TestTable;
+  tests: TimelineTests;
+  /**
+   * Every column of the run's tests, for the selection panel's tags, attributes and id: `tests` may come from the
+   * export's timeline index, which has only what the timeline draws. Asked for when a test is first selected.
+   */
+  allTests(): Promise<TestTable>;
   dstat: LoadLog | null;
   state: TimelineViewState;
   onStateChange(patch: Partial<TimelineViewState>): void;

@@ -70,7 +70,13 @@ export class TimelineController implements TimelineActions {
       this.loadView.renderNote();
       this.requestDraw();
     });
-    this.panel = new SelectionPanel(t, this, (i) => opts.onOpenTest(i), opts.testBadges?.bind(opts));
+    this.panel = new SelectionPanel(
+      t,
+      this,
+      (i) => opts.onOpenTest(i),
+      () => opts.allTests(),
+      opts.testBadges?.bind(opts),
+    );
     this.interactions = new Interactions(t, this, this.hover, (p) => (this.pendingHover = p));
     this.resizeObserver = new ResizeObserver(() => {
       this.interactions.forgetRect();

@@ -78,12 +78,15 @@ export function timelineDebug(
     get idleGapsDrawn() {
       return state.lastIdleGaps;
     },
-    idleGaps: layout.lanes.map((lane, li) => {
-      const g = state.idle[li];
-      const gaps: [number, number][] = [];
-      for (let k = 0; k < (g?.startMs.length ?? 0); k++) gaps.push([g?.startMs[k] ?? 0, g?.endMs[k] ?? 0]);
-      return { worker: lane.worker, gaps };
-    }),
+    // Built when asked: a pair per gap is 100,000 arrays at 100,000 tests, before the first frame otherwise.
+    get idleGaps() {
+      return layout.lanes.map((lane, li) => {
+        const g = state.idle[li];
+        const gaps: [number, number][] = [];
+        for (let k = 0; k < (g?.startMs.length ?? 0); k++) gaps.push([g?.startMs[k] ?? 0, g?.endMs[k] ?? 0]);
+        return { worker: lane.worker, gaps };
+      });
+    },
     loadLanes: load ? load.lanes.map((l) => l.def.id) : [],
     get dstatShiftMin() {
       return state.view.dstatShiftMin;

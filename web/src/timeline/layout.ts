@@ -1,12 +1,12 @@
 // Lane assignment: one lane per worker, overlapping tests stacked in sub-rows, each row sorted for binary search.
 import { EXPORT_STATUSES } from '../../../src/contract/export-format';
-import type { TestTable } from '../model/types';
+import type { TimelineTests } from '../model/types';
 
 const INPROGRESS = EXPORT_STATUSES.indexOf('inprogress');
 
 /** One sub-row of a lane: tests that do not overlap, sorted by start, so their ends are sorted too. */
 export interface LaneRow {
-  /** Test indices into the TestTable. */
+  /** Test indices into the TimelineTests. */
   readonly index: Int32Array;
   /** Effective start/end (UTC ms) used for drawing: see buildLayout. */
   readonly startMs: Float64Array;
@@ -51,7 +51,7 @@ export interface TimelineLayout {
  * becomes a zero-length test at its start; a test without an end — in progress when the stream stopped — runs to
  * the run's last timestamp, and `open` marks it for the hatched drawing.
  */
-export function buildLayout(tests: TestTable): TimelineLayout {
+export function buildLayout(tests: TimelineTests): TimelineLayout {
   const n = tests.count;
   let runStart = Infinity;
   let runEnd = -Infinity;

@@ -4,19 +4,34 @@ import { formatCount, formatDuration, formatUtc } from '../app/format';
 import type { TimelineActions, TimelineContext } from './context';
 import { el } from './dom';
 import { MATCH_ROW_CSS_PX } from './geometry';
+import type { TestTable, TimelineTests } from '../model/types';
+
+/** A term and its value in a facts list. */
+function fact(dl: HTMLElement, k: string, v: string): void {
+  dl.append(el('dt', '', k), el('dd', '', v));
+}
+
+/** True when the timeline's tests are the whole table (no timeline index): no second read is needed. */
+function isWhole(t: TimelineTests): t is TestTable {
+  return 'tags' in t;
+}
 
 export class SelectionPanel {
   private readonly t: TimelineContext;
   private readonly actions: TimelineActions;
   private readonly onOpenTest: (index: number) => void;
   private matchesOrder: Int32Array = new Int32Array(0);
+  /** Every column of the tests, once read (at the first selection, when the timeline's came from its index). */
+  private whole: TestTable | null;
 
   constructor(
     t: TimelineContext,
     actions: TimelineActions,
     onOpenTest: (index: number) => void,
+    private readonly allTests: () => Promise<TestTable>,
     private readonly badges?: (index: number) => HTMLElement[],
   ) {
+    this.whole = isWhole(t.state.tests) ? t.state.tests : null;
     this.t = t;
     this.actions = actions;
     this.onOpenTest = onOpenTest;
@@ -60,26 +75,21 @@ export class SelectionPanel {
     badge.style.color = STATUS_ON_FILL[status];
     badge.dataset['status'] = status;
     const dl = el('dl', 'tl-facts');
-    const fact = (k: string, v: string): void => {
-      dl.append(el('dt', '', k), el('dd', '', v));
-    };
     const w = tests.worker[i] ?? -1;
-    fact('status', STATUS_LABEL[status]);
-    fact('worker', w < 0 ? 'none' : String(w));
-    fact('start', formatUtc(tests.startMs[i] ?? NaN));
+    fact(dl, 'status', STATUS_LABEL[status]);
+    fact(dl, 'worker', w < 0 ? 'none' : String(w));
+    fact(dl, 'start', formatUtc(tests.startMs[i] ?? NaN));
     fact(
+      dl,
       'end',
       layout.open[i] === 1
         ? 'no end (in progress when the stream stopped)'
         : formatUtc(tests.endMs[i] ?? NaN),
     );
-    fact('duration', formatDuration(tests.durationS[i] ?? NaN));
+    fact(dl, 'duration', formatDuration(tests.durationS[i] ?? NaN));
     const s = tests.startMs[i] ?? NaN;
-    if (Number.isFinite(s)) fact('since run start', formatDuration((s - state.runStartMs) / 1000));
-    fact('tags', (tests.tags[i] ?? []).join(', ') || '–');
-    const attrs = tests.attributes[i] ?? [];
-    if (attrs.length > 0) fact('attributes', attrs.join(', '));
-    if (tests.id[i] !== tests.name[i]) fact('id', tests.id[i] ?? '');
+    if (Number.isFinite(s)) fact(dl, 'since run start', formatDuration((s - state.runStartMs) / 1000));
+    this.wholeFacts(i, dl);
     const open = el('button', 'tl-btn tl-open', 'Open details');
     open.type = 'button';
     open.addEventListener('click', () => this.actions.open(i));
@@ -89,6 +99,29 @@ export class SelectionPanel {
     const row = el('div', 'tl-history');
     row.append(...history);
     panel.append(head, ...(history.length > 0 ? [row] : []), dl, open);
+  }
+
+  /** Tags, attributes and id (not in the timeline index): now when known, else once the whole table is read. */
+  private wholeFacts(i: number, dl: HTMLElement): void {
+    const add = (all: TestTable): void => {
+      fact(dl, 'tags', (all.tags[i] ?? []).join(', ') || '–');
+      const attrs = all.attributes[i] ?? [];
+      if (attrs.length > 0) fact(dl, 'attributes', attrs.join(', '));
+      if (all.id[i] !== all.name[i]) fact(dl, 'id', all.id[i] ?? '');
+    };
+    if (this.whole !== null) {
+      add(this.whole);
+      return;
+    }
+    this.allTests().then(
+      (all) => {
+        this.whole = all;
+        // Still the selected test's panel: another selection rebuilt it meanwhile otherwise.
+        if (dl.isConnected && this.t.state.view.selected === i) add(all);
+      },
+      // The raw file cannot be read: the panel keeps what the index told.
+      () => undefined,
+    );
   }
 
   /** After a filter change: the list's head, its height, and the rows in view from the top. */

@@ -1,6 +1,6 @@
 // Name search (substring or regular expression) and status filter → the mask of tests drawn at full strength.
 import { EXPORT_STATUSES, type ExportStatus } from '../../../src/contract/export-format';
-import type { TestTable } from '../model/types';
+import type { TimelineTests } from '../model/types';
 
 export interface NameMatcher {
   /** null when the query is empty: everything matches. */
@@ -37,7 +37,7 @@ export interface FilterResult {
 }
 
 export function filterTests(
-  tests: TestTable,
+  tests: TimelineTests,
   query: string,
   regex: boolean,
   statuses: ReadonlySet<ExportStatus>,

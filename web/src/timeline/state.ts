@@ -1,5 +1,5 @@
 // The timeline's state: the run's fixed facts (layout, time bounds, load) and what the user changes (window, filter, selection).
-import type { TestTable } from '../model/types';
+import type { TimelineTests } from '../model/types';
 import type { TimelineViewState } from '../state/url';
 import type { LoadLog } from '../lanes/series';
 import { overlapsRun, prepareLoad, type PreparedLoad } from '../lanes/load-lanes';
@@ -30,7 +30,7 @@ export function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
 }
 
 export class TimelineState {
-  readonly tests: TestTable;
+  readonly tests: TimelineTests;
   readonly layout: TimelineLayout;
   readonly hasTime: boolean;
   readonly runStartMs: number;
@@ -55,7 +55,7 @@ export class TimelineState {
   /** What the last frame drew. */
   lastCounts: BatchCounts = newCounts();
 
-  constructor(tests: TestTable, view: TimelineViewState, dstat: LoadLog | null) {
+  constructor(tests: TimelineTests, view: TimelineViewState, dstat: LoadLog | null) {
     this.tests = tests;
     this.layout = buildLayout(tests);
     this.idle = buildIdleGaps(this.layout);

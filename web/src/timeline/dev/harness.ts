@@ -80,11 +80,12 @@ if (host) {
       index: 0,
       name: 'generated',
       stats: { count: n, start: null, end: null, total_duration: 0, failures: [], skips: [] },
-      files: { raw: '', details: '', stats: null, tree: null, dstat: null },
+      files: { raw: '', details: '', stats: null, tree: null, timeline: null, dstat: null },
       tests,
       config: null,
     },
     tests,
+    allTests: () => Promise.resolve(tests),
     dstat,
     state: defaultViewState(),
     onStateChange(patch) {

@@ -1,0 +1,118 @@
+// Browser tests of the timeline index: the timeline draws from it without raw.json, reads raw.json for a selected
+// test's tags, and draws the same thing from raw.json when the index is missing or unreadable.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { ConfigFile } from '../../src/contract/export-format.js';
+import { launchBrowser } from './browser.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
+import { busyDstat, busyRun, exportHtml, streamOf, type Export } from './viewer-ux-fixtures.js';
+
+interface DebugLike {
+  frames: number;
+  runStartMs: number;
+  runEndMs: number;
+  rows: number;
+  drawnByStatus: Record<string, number>;
+  axisLabels: readonly { text: string }[];
+  testClientPoint(index: number): { x: number; y: number } | null;
+}
+interface PageGlobals {
+  __stackvizTimeline?: DebugLike;
+}
+
+let browser: Browser;
+let site: Export;
+let server: StaticServer;
+let config: ConfigFile;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  site = exportHtml({ busy: streamOf(busyRun()) }, busyDstat());
+  config = JSON.parse(readFileSync(join(site.dir, 'config.json'), 'utf8')) as ConfigFile;
+  server = await startStaticServer(site.dir);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  site?.remove();
+});
+
+/** Writes config.json with the run's `timeline` changed (undefined: left out). */
+function setIndex(path: string | undefined): void {
+  const c = structuredClone(config);
+  const run = c.tempest?.[0];
+  if (run === undefined) throw new Error('no run');
+  if (path === undefined) delete run.timeline;
+  else run.timeline = path;
+  writeFileSync(join(site.dir, 'config.json'), JSON.stringify(c));
+}
+
+/** The timeline page, drawn; the data files it asked for, by kind (`raw`, `timeline`), as they are asked. */
+async function open(): Promise<{ page: Page; asked: string[]; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const asked: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (r) => {
+    const m = /_(raw|timeline)\.json/.exec(r.url());
+    if (m) asked.push(m[1] as string);
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}#/run/busy/timeline`);
+  await page.waitForFunction(
+    () => ((globalThis as unknown as PageGlobals).__stackvizTimeline?.frames ?? 0) > 0,
+    null,
+    { timeout: 30_000 },
+  );
+  return { page, asked, errors };
+}
+
+/** What the first frame shows: run bounds, rows, bars per status, axis labels. */
+function drawn(page: Page): Promise<unknown> {
+  return page.evaluate(() => {
+    const d = (globalThis as unknown as PageGlobals).__stackvizTimeline as DebugLike;
+    return [d.runStartMs, d.runEndMs, d.rows, d.drawnByStatus, d.axisLabels.map((l) => l.text)];
+  });
+}
+
+describe('the timeline index', () => {
+  it('draws the timeline without raw.json, and reads it for a selected test’s tags', async () => {
+    setIndex(config.tempest?.[0]?.timeline);
+    const { page, asked, errors } = await open();
+    expect(asked).toEqual(['timeline']);
+    const p = await page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).__stackvizTimeline?.testClientPoint(0),
+    );
+    if (!p) throw new Error('test 0 is not on screen');
+    await page.mouse.click(p.x, p.y);
+    // The facts the index has come at once; the tags once raw.json is read.
+    await page.locator('.tl-facts dt', { hasText: 'tags' }).waitFor();
+    expect(await page.locator('.tl-facts dd').allTextContents()).toContain('worker-0');
+    expect(asked).toEqual(['timeline', 'raw']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('draws the same frame from raw.json without an index, or with one it cannot read', async () => {
+    setIndex(config.tempest?.[0]?.timeline);
+    const withIndex = await open();
+    const expected = await drawn(withIndex.page);
+    await withIndex.page.close();
+
+    setIndex(undefined);
+    const without = await open();
+    expect(without.asked).toEqual(['raw']);
+    expect(await drawn(without.page)).toEqual(expected);
+    await without.page.close();
+
+    // Not gzip, not JSON: read as a broken file, then raw.json instead.
+    writeFileSync(join(site.dir, 'broken_timeline.json.gz'), 'not an index');
+    setIndex('broken_timeline.json.gz');
+    const broken = await open();
+    expect(broken.asked).toEqual(['timeline', 'raw']);
+    expect(await drawn(broken.page)).toEqual(expected);
+    expect(broken.errors).toEqual([]);
+    await broken.page.close();
+  });
+});
