@@ -187,11 +187,15 @@ interface RunRow {
 const RUN_COLUMNS = 'seq, id, job, start_us, tests, failures, results, source, recorded_at';
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
+/** Test names a store remembers the ids of (~10 MB of a process's memory at most). */
+const KNOWN_IDS_MAX = 100_000;
+
 /** The store over an engine. */
 export class SqlStore implements HistoryStore {
   /**
    * Test names (encoded) and their ids, as committed: a name's id never changes and no name is ever deleted,
-   * so a store recording many runs looks each name up once. Grows with the names, not the runs.
+   * so a store recording many runs looks each name up once. At most KNOWN_IDS_MAX names: past that it starts
+   * over, so a long-lived recorder of many jobs stays flat.
    */
   private readonly knownIds = new Map<string, number>();
 
@@ -327,7 +331,10 @@ export class SqlStore implements HistoryStore {
       await new Promise((resolve) => setImmediate(resolve));
       check();
       await db.commit();
-      if (found !== null) for (const [name, id] of found) this.knownIds.set(name, id);
+      if (found !== null) {
+        if (this.knownIds.size + found.size > KNOWN_IDS_MAX) this.knownIds.clear();
+        for (const [name, id] of found) this.knownIds.set(name, id);
+      }
       const stored: StoredRun = {
         id: run.id,
         seq,
