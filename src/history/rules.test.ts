@@ -10,6 +10,7 @@ import {
   median,
   microsOfIso,
   outcomeOf,
+  RunCounter,
   RunTests,
   selectWindow,
   isoOfMicros,
@@ -74,6 +75,28 @@ describe('outcome of a test in a run', () => {
     t.add('a', 'success', 1);
     expect([...t.names()]).toEqual(['a']);
     expect(t.counts()).toEqual({ tests: 1, failures: 0 });
+  });
+
+  it("counts a run as RunTests does, with RunCounter's bits", () => {
+    const statuses = ['success', 'fail', 'skip', 'xfail', 'uxsuccess', 'exists', 'inprogress', 'unknown'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'subunit.parser'), fc.constantFrom(...statuses)), {
+          maxLength: 12,
+        }),
+        (attempts) => {
+          const t = new RunTests();
+          const c = new RunCounter();
+          for (const [name, status] of attempts) {
+            t.add(name, status, null);
+            c.add(name, status);
+          }
+          expect(c.counts()).toEqual(t.counts());
+          expect([...c.names()]).toEqual([...t.names()]);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 

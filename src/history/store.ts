@@ -10,6 +10,7 @@ import {
   DEFAULT_WINDOW,
   isoOfMicros,
   PARSER_TEST_NAME,
+  RunCounter,
   RunTests,
   type WindowRun,
 } from './rules.js';
@@ -138,7 +139,8 @@ export interface Db {
   testIds(names: readonly string[]): Promise<Map<string, number>>;
   /**
    * Inserts a run's `count` results, row `i` made by `row(i)` when the engine asks for it: the PostgreSQL engine
-   * makes the later rows while the server stores the first ones.
+   * makes the later rows while the server stores the first ones. `row` refills one object: read it before the
+   * next call.
    */
   insertResults(runSeq: number, count: number, row: (i: number) => ResultRow): Promise<void>;
   close(): Promise<void>;
@@ -193,7 +195,7 @@ const KNOWN_IDS_MAX = 100_000;
 /** The store over an engine. */
 export class SqlStore implements HistoryStore {
   /**
-   * Test names (encoded) and their ids, as committed: a name's id never changes and no name is ever deleted,
+   * Test names (as recorded, not encoded) and their ids, as committed: a name's id never changes and no name is ever deleted,
    * so a store recording many runs looks each name up once. At most KNOWN_IDS_MAX names: past that it starts
    * over, so a long-lived recorder of many jobs stays flat.
    */
@@ -244,23 +246,16 @@ export class SqlStore implements HistoryStore {
   }
 
   async record(run: RunToRecord, interrupted: () => string | null = () => null): Promise<RecordOutcome> {
-    const counts = new RunTests();
+    // The run's counts, start and names in one pass (this runs on every result recorded: no object per name).
+    const counter = new RunCounter();
     let startUs: number | null = null;
-    const n = run.results.length;
-    // Names as stored, and those this store has not seen yet (looked up, or added, in the transaction).
-    const names = new Array<string>(n);
-    const unknown = new Set<string>();
-    for (let i = 0; i < n; i++) {
-      const r = run.results[i] as RecordedResult;
-      counts.add(r.name, r.status, r.duration);
-      if (r.name !== PARSER_TEST_NAME && r.startUs !== null && (startUs === null || r.startUs < startUs)) {
-        startUs = r.startUs;
-      }
-      const name = encodeText(r.name);
-      names[i] = name;
-      if (!this.knownIds.has(name)) unknown.add(name);
+    let parser = false;
+    for (const r of run.results) {
+      counter.add(r.name, r.status);
+      if (r.name === PARSER_TEST_NAME) parser = true;
+      else if (r.startUs !== null && (startUs === null || r.startUs < startUs)) startUs = r.startUs;
     }
-    const { tests, failures } = counts.counts();
+    const { tests, failures } = counter.counts();
     const db = this.db;
     const check = (): void => {
       const sig = interrupted();
@@ -302,28 +297,48 @@ export class SqlStore implements HistoryStore {
         );
       }
       check();
-      const found = unknown.size === 0 ? null : await db.testIds([...unknown].sort());
-      check();
+      // Ids of the names this store has not seen yet: looked up, or added, in the transaction.
       const known = this.knownIds;
+      const fresh = new Map<string, number>();
+      const unknown = new Map<string, string>(); // encoded name -> name
+      for (const name of counter.names()) if (!known.has(name)) unknown.set(encodeText(name), name);
+      if (parser && !known.has(PARSER_TEST_NAME)) unknown.set(PARSER_TEST_NAME, PARSER_TEST_NAME);
+      if (unknown.size > 0) {
+        const found = await db.testIds([...unknown.keys()].sort());
+        for (const [stored, name] of unknown) fresh.set(name, found.get(stored) as number);
+      }
+      check();
       const list = jsonLists();
+      // One row object, refilled for each row: the engines read it before asking for the next.
+      const out: ResultRow = {
+        attempt: 0,
+        testId: 0,
+        status: 0,
+        subunitId: null,
+        startUs: null,
+        duration: null,
+        worker: null,
+        tags: null,
+        attributes: null,
+        exception: null,
+        tracebackTail: null,
+      };
       const row = (i: number): ResultRow => {
         const r = run.results[i] as RecordedResult;
-        const name = names[i] as string;
-        return {
-          attempt: i,
-          testId: (known.get(name) ?? found?.get(name)) as number,
-          status: STATUS_INDEX.get(r.status) ?? UNKNOWN,
-          subunitId: r.id === r.name ? null : encodeText(r.id),
-          startUs: r.startUs,
-          duration: r.duration,
-          worker: r.worker,
-          tags: list(r.tags),
-          attributes: list(r.attributes),
-          exception: enc(r.exception),
-          tracebackTail: enc(r.tracebackTail),
-        };
+        out.attempt = i;
+        out.testId = (known.get(r.name) ?? fresh.get(r.name)) as number;
+        out.status = STATUS_INDEX.get(r.status) ?? UNKNOWN;
+        out.subunitId = r.id === r.name ? null : encodeText(r.id);
+        out.startUs = r.startUs;
+        out.duration = r.duration;
+        out.worker = r.worker;
+        out.tags = list(r.tags);
+        out.attributes = list(r.attributes);
+        out.exception = enc(r.exception);
+        out.tracebackTail = enc(r.tracebackTail);
+        return out;
       };
-      await db.insertResults(seq, n, row);
+      await db.insertResults(seq, run.results.length, row);
       // A signal is handled when the event loop polls: let it turn once through its poll phase before deciding
       // to commit (SQLite's calls are synchronous, so a signal may have come in during them). Two immediates:
       // the first may run in the same turn, before any poll; the second runs after the next poll.
@@ -331,10 +346,8 @@ export class SqlStore implements HistoryStore {
       await new Promise((resolve) => setImmediate(resolve));
       check();
       await db.commit();
-      if (found !== null) {
-        if (this.knownIds.size + found.size > KNOWN_IDS_MAX) this.knownIds.clear();
-        for (const [name, id] of found) this.knownIds.set(name, id);
-      }
+      if (known.size + fresh.size > KNOWN_IDS_MAX) known.clear();
+      for (const [name, id] of fresh) known.set(name, id);
       const stored: StoredRun = {
         id: run.id,
         seq,
