@@ -1,7 +1,8 @@
 // `npm run bench:history`: the history store on both engines with a seeded N runs × T tests (default
 // 1,000 × 2,000 = 2M results): insert rate (parsing excluded; with the server backend's CPU when PostgreSQL
 // runs on this machine), `stackviz history --json` latency at full size,
-// recording one run through the CLI beyond process start, the end-to-end rate through the readers, peak RSS.
+// recording one run through the CLI beyond process start, the end-to-end rate through the readers, peak RSS and
+// the heap left after a full collection as the store grows.
 // PostgreSQL: a database made for the run on PGHOST/PGPORT as PGUSER (default 127.0.0.1:5432, postgres),
 // dropped after; STACKVIZ_BENCH_ENGINES=sqlite runs one engine only.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,8 @@ const JOBS = 4;
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'stackviz.js');
 
+/** A full collection, when node runs with --expose-gc (`npm run bench:history` does). */
+const gc = (globalThis as { gc?: () => void }).gc;
 const mb = (n: number): string => `${(n / 1e6).toFixed(0)} MB`;
 let peak = 0;
 const sampleRss = (): number => {
@@ -134,7 +137,13 @@ async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> 
       const c = process.cpuUsage(c0);
       insertCpu += (c.user + c.system) / 1e6;
       results += rows.length;
-      if ((k + 1) % Math.max(1, Math.floor(RUNS / 4)) === 0) rssAt.push(`${k + 1} runs ${mb(sampleRss())}`);
+      if ((k + 1) % Math.max(1, Math.floor(RUNS / 4)) === 0) {
+        // RSS follows when V8 collects; the heap left after a full collection is what the store keeps.
+        gc?.();
+        const heap =
+          gc === undefined ? '' : ` (heap after GC ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB)`;
+        rssAt.push(`${k + 1} runs ${mb(sampleRss())}${heap}`);
+      }
     }
     const server1 = serverCpu();
     const serverS = server0 === null || server1 === null ? null : server1 - server0;
