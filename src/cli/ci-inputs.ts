@@ -1,20 +1,9 @@
-// The CI inputs beside the streams: devstack's performance.json, run metadata (--env, --zuul-inventory, --meta), and
-// the classic copy of a pcp-dstat log. Each is checked before anything is written.
+// The CI inputs beside the streams: devstack's performance.json and the classic copy of a pcp-dstat log (run
+// metadata: run-metadata.ts). Each is checked before anything is written.
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import type { Dataset } from '../contract/export-format.js';
-import { environmentParams } from '../export/config.js';
 import { parseDstat, sniffDstat, toClassicDstat } from '../formats/dstat/index.js';
 import { parsePerformance, PerformanceFormatError } from '../formats/performance/index.js';
-import {
-  datasetFields,
-  emptyMetadata,
-  isDatasetField,
-  mergeMetadata,
-  parseMetaArgs,
-  type RunMetadata,
-} from '../model/metadata.js';
-import { readZuulInventory } from '../sources/zuul-inventory.js';
 import { describeFsError, InputError, isGzip } from './inputs.js';
 
 /** `--performance FILE` (gzipped or not): the bytes to copy, once they read as a devstack performance.json. */
@@ -39,33 +28,6 @@ export async function readPerformanceFile(path: string): Promise<Uint8Array> {
     throw new InputError(path, e.message, `'${path}': not a devstack performance.json: ${e.message}`);
   }
   return bytes;
-}
-
-/** `--env`'s fields as a metadata layer. */
-function environmentLayer(env: NodeJS.ProcessEnv): RunMetadata {
-  const out = emptyMetadata();
-  for (const [k, v] of Object.entries(environmentParams(env))) {
-    if (isDatasetField(k) && typeof v === 'string') out.fields[k] = v;
-  }
-  return out;
-}
-
-/**
- * The dataset's metadata: `--meta` over `--zuul-inventory` over `--env` (field by field); null when none of
- * them was given (the dataset's fields stay null, as the original writes them). `--meta` errors are thrown as
- * MetaArgumentError (a usage error), a bad inventory as an InputError.
- */
-export async function readMetadata(o: {
-  env: boolean;
-  zuulInventory?: string;
-  meta: readonly string[];
-}): Promise<Partial<Dataset> | null> {
-  const meta = parseMetaArgs(o.meta);
-  if (!o.env && o.zuulInventory === undefined && o.meta.length === 0) return null;
-  const layers = [o.env ? environmentLayer(process.env) : emptyMetadata()];
-  if (o.zuulInventory !== undefined) layers.push((await readZuulInventory(o.zuulInventory)).metadata);
-  layers.push(meta);
-  return datasetFields(mergeMetadata(...layers)) as Partial<Dataset>;
 }
 
 /**

@@ -2,7 +2,7 @@
 // each run hashed as it is read, recorded and its history written before the commit (src/export/history-file.ts).
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Dataset, TempestRun } from '../contract/export-format.js';
+import type { TempestRun } from '../contract/export-format.js';
 import type { HistoryFile } from '../contract/history-format.js';
 import type { ExportRun } from '../export/export.js';
 import { hashingRuns, newFailuresReason, recordHistory, type RunDigest } from '../export/history-file.js';
@@ -10,7 +10,7 @@ import type { OutputDir } from '../export/output.js';
 import { openStore, storeName } from '../history/open.js';
 import { StoreError, type HistoryStore } from '../history/store.js';
 import { describeFsError } from './inputs.js';
-import { ciJob } from './record-main.js';
+import { jobName, storedMeta, type DatasetMetadata } from './run-metadata.js';
 
 export { StoreError };
 
@@ -22,7 +22,7 @@ export interface ExportHistoryOptions {
    * The dataset's metadata (`--env`, `--zuul-inventory`, `--meta`): recorded with each run (the change and
    * revision for the same-change flaky rule, `report_url` for the fleet view's links); its `name` is the job.
    */
-  metadata: (Partial<Dataset> & { metadata?: Record<string, string> }) | null;
+  metadata: DatasetMetadata | null;
   warn(message: string): void;
 }
 
@@ -75,8 +75,8 @@ export class ExportHistory {
   }
 
   private jobOf(run: TempestRun): string {
-    const job = this.o.job ?? this.o.metadata?.name ?? ciJob(process.env);
-    if (job !== null && job !== '') return job;
+    const job = jobName(this.o.job, this.o.metadata, process.env);
+    if (job !== null) return job;
     if (!this.warned.has(run.source)) {
       this.warned.add(run.source);
       this.o.warn(`no --job and no CI job name; recording under the input's name '${run.source}'`);
@@ -97,10 +97,7 @@ export class ExportHistory {
   };
 
   private async recordAll(runs: TempestRun[], out: OutputDir): Promise<string[]> {
-    const meta: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.o.metadata ?? {}))
-      if (typeof v === 'string' && k !== 'name') meta[k] = v;
-    Object.assign(meta, this.o.metadata?.metadata ?? {});
+    const meta = storedMeta(this.o.metadata);
     const files: string[] = [];
     // Runs of one job are recorded together, in export order (a repository's runs: oldest first).
     for (const run of runs) {

@@ -26,6 +26,10 @@ export function addHistoryCommands(program: Command): void {
       [],
     )
     .option('-e, --env', 'add the Zuul metadata of the environment (change, revision, pipeline)', false)
+    .option(
+      '--zuul-inventory <file>',
+      "add Zuul v3 metadata (job, change, revision, ...) from a build's zuul-info/inventory.yaml",
+    )
     .option('--run-id <id>', 'the run identity, instead of the hash of job and bytes (one run only)')
     .option(
       '-f, --stream-file <file>',

@@ -2,54 +2,20 @@
 import { openStore, storeName } from '../history/open.js';
 import { readRuns, type ReadRun } from '../history/read-runs.js';
 import { runIdentity, type HistoryStore } from '../history/store.js';
+import { MetaArgumentError } from '../model/metadata.js';
 import { EXIT_OK, runCommand, say, UsageError, watchSignals } from './history-common.js';
+import { jobName, readMetadata, storedMeta, type DatasetMetadata } from './run-metadata.js';
 
 export interface RecordOptions {
   db?: string;
   job?: string;
   meta: string[];
   env: boolean;
+  zuulInventory?: string;
   runId?: string;
   streamFile: string[];
   repository: string[];
   stdin: boolean;
-}
-
-/** `--env`: the CI metadata Zuul sets, under the names the report's dataset uses. */
-export function environmentMeta(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  const pairs: [string, string][] = [
-    ['ZUUL_PROJECT', 'change_project'],
-    ['ZUUL_CHANGE', 'change_id'],
-    ['ZUUL_PATCHSET', 'revision'],
-    ['ZUUL_PIPELINE', 'pipeline'],
-    ['ZUUL_JOB', 'job'],
-    ['JOB_NAME', 'job'],
-  ];
-  for (const [from, to] of pairs) {
-    const v = env[from];
-    if (v !== undefined && v !== '' && out[to] === undefined) out[to] = v;
-  }
-  return out;
-}
-
-/** The job CI names in the environment (Zuul's job name), or null. */
-export function ciJob(env: NodeJS.ProcessEnv): string | null {
-  for (const k of ['ZUUL_JOB', 'JOB_NAME']) {
-    const v = env[k];
-    if (v !== undefined && v !== '') return v;
-  }
-  return null;
-}
-
-function parseMeta(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--meta takes KEY=VALUE (got '${p}')`);
-    out[p.slice(0, eq)] = p.slice(eq + 1);
-  }
-  return out;
 }
 
 const short = (id: string): string => id.slice(0, 12);
@@ -67,8 +33,14 @@ async function recordRuns(
       '-i reads a subunit stream from standard input, which is a terminal (redirect a file)',
     );
   }
-  const meta = { ...(o.env ? environmentMeta(process.env) : {}), ...parseMeta(o.meta) };
-  delete meta['job'];
+  let dataset: DatasetMetadata | null;
+  try {
+    dataset = await readMetadata(o);
+  } catch (e) {
+    if (e instanceof MetaArgumentError) throw new UsageError(e.message);
+    throw e;
+  }
+  const meta = storedMeta(dataset);
   const runs = readRuns(
     { files: o.streamFile, repositories: o.repository, stdin: o.stdin },
     process.stdin,
@@ -86,7 +58,7 @@ async function recordRuns(
       if (o.runId !== undefined && next.done !== true) {
         throw new UsageError('--run-id names one run, and the inputs hold more than one');
       }
-      let job = o.job ?? ciJob(process.env) ?? run.job;
+      let job = jobName(o.job, dataset, process.env) ?? run.job;
       if (job === null) {
         job = run.sourceName;
         if (!warned.has(job)) {

@@ -11,6 +11,7 @@ import { seededHistory, seedStream, type SeedRun } from '../../bench/history-gen
 import type { RawEntry } from '../../src/contract/export-format.js';
 import type { CompareResult, HistoryFile } from '../../src/contract/history-format.js';
 import { recordExportedRun } from '../../src/history/for-export.js';
+import { openStore } from '../../src/history/open.js';
 import {
   analyseWindow,
   compareRuns,
@@ -241,6 +242,46 @@ describe.each(engines)('stackviz record / history / compare on $name', (engine) 
     const h = json<HistoryFile>(sv(['history', '--db', db, '--json']));
     expect(h.job).toBe('tempest-full');
     expect(h.runs[0]?.report_url).toBe('https://logs/x');
+  });
+
+  it('takes the job and the change from a Zuul v3 inventory; a bad one changes nothing', async () => {
+    const db = await engine.create();
+    const inventory = join(process.cwd(), 'test', 'fixtures', 'zuul', 'inventory-unsafe.yaml');
+    const r = sv([
+      'record',
+      '--db',
+      db,
+      '--zuul-inventory',
+      inventory,
+      '--meta',
+      'revision=8',
+      '-f',
+      FAILURE,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/of job 'tempest-full-py3'/);
+    const store = await openStore(db, 'read');
+    try {
+      const [run] = await store.runs('tempest-full-py3');
+      // --meta over the inventory, field by field.
+      expect(run?.meta).toMatchObject({
+        change_project: 'openstack/nova',
+        change_id: '951234',
+        revision: '8',
+      });
+      expect(run?.meta['name']).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+    const before = await engine.snapshot(db);
+    const bad = join(tmp(), 'inventory.yaml');
+    writeFileSync(bad, 'all:\n  vars: {}\n');
+    const b = sv(['record', '--db', db, '--zuul-inventory', bad, '-f', FAILURE]);
+    expect(b.status).toBe(1);
+    expect(b.stderr).toBe(
+      `stackviz record: '${bad}': not a usable Zuul inventory: no all.vars.zuul (not a Zuul inventory.yaml?)\n`,
+    );
+    expect(await engine.snapshot(db)).toBe(before);
   });
 
   it("imports export folders (the original exporter's and ours) as the runs their streams are", async () => {
