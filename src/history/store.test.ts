@@ -326,7 +326,8 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
       'smile\u{1F600}',
       'plain',
     ];
-    const store = await openStore(await engine.create(), 'write');
+    const db = await engine.create();
+    const store = await openStore(db, 'write');
     try {
       const results = names.map((n, i) => ({
         ...result(n, 'fail', 1_000_000 + i, 1),
@@ -343,6 +344,18 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
       const runsOf = await store.runs('j\0b');
       expect(runsOf[0]?.meta).toEqual({ 'k\0': 'v\0' });
       expect(runsOf[0]?.source).toBe('s\0');
+      // Again, with the names' ids remembered by this store, then looked up by another: the same tests.
+      const again = results.map((r) => ({ ...r, startUs: (r.startUs ?? 0) + 10_000_000 }));
+      await store.record({ id: 'nul-run-2', job: 'j\0b', source: 's', meta: {}, results: again });
+      const other = await openStore(db, 'write');
+      try {
+        const later = again.map((r) => ({ ...r, startUs: (r.startUs ?? 0) + 10_000_000 }));
+        await other.record({ id: 'nul-run-3', job: 'j\0b', source: 's', meta: {}, results: later });
+      } finally {
+        await other.close();
+      }
+      const h3 = await store.history('j\0b');
+      expect(h3.tests.map((t) => [t.name, t.runs])).toEqual([...names].sort(byCodePoint).map((n) => [n, 3]));
     } finally {
       await store.close();
     }
