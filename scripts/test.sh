@@ -2,9 +2,10 @@
 # `npm test`: install what the suite needs and the machine lacks, start a PostgreSQL where none answers, then
 # run every check (`npm run check`: build, type check, lint, format check, all tests).
 #
-# The suite needs Chromium (browser tests), python3-subunit, python3-testtools and python3-junitxml (the
-# reference readers of the differential tests) and a PostgreSQL server (the history store's tests). Where
-# apt-get exists they are installed (as root, or through `sudo -n`); elsewhere one line names what is missing.
+# The suite needs Chromium (browser tests); python3-subunit, python3-testtools, python3-junitxml and subunit
+# (its subunit2junitxml), the reference readers of the differential tests; and a PostgreSQL server (the history
+# store's tests). Where apt-get exists they are installed (as root, or through `sudo -n`); elsewhere one line
+# names what is missing.
 # A server is looked for at $PGHOST:$PGPORT (default 127.0.0.1:5432); where none answers, a throwaway cluster
 # is made with initdb in a temporary folder, used through PGHOST/PGPORT and removed at the end.
 set -euo pipefail
@@ -31,6 +32,7 @@ missing=()
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 /usr/bin/python3 -c 'import subunit, testtools' 2>/dev/null || missing+=(python3-subunit python3-testtools)
 /usr/bin/python3 -c 'import junitxml' 2>/dev/null || missing+=(python3-junitxml)
+[ -x /usr/bin/subunit2junitxml ] || missing+=(subunit)
 if ! answers "$PGHOST" "$PGPORT" && ! pg_bin >/dev/null; then missing+=(postgresql); fi
 
 if [ ${#missing[@]} -gt 0 ]; then

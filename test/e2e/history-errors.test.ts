@@ -60,7 +60,7 @@ describe('bad stores: one line, exit 1, nothing changed', () => {
   it('usage mistakes exit 2', () => {
     for (const [args, message] of [
       [['record'], 'no input: give at least one of -f FILE, -r DIR, -i'],
-      [['record', '-f', FAILURE, '--meta', 'novalue'], "--meta takes KEY=VALUE (got 'novalue')"],
+      [['record', '-f', FAILURE, '--meta', 'novalue'], '--meta "novalue": expected KEY=VALUE'],
       [['history', '--window', '0'], '--window takes a whole number of runs, 1 or more'],
     ] as const) {
       const r = sv([...args], { cwd: tmp() });
