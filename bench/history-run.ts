@@ -121,6 +121,11 @@ async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> 
     let insertCpu = 0;
     let results = 0;
     const rssAt: string[] = [];
+    // The rate of each quarter of the runs: the first pays for the JIT warming up, the later ones for a bigger
+    // store (PostgreSQL's table outgrows its shared buffers).
+    const quarters: string[] = [];
+    let quarterS = 0;
+    let quarterResults = 0;
     for (let k = 0; k < RUNS; k++) {
       const run = gen.run(k);
       const rows = seedResults(run);
@@ -133,11 +138,16 @@ async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> 
         meta: run.meta,
         results: rows,
       });
-      insertS += (performance.now() - t0) / 1000;
+      const dt = (performance.now() - t0) / 1000;
+      insertS += dt;
+      quarterS += dt;
       const c = process.cpuUsage(c0);
       insertCpu += (c.user + c.system) / 1e6;
       results += rows.length;
+      quarterResults += rows.length;
       if ((k + 1) % Math.max(1, Math.floor(RUNS / 4)) === 0) {
+        quarters.push((quarterResults / quarterS).toFixed(0));
+        [quarterS, quarterResults] = [0, 0];
         // RSS follows when V8 collects; the heap left after a full collection is what the store keeps.
         gc?.();
         const heap =
@@ -162,6 +172,7 @@ async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> 
           : `; server backend ${serverS.toFixed(1)} s CPU: ${(results / (insertCpu + serverS)).toFixed(0)} ` +
             'per CPU-second of both'),
     );
+    console.log(`  insert rate by quarter of the runs: ${quarters.join(' / ')} results/s wall`);
     console.log(`  bench process RSS as the store grew: ${rssAt.join(', ')}; peak ${mb(peak)}`);
     console.log(
       `  history of the latest run, in process: ${ms(inProcess)} wall, ${ms((c1.user + c1.system) / 1e6)} CPU ` +
