@@ -1,8 +1,8 @@
 // `npm run bench:history`: the history store on both engines with a seeded N runs × T tests (default
 // 1,000 × 2,000 = 2M results): insert rate (parsing excluded; with the server backend's CPU when PostgreSQL
 // runs on this machine), `stackviz history --json` latency at full size,
-// recording one run through the CLI beyond process start, the end-to-end rate through the readers, peak RSS and
-// the heap left after a full collection as the store grows.
+// recording one run through the CLI beyond process start, the end-to-end rate through the readers, peak RSS,
+// the heap left after a full collection as the store grows, and two recorders at once (PostgreSQL).
 // PostgreSQL: a database made for the run on PGHOST/PGPORT as PGUSER (default 127.0.0.1:5432, postgres),
 // dropped after; STACKVIZ_BENCH_ENGINES=sqlite runs one engine only.
 import { spawnSync } from 'node:child_process';
@@ -218,9 +218,38 @@ async function bench(engine: 'sqlite' | 'postgres', dir: string): Promise<void> 
         `${(repoResults / e2e.seconds).toFixed(0)} results/s wall, ${(repoResults / e2e.cpu).toFixed(0)} per CPU-second ` +
         `of the recorder; peak RSS ${mb(e2e.rss)}`,
     );
+    // SQLite lets one writer in at a time (and its busy wait would block this one thread): PostgreSQL only.
+    if (engine === 'postgres') await concurrentInsert(db);
   } finally {
     await pgDb?.drop();
   }
+}
+
+/**
+ * Two recorders at once, as a fleet's jobs record into one PostgreSQL store: each its own connection, 100 runs
+ * each, the runs made beforehand.
+ */
+async function concurrentInsert(db: string): Promise<void> {
+  const gen = historyGenerator({ seed: 8, runs: 200, tests: TESTS, jobs: 2 });
+  const runs = Array.from({ length: 200 }, (_, k) => {
+    const run = gen.run(k);
+    const id = runIdentity(`two-${run.job}`, k, 'bench');
+    return { id, job: `two-${run.job}`, source: 'bench', meta: run.meta, results: seedResults(run) };
+  });
+  const results = runs.reduce((n, r) => n + r.results.length, 0);
+  const stores = [await openStore(db, 'write'), await openStore(db, 'write')];
+  const t0 = performance.now();
+  await Promise.all(
+    stores.map(async (store, w) => {
+      for (let k = w; k < runs.length; k += 2) await store.record(runs[k] as (typeof runs)[number]);
+    }),
+  );
+  const wall = (performance.now() - t0) / 1000;
+  for (const store of stores) await store.close();
+  console.log(
+    `  two recorders at once (a connection each, 100 runs each, ${results} results): ` +
+      `${(results / wall).toFixed(0)} results/s wall together`,
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'stackviz-bench-history-'));
