@@ -172,7 +172,7 @@ export function alignmentNotes(
   }
   if (run.overlaps === false) {
     parts.push(
-      `The dstat log (${formatUtc(p.startMs + shiftMs, false)} – ${formatUtc(p.endMs + shiftMs, false)}) does not overlap the run (${formatUtc(run.startMs, false)} – ${formatUtc(run.endMs, false)}), so its load lanes are hidden.`,
+      `The dstat log (${formatUtc(p.startMs + shiftMs, false)} – ${formatUtc(p.endMs + shiftMs, false)}) does not overlap the run (${formatUtc(run.startMs)} – ${formatUtc(run.endMs)}), so its load lanes are hidden; if the two clocks differ, shift the log.`,
     );
   }
   return parts;

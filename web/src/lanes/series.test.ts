@@ -97,7 +97,7 @@ describe('overlapsRun and alignmentNotes', () => {
     const certain = prepareLoad({ ...log, timeBasis: { certain: true } });
     expect(alignmentNotes(certain, 0, { startMs: 0, endMs: 1, overlaps: null })).toEqual([]);
     expect(alignmentNotes(certain, 60_000, { startMs: 0, endMs: 1000, overlaps: false })).toEqual([
-      'The dstat log (1970-01-01 00:02:00 UTC – 1970-01-01 00:03:00 UTC) does not overlap the run (1970-01-01 00:00:00 UTC – 1970-01-01 00:00:01 UTC), so its load lanes are hidden.',
+      'The dstat log (1970-01-01 00:02:00 UTC – 1970-01-01 00:03:00 UTC) does not overlap the run (1970-01-01 00:00:00.000 UTC – 1970-01-01 00:00:01.000 UTC), so its load lanes are hidden; if the two clocks differ, shift the log.',
     ]);
   });
 });
