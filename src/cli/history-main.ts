@@ -2,7 +2,7 @@
 // `stackviz history migrate`: brings a store to this code's schema.
 import type { HistoryFile, HistoryTest } from '../contract/history-format.js';
 import { migrateStore, openStore, storeName } from '../history/open.js';
-import { DEFAULT_WINDOW } from '../history/rules.js';
+import { byCodePoint, DEFAULT_WINDOW } from '../history/rules.js';
 import type { HistoryStore, StoredRun } from '../history/store.js';
 import { EXIT_OK, parseWindow, runCommand, UsageError } from './history-common.js';
 
@@ -31,6 +31,8 @@ async function chooseJob(store: HistoryStore, job: string | undefined): Promise<
 
 const LIST = 20;
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function section(
   title: string,
   tests: HistoryTest[],
@@ -56,11 +58,11 @@ export function historyText(h: HistoryFile, untimed: StoredRun[]): string {
     );
     const failing = h.tests.filter((t) => t.outcome === 'fail');
     const counts = [
-      `${h.tests.filter((t) => t.new_failure).length} new failures`,
+      plural(h.tests.filter((t) => t.new_failure).length, 'new failure'),
       `${h.tests.filter((t) => t.flaky).length} flaky`,
       `${h.tests.filter((t) => t.fixed).length} fixed`,
       `${h.tests.filter((t) => t.slower).length} slower`,
-      `${h.tests.filter((t) => t.new_test).length} new tests`,
+      plural(h.tests.filter((t) => t.new_test).length, 'new test'),
     ];
     lines.push(counts.join(', '));
     lines.push(
@@ -71,11 +73,17 @@ export function historyText(h: HistoryFile, untimed: StoredRun[]): string {
     );
     const newFailing = failing.filter((t) => t.new_test);
     lines.push(...section('new tests failing', newFailing));
+    // The flaky tests that failed in this run first (is this failure flaky?), then the most flips.
+    const failedNow = (t: HistoryTest): number => (t.outcome === 'fail' || t.outcome === 'flaky' ? 0 : 1);
     lines.push(
       ...section(
         'flaky',
-        h.tests.filter((t) => t.flaky),
-        (t) => ` (${t.flips} flips, ${t.failures} failures in ${t.runs} runs)`,
+        h.tests
+          .filter((t) => t.flaky)
+          .sort((a, b) => failedNow(a) - failedNow(b) || b.flips - a.flips || byCodePoint(a.name, b.name)),
+        (t) =>
+          ` (${plural(t.flips, 'flip')}, ${plural(t.failures, 'failure')} in ${plural(t.runs, 'run')}` +
+          `${failedNow(t) === 0 ? `; ${t.outcome === 'fail' ? 'failed' : 'failed, then passed'} in this run` : ''})`,
       ),
     );
     lines.push(
@@ -90,7 +98,8 @@ export function historyText(h: HistoryFile, untimed: StoredRun[]): string {
         h.tests.filter((t) => t.slower),
         (t) => {
           const d = t.recent[t.recent.length - 1]?.duration;
-          return d == null ? '' : ` (${d.toFixed(2)} s)`;
+          if (d == null) return '';
+          return ` (${d.toFixed(2)} s${t.baseline === undefined ? '' : `, median before ${t.baseline.toFixed(2)} s`})`;
         },
       ),
     );

@@ -45,6 +45,11 @@ export interface HistoryTest {
   outcome: Outcome;
   /** Non-absent outcomes over the window, oldest first. */
   recent: HistoryPoint[];
+  /**
+   * Our addition, for a `slower` test only: the median (s) of the earlier runs' last `success` durations that
+   * the latest one was held against.
+   */
+  baseline?: number;
 }
 
 /** `stackviz history --json`, and the per-run history file of an export made with `--history`. */

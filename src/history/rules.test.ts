@@ -201,12 +201,15 @@ describe('the window rules', () => {
       ],
     });
     expect(r['slower']?.slower).toBe(true);
+    expect(r['slower']?.baseline).toBe(1);
     expect(r['notEnough']?.slower).toBe(false);
+    expect(r['notEnough']?.baseline).toBeUndefined();
     expect(r['justAt']?.slower).toBe(false);
     // median 3.5, MAD 1.5 → 3.5 + 4.5 = 8: 8 is not beyond it.
     expect(r['wide']?.slower).toBe(false);
     expect(r['failedSlowly']?.slower).toBe(false);
     expect(r['retrySlow']?.slower).toBe(true);
+    expect(r['retrySlow']?.baseline).toBe(1);
   });
 
   it('median of an even count is the mean of the middle two; MAD is raw', () => {

@@ -351,6 +351,7 @@ export function analyseRow(
   }
   const latest = n === 0 ? 0 : (outcome[at + n - 1] as number);
   const latestSuccess = n === 0 ? Number.NaN : (success[at + n - 1] as number);
+  const slower = isSlower(Number.isNaN(latestSuccess) ? null : latestSuccess, earlierSuccess);
   return {
     name,
     runs: present,
@@ -362,9 +363,10 @@ export function analyseRow(
     new_test: latest !== 0 && !earlierPresent,
     fixed: latest === 1 && previous === 2,
     flaky: flips >= 2 || flakyRun || sameChange,
-    slower: isSlower(Number.isNaN(latestSuccess) ? null : latestSuccess, earlierSuccess),
+    slower,
     outcome: OUTCOMES[latest] as Outcome,
     recent,
+    ...(slower ? { baseline: median(earlierSuccess) } : {}),
   };
 }
 
