@@ -1,6 +1,6 @@
 // The history store: one interface over two engines (embedded SQLite, PostgreSQL for a fleet). Everything
 // above the engines' few differences (bulk inserts, connection, migrations' checks) is written once, here.
-// (A little over 500 lines: the interface, its types and the one implementation both engines share belong together.)
+// (Under 600 lines: the interface, its types and the one implementation both engines share belong together.)
 import { createHash } from 'node:crypto';
 import type { HistoryFile, HistoryRun, JobSummary, TestHistoryPage } from '../contract/history-format.js';
 import { decodeText, encodeText } from './text-codec.js';
