@@ -1,7 +1,7 @@
 // A file written beside DEST (--trace, --junit) under the export's rules: a temporary name next to the target,
 // renamed over it when DEST is committed, removed when the export fails or is interrupted.
 import { Buffer } from 'node:buffer';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { removedOnSignal } from './output.js';
@@ -26,8 +26,9 @@ export class SideFile {
     readonly target: string,
     readonly tmp: string,
     stream: WriteStream,
+    forget: () => void,
   ) {
-    this.forget = removedOnSignal(tmp);
+    this.forget = forget;
     this.stream = stream;
     this.done = new Promise<void>((resolve, reject) => {
       this.stream.on('close', () => resolve());
@@ -49,16 +50,18 @@ export class SideFile {
       dirname(target),
       `.${basename(target)}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`,
     );
+    // Created synchronously, and known to the signal handler from before: a signal is handled between two turns
+    // of the event loop, so it finds either no file or one it removes (an asynchronous open could create the
+    // file after the handler had looked, and leave it behind).
+    const forget = removedOnSignal(tmp);
+    let fd: number;
     try {
-      const stream = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 });
-      await new Promise<void>((resolve, reject) => {
-        stream.once('open', () => resolve());
-        stream.once('error', reject);
-      });
-      return new SideFile(target, tmp, stream);
+      fd = openSync(tmp, 'wx');
     } catch (e) {
+      forget();
       throw new SideFileError(`${target}: cannot write ${what}: ${problemOf(e)}`);
     }
+    return new SideFile(target, tmp, createWriteStream(tmp, { fd, highWaterMark: 1024 * 1024 }), forget);
   }
 
   write(s: string): void {
