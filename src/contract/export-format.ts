@@ -94,6 +94,12 @@ export interface TimelineIndex {
   /** The entries' `timestamps` as integer µs since `t0_us`; null where the timestamp is. */
   start: (number | null)[];
   end: (number | null)[];
+  /**
+   * Each entry's length in bytes in `_raw.json` (its text, gunzipped under `-z`), so that a reader can take one
+   * entry alone (a Range request of a plain file). Entry 0 starts at byte 1 (after `[`); entry i + 1 at entry
+   * i's start + its length + 1 (the comma). Absent from indexes written before it.
+   */
+  raw_len?: number[];
 }
 
 /** A node of `_tree.json`. Inner nodes have children; leaves carry the test entry plus `name_full`. */

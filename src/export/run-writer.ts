@@ -271,12 +271,13 @@ export class RunWriter {
     // The prepared entry starts with a comma: left out for the run's first test.
     const first = this.count === 1;
     const entry = bytes.subarray(first ? t.entryAt + 1 : t.entryAt, t.entryAt + t.entryLen);
-    this.trie.setEntry(leaf, this.entries.bytes + (first ? 0 : 1), t.entryLen - 1 + tail.length, t.preLen);
+    const entryBytes = t.entryLen - 1 + tail.length;
+    this.trie.setEntry(leaf, this.entries.bytes + (first ? 0 : 1), entryBytes, t.preLen);
     this.raw.writeBuffer(entry);
     this.raw.writeBuffer(tail);
     // The name as the entry has it: the prepared entry starts `,{"name":<name>,` (preLen: from its `{`).
     const nameJson = bytes.subarray(t.entryAt + 2 + KEY.name.length, t.entryAt + t.preLen);
-    this.timeline.add(nameJson, t.status, t.startUs, t.endUs, t.worker);
+    this.timeline.add(nameJson, t.status, t.startUs, t.endUs, t.worker, entryBytes);
     if (this.entries !== this.raw) {
       this.entries.writeBuffer(entry);
       this.entries.writeBuffer(tail);

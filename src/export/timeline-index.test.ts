@@ -14,16 +14,18 @@ import { RunWriter } from './run-writer.js';
 const STREAMS = join(process.cwd(), 'test', 'fixtures', 'streams');
 
 /** A run's raw entries and its index, from DEST. */
-function read(dest: string): { raw: RawEntry[]; index: TimelineIndex; path: string } {
+function read(dest: string): { raw: RawEntry[]; rawBytes: Buffer; index: TimelineIndex; path: string } {
   const config = JSON.parse(readFileSync(join(dest, 'config.json'), 'utf8')) as ConfigFile;
   const run = config.tempest?.[0];
   if (run?.timeline === undefined) throw new Error('config.json names no timeline index');
-  const text = (p: string): string => {
+  const bytes = (p: string): Buffer => {
     const b = readFileSync(join(dest, p));
-    return (p.endsWith('.gz') ? gunzipSync(b) : b).toString('utf8');
+    return p.endsWith('.gz') ? gunzipSync(b) : b;
   };
+  const text = (p: string): string => bytes(p).toString('utf8');
   return {
     raw: JSON.parse(text(run.raw)) as RawEntry[],
+    rawBytes: bytes(run.raw),
     index: JSON.parse(text(run.timeline)) as TimelineIndex,
     path: run.timeline,
   };
@@ -41,15 +43,28 @@ function expectAgrees(raw: RawEntry[], index: TimelineIndex): void {
   if (offsets.length > 0) expect(Math.min(...offsets)).toBe(0);
 }
 
+/** Each `raw_len` slice of `_raw.json`'s text is its entry, alone (a Range request of a plain file gets it). */
+function expectEntryBytes(rawBytes: Buffer, raw: RawEntry[], index: TimelineIndex): void {
+  const lengths = index.raw_len as number[];
+  expect(lengths.length).toBe(raw.length);
+  let at = 1;
+  lengths.forEach((len, i) => {
+    expect(JSON.parse(rawBytes.subarray(at, at + len).toString('utf8'))).toEqual(raw[i]);
+    at += len + 1;
+  });
+  expect(at).toBe(rawBytes.length);
+}
+
 describe('the timeline index', () => {
   for (const gzip of [false, true]) {
     for (const stream of ['tempest.subunit', 'stestr-failure.subunit', 'stestr-run2-v2.subunit']) {
       it(`agrees with raw.json for ${stream}${gzip ? ' (-z)' : ''}`, async () => {
         const dest = await exportBytes(readFileSync(join(STREAMS, stream)), { chunk: 4096, gzip });
-        const { raw, index, path } = read(dest);
+        const { raw, rawBytes, index, path } = read(dest);
         expect(path).toMatch(/_timeline\.json\.gz$/);
         expect(raw.length).toBeGreaterThan(0);
         expectAgrees(raw, index);
+        expectEntryBytes(rawBytes, raw, index);
       });
     }
   }
@@ -75,8 +90,9 @@ describe('the timeline index', () => {
     }
     const res = await w.finish();
     await out.commit({ deployer: false, datasets: [], tempest: [res.run] }, res.files);
-    const { raw, index } = read(dest);
+    const { raw, rawBytes, index } = read(dest);
     expect(raw.length).toBe(12);
+    expectEntryBytes(rawBytes, raw, index);
     expect(index.worker).toContain(null);
     expect(index.start).toContain(null);
     expectAgrees(raw, index);

@@ -13,12 +13,16 @@ const STATUS_DIGIT = new Map<ExportStatus, number>(EXPORT_STATUSES.map((s, i) =>
 const NAME_HEAD = Buffer.from(`{"version":${VERSION},"name":[`);
 const COMMA = Buffer.from(',');
 
-/** A test's numbers in the scratch file: start and end µs (Float64, NaN when unknown), worker (-1: none), status. */
+/**
+ * A test's numbers in the scratch file: start and end µs (Float64, NaN when unknown), worker (-1: none), status,
+ * and the length of its entry in `_raw.json`.
+ */
 const START = 0;
 const END = 8;
 const WORKER = 16;
 const STATUS = 20;
-const RECORD = 21;
+const RAW_LEN = 21;
+const RECORD = 25;
 /** Records written or read at a time (~64 KiB). */
 const BATCH = 3120;
 /** Characters of a column gathered before they go to the gzip stream. */
@@ -54,13 +58,17 @@ export class TimelineIndexFile {
     return this.file.drained();
   }
 
-  /** One test, in `_raw.json` order; `nameJson`: its name as the JSON string written there (copied). */
+  /**
+   * One test, in `_raw.json` order; `nameJson`: its name as the JSON string written there (copied); `rawLen`: the
+   * bytes of its entry there.
+   */
   add(
     nameJson: Buffer,
     status: ExportStatus,
     startUs: number | null,
     endUs: number | null,
     worker: number | null,
+    rawLen: number,
   ): void {
     if (this.count++ > 0) this.file.writeBuffer(COMMA);
     this.file.writeBuffer(nameJson);
@@ -75,6 +83,7 @@ export class TimelineIndexFile {
     this.buf.writeDoubleLE(e, at + END);
     this.buf.writeInt32LE(worker ?? -1, at + WORKER);
     this.buf[at + STATUS] = STATUS_DIGIT.get(status) ?? (STATUS_DIGIT.get('unknown') as number);
+    this.buf.writeUInt32LE(rawLen, at + RAW_LEN);
   }
 
   private flush(): void {
@@ -101,6 +110,8 @@ export class TimelineIndexFile {
       await this.column(',', (b, at) => us(b.readDoubleLE(at + START)));
       f.write('],"end":[');
       await this.column(',', (b, at) => us(b.readDoubleLE(at + END)));
+      f.write('],"raw_len":[');
+      await this.column(',', (b, at) => String(b.readUInt32LE(at + RAW_LEN)));
       f.write(']}');
     } finally {
       this.discard();

@@ -1,11 +1,13 @@
-// Browser tests of the timeline index: the timeline draws from it without raw.json, reads raw.json for a selected
-// test's tags, and draws the same thing from raw.json when the index is missing or unreadable.
+// Browser tests of the timeline index: the timeline draws from it without raw.json, reads a selected test's entry
+// of raw.json for its tags (by Range where the server answers ranges), and draws the same thing from raw.json
+// when the index is missing or unreadable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { ConfigFile } from '../../src/contract/export-format.js';
 import { launchBrowser } from './browser.js';
+import { startServer } from '../../src/serve/server.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 import { busyDstat, busyRun, exportHtml, streamOf, type Export } from './viewer-ux-fixtures.js';
 
@@ -49,23 +51,52 @@ function setIndex(path: string | undefined): void {
   writeFileSync(join(site.dir, 'config.json'), JSON.stringify(c));
 }
 
-/** The timeline page, drawn; the data files it asked for, by kind (`raw`, `timeline`), as they are asked. */
-async function open(): Promise<{ page: Page; asked: string[]; errors: string[] }> {
+/**
+ * The timeline page, drawn; the data files it asked for, by kind (`raw`, `timeline`, with ` range` for a Range
+ * request), as they are asked, and the bytes of raw.json that came back.
+ */
+async function open(
+  url = server.url,
+): Promise<{ page: Page; asked: string[]; errors: string[]; rawBytes: () => number }> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   const asked: string[] = [];
   const errors: string[] = [];
+  let rawBytes = 0;
   page.on('request', (r) => {
     const m = /_(raw|timeline)\.json/.exec(r.url());
-    if (m) asked.push(m[1] as string);
+    if (m) asked.push(`${m[1] as string}${r.headers()['range'] === undefined ? '' : ' range'}`);
+  });
+  page.on('response', (r) => {
+    if (/_raw\.json/.test(r.url())) void r.body().then((b) => (rawBytes += b.length));
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}#/run/busy/timeline`);
+  await page.goto(`${url}#/run/busy/timeline`);
   await page.waitForFunction(
     () => ((globalThis as unknown as PageGlobals).__stackvizTimeline?.frames ?? 0) > 0,
     null,
     { timeout: 30_000 },
   );
-  return { page, asked, errors };
+  return { page, asked, errors, rawBytes: () => rawBytes };
+}
+
+/** The first test that ran on worker 1. */
+function onWorker1(): number {
+  const raw = JSON.parse(readFileSync(join(site.dir, config.tempest?.[0]?.raw ?? ''), 'utf8')) as {
+    tags: string[];
+  }[];
+  return raw.findIndex((e) => e.tags.includes('worker-1'));
+}
+
+/** Clicks test `index` on the timeline and waits for its tags in the selection panel; returns the facts shown. */
+async function select(page: Page, index: number): Promise<string[]> {
+  const p = await page.evaluate(
+    (i) => (globalThis as unknown as PageGlobals).__stackvizTimeline?.testClientPoint(i),
+    index,
+  );
+  if (!p) throw new Error(`test ${index} is not on screen`);
+  await page.mouse.click(p.x, p.y);
+  await page.locator('.tl-facts dt', { hasText: 'tags' }).waitFor();
+  return page.locator('.tl-facts dd').allTextContents();
 }
 
 /** What the first frame shows: run bounds, rows, bars per status, axis labels. */
@@ -81,17 +112,33 @@ describe('the timeline index', () => {
     setIndex(config.tempest?.[0]?.timeline);
     const { page, asked, errors } = await open();
     expect(asked).toEqual(['timeline']);
-    const p = await page.evaluate(() =>
-      (globalThis as unknown as PageGlobals).__stackvizTimeline?.testClientPoint(0),
-    );
-    if (!p) throw new Error('test 0 is not on screen');
-    await page.mouse.click(p.x, p.y);
-    // The facts the index has come at once; the tags once raw.json is read.
-    await page.locator('.tl-facts dt', { hasText: 'tags' }).waitFor();
-    expect(await page.locator('.tl-facts dd').allTextContents()).toContain('worker-0');
-    expect(asked).toEqual(['timeline', 'raw']);
+    // The facts the index has come at once; the tags once the test's entry is read. This server answers a
+    // Range request with the whole file, which is kept: the next test's tags need no request.
+    expect(await select(page, 0)).toContain('worker-0');
+    expect(asked).toEqual(['timeline', 'raw range']);
+    expect(await select(page, onWorker1())).toContain('worker-1');
+    expect(asked).toEqual(['timeline', 'raw range']);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it("reads only a selected test's entry of raw.json from a server that answers ranges", async () => {
+    setIndex(config.tempest?.[0]?.timeline);
+    const served = await startServer({ root: site.dir, port: 0, host: '127.0.0.1' });
+    try {
+      const { page, asked, errors, rawBytes } = await open(served.url);
+      const whole = readFileSync(join(site.dir, config.tempest?.[0]?.raw ?? '')).length;
+      expect(await select(page, 0)).toContain('worker-0');
+      expect(await select(page, onWorker1())).toContain('worker-1');
+      expect(asked).toEqual(['timeline', 'raw range', 'raw range']);
+      // Two entries of a few hundred bytes, not the file.
+      expect(rawBytes()).toBeGreaterThan(0);
+      expect(rawBytes()).toBeLessThan(Math.min(4096, whole / 4));
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await served.close();
+    }
   });
 
   it('draws the same frame from raw.json without an index, or with one it cannot read', async () => {

@@ -1,7 +1,7 @@
 // The viewer's only I/O seam: finds and reads the report's files (embedded in the page, or fetched beside it).
 import type { ByteRange, DetailsFile, DetailsIndex, StatsFile } from '../../../src/contract/export-format';
 import { EXPORT_STATUSES } from '../../../src/contract/export-format';
-import type { ReportModel, RunModel, TestTable, TimelineTests } from '../model/types';
+import type { ReportModel, RunModel, TestFacts, TestTable, TimelineTests } from '../model/types';
 import { bytesToText, decodeBase64, gunzip, inflateRaw, isGzip, maybeGunzip } from './bytes';
 import { asStats, parseConfig } from './config';
 import { countStatuses, DataFormatError, parseIsoUtcMs, parseRawFile } from './test-table';
@@ -12,7 +12,7 @@ import {
   unpackDstatLog,
   type DstatLog,
 } from '../../../src/formats/dstat/index';
-import { parseTimelineIndex } from './timeline-index';
+import { parseRawRanges, parseTimelineIndex } from './timeline-index';
 
 export { DataFormatError } from './test-table';
 
@@ -283,6 +283,8 @@ export async function loadTests(run: RunModel): Promise<TestTable> {
 }
 
 const timelineTests = new Map<string, Promise<TimelineTests | null>>();
+/** Where each test's entry lies in `_raw.json`, from the run's timeline index (parseRawRanges). */
+const rawRanges = new WeakMap<TimelineTests, Float64Array>();
 
 /**
  * What the timeline needs of a run's tests: from the export's timeline index when it has one (a few % of
@@ -294,10 +296,49 @@ export async function loadTimelineTests(run: RunModel): Promise<TimelineTests> {
   if (run.tests || path === null || (isSingleFile() && !embeddedFiles().has(path))) return loadTests(run);
   let p = timelineTests.get(path);
   if (!p) {
-    p = loadJson(path).then(parseTimelineIndex, () => null);
+    p = loadJson(path).then(
+      (doc) => {
+        const tests = parseTimelineIndex(doc);
+        const ranges = tests === null ? null : parseRawRanges(doc, tests.count);
+        if (tests !== null && ranges !== null) rawRanges.set(tests, ranges);
+        return tests;
+      },
+      () => null,
+    );
     timelineTests.set(path, p);
   }
   return (await p) ?? loadTests(run);
+}
+
+const factsOf = (t: TestTable, i: number): TestFacts => ({
+  id: t.id[i] ?? '',
+  tags: t.tags[i] ?? [],
+  attributes: t.attributes[i] ?? [],
+});
+
+/**
+ * The selection panel's facts of test `index`: from the whole table when it is read, else from the test's own
+ * entry, read alone where the timeline index says it lies (a Range request; loadRange falls back to the whole
+ * file, kept for the next test), else (no index, or one without entry lengths) from the whole table.
+ */
+export async function loadTestFacts(run: RunModel, index: number): Promise<TestFacts> {
+  if (run.tests) return factsOf(run.tests, index);
+  const path = run.files.timeline;
+  const tests = path === null ? null : await (timelineTests.get(path) ?? Promise.resolve(null));
+  const ranges = tests === null ? undefined : rawRanges.get(tests);
+  const start = ranges?.[2 * index];
+  const end = ranges?.[2 * index + 1];
+  if (start !== undefined && end !== undefined) {
+    try {
+      const entry: unknown = JSON.parse(bytesToText(await loadRange(run.files.raw, [start, end], null)));
+      const { table } = parseRawFile([entry]);
+      // The entry where the index says it is: the same test, or the index and the file disagree.
+      if (table.name[0] === tests?.name[index]) return factsOf(table, 0);
+    } catch {
+      // Read the whole table instead.
+    }
+  }
+  return factsOf(await loadTests(run), index);
 }
 
 const detailsFiles = new Map<string, Promise<DetailsFile>>();

@@ -48,3 +48,22 @@ export function parseTimelineIndex(doc: unknown): TimelineTests | null {
   }
   return { count, name: names as string[], status, worker, startMs, endMs, durationS };
 }
+
+/**
+ * Where each entry lies in `_raw.json`'s text, from the index's `raw_len`: `[start, end)` at `2i`, `2i + 1`; null
+ * when the index has no usable lengths (written before them, or not one per test).
+ */
+export function parseRawRanges(doc: unknown, count: number): Float64Array | null {
+  const lengths = hasFields<TimelineIndex>(doc) ? doc['raw_len'] : undefined;
+  if (!isCount(lengths, count)) return null;
+  const ranges = new Float64Array(2 * count);
+  let at = 1; // after `[`
+  for (let i = 0; i < count; i++) {
+    const len = lengths[i];
+    if (typeof len !== 'number' || !Number.isSafeInteger(len) || len < 2) return null;
+    ranges[2 * i] = at;
+    ranges[2 * i + 1] = at + len;
+    at += len + 1; // and the comma
+  }
+  return ranges;
+}

@@ -30,6 +30,13 @@ export interface TestTable extends TimelineTests {
   readonly detailsKey: (string | null)[];
 }
 
+/** What the timeline's selection panel shows of one test beyond its columns (loader.loadTestFacts). */
+export interface TestFacts {
+  readonly id: string;
+  readonly tags: readonly string[];
+  readonly attributes: readonly string[];
+}
+
 export interface RunFiles {
   raw: string;
   details: string;

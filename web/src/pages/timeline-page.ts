@@ -2,7 +2,7 @@
 import { errorBox, type AppContext, type Page } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatCount } from '../app/format';
-import { loadDstat, loadTests, loadTimelineTests } from '../data/loader';
+import { loadDstat, loadTestFacts, loadTimelineTests } from '../data/loader';
 import type { DstatLog } from '../../../src/formats/dstat/index';
 import type { RunModel, TimelineTests } from '../model/types';
 import { formatHash, runHash, testHash, type Route, type TimelineViewState } from '../state/url';
@@ -103,7 +103,7 @@ export function renderTimelinePage(ctx: AppContext, run: RunModel, route: Timeli
       handle = mountTimeline(mount, {
         run,
         tests,
-        allTests: () => loadTests(run),
+        testFacts: (i) => loadTestFacts(run, i),
         dstat: dstat.log,
         state,
         onStateChange(patch) {

@@ -1,6 +1,6 @@
 // The timeline's public face: what mountTimeline takes and returns, and the read-only debug view tests and the benchmark use.
 import type { ExportStatus } from '../../../src/contract/export-format';
-import type { RunModel, TestTable, TimelineTests } from '../model/types';
+import type { RunModel, TestFacts, TimelineTests } from '../model/types';
 import type { TimelineViewState } from '../state/url';
 import type { LoadLog } from '../lanes/series';
 
@@ -8,10 +8,10 @@ export interface TimelineOptions {
   run: RunModel;
   tests: TimelineTests;
   /**
-   * Every column of the run's tests, for the selection panel's tags, attributes and id: `tests` may come from the
-   * export's timeline index, which has only what the timeline draws. Asked for when a test is first selected.
+   * A test's tags, attributes and id, for the selection panel: `tests` may come from the export's timeline index,
+   * which has only what the timeline draws. Asked for when the test is selected.
    */
-  allTests(): Promise<TestTable>;
+  testFacts(index: number): Promise<TestFacts>;
   dstat: LoadLog | null;
   state: TimelineViewState;
   onStateChange(patch: Partial<TimelineViewState>): void;

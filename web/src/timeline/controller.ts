@@ -74,7 +74,7 @@ export class TimelineController implements TimelineActions {
       t,
       this,
       (i) => opts.onOpenTest(i),
-      () => opts.allTests(),
+      (i) => opts.testFacts(i),
       opts.testBadges?.bind(opts),
     );
     this.interactions = new Interactions(t, this, this.hover, (p) => (this.pendingHover = p));

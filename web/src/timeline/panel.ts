@@ -4,7 +4,7 @@ import { formatCount, formatDuration, formatUtc } from '../app/format';
 import type { TimelineActions, TimelineContext } from './context';
 import { el } from './dom';
 import { MATCH_ROW_CSS_PX } from './geometry';
-import type { TestTable, TimelineTests } from '../model/types';
+import type { TestFacts, TestTable, TimelineTests } from '../model/types';
 
 /** A term and its value in a facts list. */
 function fact(dl: HTMLElement, k: string, v: string): void {
@@ -21,14 +21,14 @@ export class SelectionPanel {
   private readonly actions: TimelineActions;
   private readonly onOpenTest: (index: number) => void;
   private matchesOrder: Int32Array = new Int32Array(0);
-  /** Every column of the tests, once read (at the first selection, when the timeline's came from its index). */
-  private whole: TestTable | null;
+  /** Every column of the tests, when the timeline's are the whole table (no timeline index). */
+  private readonly whole: TestTable | null;
 
   constructor(
     t: TimelineContext,
     actions: TimelineActions,
     onOpenTest: (index: number) => void,
-    private readonly allTests: () => Promise<TestTable>,
+    private readonly testFacts: (index: number) => Promise<TestFacts>,
     private readonly badges?: (index: number) => HTMLElement[],
   ) {
     this.whole = isWhole(t.state.tests) ? t.state.tests : null;
@@ -101,23 +101,23 @@ export class SelectionPanel {
     panel.append(head, ...(history.length > 0 ? [row] : []), dl, open);
   }
 
-  /** Tags, attributes and id (not in the timeline index): now when known, else once the whole table is read. */
+  /** Tags, attributes and id (not in the timeline index): now when the whole table is here, else once read. */
   private wholeFacts(i: number, dl: HTMLElement): void {
-    const add = (all: TestTable): void => {
-      fact(dl, 'tags', (all.tags[i] ?? []).join(', ') || '–');
-      const attrs = all.attributes[i] ?? [];
-      if (attrs.length > 0) fact(dl, 'attributes', attrs.join(', '));
-      if (all.id[i] !== all.name[i]) fact(dl, 'id', all.id[i] ?? '');
+    const name = this.t.state.tests.name[i] ?? '';
+    const add = (f: TestFacts): void => {
+      fact(dl, 'tags', f.tags.join(', ') || '–');
+      if (f.attributes.length > 0) fact(dl, 'attributes', f.attributes.join(', '));
+      if (f.id !== name) fact(dl, 'id', f.id);
     };
-    if (this.whole !== null) {
-      add(this.whole);
+    const whole = this.whole;
+    if (whole !== null) {
+      add({ id: whole.id[i] ?? '', tags: whole.tags[i] ?? [], attributes: whole.attributes[i] ?? [] });
       return;
     }
-    this.allTests().then(
-      (all) => {
-        this.whole = all;
+    this.testFacts(i).then(
+      (f) => {
         // Still the selected test's panel: another selection rebuilt it meanwhile otherwise.
-        if (dl.isConnected && this.t.state.view.selected === i) add(all);
+        if (dl.isConnected && this.t.state.view.selected === i) add(f);
       },
       // The raw file cannot be read: the panel keeps what the index told.
       () => undefined,
