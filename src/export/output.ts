@@ -1,7 +1,7 @@
 // DEST handling: every file goes to a temporary folder inside DEST and is renamed into place at commit,
 // config.json last, so a failed or killed export never leaves a half-written DEST.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { lstat, mkdir, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import type { ConfigFile } from '../contract/export-format.js';
 import { jsonPieces, type EncodedJson } from './json-pieces.js';
@@ -81,13 +81,15 @@ async function underDest(dest: string, parts: readonly string[]): Promise<boolea
 /**
  * `mkdir -p` one level at a time. Node's recursive mkdir can spin forever on some paths (e.g. under /proc,
  * where mkdir answers ENOENT); this fails with the real error instead. Returns the first folder created.
+ * Synchronous, so that a caller can hand what it made to the signal handler before the next turn of the event
+ * loop (a signal in between would leave the folder behind).
  */
-export async function makeDirs(dir: string): Promise<string | undefined> {
+export function makeDirs(dir: string): string | undefined {
   const missing: string[] = [];
   let p = resolve(dir);
   for (;;) {
     try {
-      await stat(p);
+      statSync(p);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -99,10 +101,10 @@ export async function makeDirs(dir: string): Promise<string | undefined> {
   }
   for (let k = missing.length - 1; k >= 0; k--) {
     try {
-      await mkdir(missing[k] as string);
+      mkdirSync(missing[k] as string);
     } catch (e) {
       if (k < missing.length - 1)
-        await rm(missing[missing.length - 1] as string, { recursive: true, force: true });
+        rmSync(missing[missing.length - 1] as string, { recursive: true, force: true });
       throw e;
     }
   }
@@ -200,7 +202,9 @@ export class OutputDir {
 
   /** Create DEST (with parents) and the temporary folder; throws (EACCES, ENOTDIR, ...) when DEST is unusable. */
   static async open(dest: string, gzip: boolean): Promise<OutputDir> {
-    const created = await makeDirs(dest);
+    // What this export creates is known to the signal handler from the moment it exists (made synchronously).
+    const created = makeDirs(dest);
+    if (created !== undefined) unfinished.add(created);
     // Leftovers of killed exports: remove those whose process is gone.
     for (const name of await readdir(dest)) {
       const m = TMP_NAME.exec(name);
@@ -209,7 +213,8 @@ export class OutputDir {
     const name = `${TMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
     const tmp = join(dest, name);
     try {
-      await mkdir(tmp);
+      mkdirSync(tmp);
+      if (created === undefined) unfinished.add(tmp);
       // Another export into the same DEST, alive: two commits would mix their files. Looked for after our own
       // folder exists, so of two that start together at least one sees the other (both may give way).
       for (const other of await readdir(dest)) {
@@ -219,11 +224,11 @@ export class OutputDir {
           throw new DestBusyError(dest, pid);
       }
     } catch (e) {
+      unfinished.delete(created ?? tmp);
       await rm(tmp, { recursive: true, force: true });
       if (created !== undefined) await rm(created, { recursive: true, force: true });
       throw e;
     }
-    unfinished.add(created ?? tmp);
     return new OutputDir(dest, gzip, tmp, created);
   }
 

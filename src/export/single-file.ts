@@ -330,7 +330,7 @@ export async function writeSingleFile(
   if (knownBytes > maxBytes) throw tooLarge(maxBytes);
   const packedDstat = await packedDstatLogs(exportDir, config, files);
 
-  await makeDirs(dirname(resolve(outFile)));
+  makeDirs(dirname(resolve(outFile)));
   const tmp = tempNameFor(resolve(outFile));
   const untrack = removedOnSignal(tmp);
   try {
