@@ -141,6 +141,37 @@ describe('the timeline index', () => {
     }
   });
 
+  it("opens a test's page from its own entry of raw.json, its tags and its attachments", async () => {
+    setIndex(config.tempest?.[0]?.timeline);
+    const served = await startServer({ root: site.dir, port: 0, host: '127.0.0.1' });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      const asked: string[] = [];
+      page.on('request', (r) => {
+        const m = /_(raw|timeline|details)\.json/.exec(r.url());
+        if (m) asked.push(`${m[1] as string}${r.headers()['range'] === undefined ? '' : ' range'}`);
+      });
+      // A test with attachments.
+      const raw = JSON.parse(readFileSync(join(site.dir, config.tempest?.[0]?.raw ?? ''), 'utf8')) as {
+        tags: string[];
+        details_range: [number, number] | null;
+      }[];
+      const i = raw.findIndex((e) => (e.details_range?.[0] ?? -1) >= 0);
+      expect(i).toBeGreaterThanOrEqual(0);
+      await page.goto(`${served.url}#/run/busy/test/${i}`);
+      await page.locator('.test-facts [data-field="tags"]').waitFor();
+      expect(await page.textContent('.test-facts [data-field="tags"]')).toBe(
+        (raw[i] as { tags: string[] }).tags.join(', '),
+      );
+      await page.locator('.attach-slot .attachments').waitFor();
+      // The index for the columns, the test's entry and its details: three small reads, no whole file.
+      expect(asked).toEqual(['timeline', 'raw range', 'details range']);
+      await page.close();
+    } finally {
+      await served.close();
+    }
+  });
+
   it('draws the same frame from raw.json without an index, or with one it cannot read', async () => {
     setIndex(config.tempest?.[0]?.timeline);
     const withIndex = await open();

@@ -310,14 +310,20 @@ export async function loadTimelineTests(run: RunModel): Promise<TimelineTests> {
   return (await p) ?? loadTests(run);
 }
 
-const factsOf = (t: TestTable, i: number): TestFacts => ({
-  id: t.id[i] ?? '',
-  tags: t.tags[i] ?? [],
-  attributes: t.attributes[i] ?? [],
-});
+function factsOf(t: TestTable, i: number, ranges = detailsRanges.get(t)): TestFacts {
+  const start = ranges?.[2 * i] ?? NaN;
+  const end = ranges?.[2 * i + 1] ?? NaN;
+  return {
+    id: t.id[i] ?? '',
+    tags: t.tags[i] ?? [],
+    attributes: t.attributes[i] ?? [],
+    detailsKey: t.detailsKey[i] ?? null,
+    detailsRange: Number.isNaN(start) ? null : [start, end],
+  };
+}
 
 /**
- * The selection panel's facts of test `index`: from the whole table when it is read, else from the test's own
+ * The facts of test `index` beyond the timeline's columns: from the whole table when it is read, else from its own
  * entry, read alone where the timeline index says it lies (a Range request; loadRange falls back to the whole
  * file, kept for the next test), else (no index, or one without entry lengths) from the whole table.
  */
@@ -331,9 +337,9 @@ export async function loadTestFacts(run: RunModel, index: number): Promise<TestF
   if (start !== undefined && end !== undefined) {
     try {
       const entry: unknown = JSON.parse(bytesToText(await loadRange(run.files.raw, [start, end], null)));
-      const { table } = parseRawFile([entry]);
+      const { table, detailsRange } = parseRawFile([entry]);
       // The entry where the index says it is: the same test, or the index and the file disagree.
-      if (table.name[0] === tests?.name[index]) return factsOf(table, 0);
+      if (table.name[0] === tests?.name[index]) return factsOf(table, 0, detailsRange);
     } catch {
       // Read the whole table instead.
     }
@@ -364,12 +370,14 @@ function loadDetailsFile(path: string): Promise<DetailsFile> {
  * original exporter's files, our older ones).
  */
 export async function loadDetails(run: RunModel, index: number): Promise<Map<string, string> | null> {
-  const tests = await loadTests(run);
+  const tests = await loadTimelineTests(run);
   if (index < 0 || index >= tests.count) return null;
-  const ranges = detailsRanges.get(tests);
-  const start = ranges?.[2 * index] ?? NaN;
-  const end = ranges?.[2 * index + 1] ?? NaN;
-  return readDetails(run, tests.detailsKey[index] ?? null, Number.isNaN(start) ? null : [start, end]);
+  return loadDetailsOf(run, await loadTestFacts(run, index));
+}
+
+/** `loadDetails` for a test whose facts are already read. */
+export function loadDetailsOf(run: RunModel, f: TestFacts): Promise<Map<string, string> | null> {
+  return readDetails(run, f.detailsKey, f.detailsRange === null ? null : [...f.detailsRange]);
 }
 
 /** The run's own output (bytes outside any test, attachments with no test id), or null when it has none. */

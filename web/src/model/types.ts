@@ -30,11 +30,18 @@ export interface TestTable extends TimelineTests {
   readonly detailsKey: (string | null)[];
 }
 
-/** What the timeline's selection panel shows of one test beyond its columns (loader.loadTestFacts). */
+/** What a test's panel and page show of it beyond the timeline's columns (loader.loadTestFacts). */
 export interface TestFacts {
   readonly id: string;
   readonly tags: readonly string[];
   readonly attributes: readonly string[];
+  /** Key into the details file; null when the test has no attachments (older exports). */
+  readonly detailsKey: string | null;
+  /**
+   * `[start, end)` of its details in `_details.json` (start −1: it has none); null when the entry does not say
+   * (the original's files: the details file is read whole and looked up by key).
+   */
+  readonly detailsRange: readonly [number, number] | null;
 }
 
 export interface RunFiles {

@@ -4,10 +4,10 @@ import { errorBox, type AppContext, type Page } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatDuration, formatUtc } from '../app/format';
 import { statusAt } from '../app/status-colors';
-import { loadDetails, loadTests } from '../data/loader';
+import { loadDetailsOf, loadTestFacts, loadTimelineTests } from '../data/loader';
 import { renderLogView } from '../logs/log-view';
 import { parsePythonLogging } from '../logs/pythonlogging';
-import type { RunModel, TestTable } from '../model/types';
+import type { RunModel, TestFacts, TimelineTests } from '../model/types';
 import { formatHash, testHash, timelineHash, type TestViewState } from '../state/url';
 import { statusBadge } from '../app/badge';
 import { testHistorySection } from '../history/history-view';
@@ -25,7 +25,10 @@ export function splitTestName(name: string): { module: string; cls: string; meth
 }
 
 /** The previous and next failing tests (by index) around `index`, -1 when none. */
-export function neighbourFailures(tests: TestTable, index: number): [number, number] {
+export function neighbourFailures(
+  tests: Pick<TimelineTests, 'count' | 'status'>,
+  index: number,
+): [number, number] {
   const fail = EXPORT_STATUSES.indexOf('fail');
   let prev = -1;
   let next = -1;
@@ -117,7 +120,7 @@ export function renderAttachments(
   return h('div', { class: 'attachments' }, tabs, panel);
 }
 
-function factsList(run: RunModel, tests: TestTable, i: number): HTMLElement {
+function factsList(run: RunModel, tests: TimelineTests, facts: TestFacts, i: number): HTMLElement {
   const name = tests.name[i] ?? '';
   const { module, cls, method } = splitTestName(name);
   const w = tests.worker[i] ?? -1;
@@ -127,13 +130,13 @@ function factsList(run: RunModel, tests: TestTable, i: number): HTMLElement {
   else rows.push(['method', method], ['class', cls || '–'], ['module', module || '–']);
   rows.push(
     ['worker', w >= 0 ? `worker-${w}` : 'none'],
-    ['tags', (tests.tags[i] ?? []).join(', ') || '–'],
-    ['attributes', (tests.attributes[i] ?? []).join(', ') || '–'],
+    ['tags', facts.tags.join(', ') || '–'],
+    ['attributes', facts.attributes.join(', ') || '–'],
     ['start', formatUtc(tests.startMs[i] ?? NaN)],
     ['end', formatUtc(tests.endMs[i] ?? NaN)],
     ['duration', formatDuration(tests.durationS[i])],
   );
-  if ((tests.id[i] ?? name) !== name) rows.push(['id', tests.id[i] ?? '']);
+  if (facts.id !== name) rows.push(['id', facts.id]);
   rows.push(['run', run.name]);
   return h(
     'dl',
@@ -166,7 +169,9 @@ export function renderTestPage(
   let alive = true;
   void (async () => {
     try {
-      const tests = await loadTests(run);
+      // The timeline's columns (from its index when the export has one) and this test's own entry: a big
+      // run's page does not wait for its whole raw file.
+      const tests = await loadTimelineTests(run);
       if (!alive) return;
       if (index >= tests.count) {
         replace(
@@ -175,6 +180,8 @@ export function renderTestPage(
         );
         return;
       }
+      const facts = await loadTestFacts(run, index);
+      if (!alive) return;
       const name = tests.name[index] ?? '';
       const [prev, next] = neighbourFailures(tests, index);
       const nav = h(
@@ -207,7 +214,7 @@ export function renderTestPage(
         el,
         h('h1', { class: 'test-title' }, name),
         nav,
-        factsList(run, tests, index),
+        factsList(run, tests, facts, index),
         historySlot,
         attachSlot,
       );
@@ -225,7 +232,7 @@ export function renderTestPage(
             );
         },
       );
-      const attachments = await loadDetails(run, index);
+      const attachments = await loadDetailsOf(run, facts);
       if (!alive) return;
       replace(
         attachSlot,

@@ -104,7 +104,7 @@ export class SelectionPanel {
   /** Tags, attributes and id (not in the timeline index): now when the whole table is here, else once read. */
   private wholeFacts(i: number, dl: HTMLElement): void {
     const name = this.t.state.tests.name[i] ?? '';
-    const add = (f: TestFacts): void => {
+    const add = (f: Pick<TestFacts, 'id' | 'tags' | 'attributes'>): void => {
       fact(dl, 'tags', f.tags.join(', ') || '–');
       if (f.attributes.length > 0) fact(dl, 'attributes', f.attributes.join(', '));
       if (f.id !== name) fact(dl, 'id', f.id);

@@ -85,7 +85,14 @@ if (host) {
       config: null,
     },
     tests,
-    testFacts: (i) => Promise.resolve({ id: tests.id[i] ?? '', tags: tests.tags[i] ?? [], attributes: [] }),
+    testFacts: (i) =>
+      Promise.resolve({
+        id: tests.id[i] ?? '',
+        tags: tests.tags[i] ?? [],
+        attributes: [],
+        detailsKey: null,
+        detailsRange: null,
+      }),
     dstat,
     state: defaultViewState(),
     onStateChange(patch) {
