@@ -338,6 +338,17 @@ interface TraceEvent {
   tdur?: number;
 }
 
+/** Waits until the timeline has drawn its first frame. */
+async function firstDraw(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as { __stackvizTimeline?: { firstDrawAtMs: number | null } }).__stackvizTimeline
+        ?.firstDrawAtMs != null,
+    null,
+    { timeout: 120_000, polling: 50 },
+  );
+}
+
 /** Loads the timeline in a traced page: the main thread's CPU (ms) from navigation to the first frame. */
 async function mainThreadCpu(browser: Browser, url: string): Promise<number> {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -347,13 +358,7 @@ async function mainThreadCpu(browser: Browser, url: string): Promise<number> {
       categories: ['disabled-by-default-devtools.timeline', 'blink.user_timing'],
     });
     await page.goto(`${url}#/timeline`);
-    await page.waitForFunction(
-      () =>
-        (globalThis as unknown as { __stackvizTimeline?: { firstDrawAtMs: number | null } })
-          .__stackvizTimeline?.firstDrawAtMs != null,
-      null,
-      { timeout: 120_000, polling: 50 },
-    );
+    await firstDraw(page);
     const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
     const ev = trace.traceEvents;
     // The mark is on the page's main thread; the frame's task ends soon after it.
@@ -386,13 +391,7 @@ async function measure(url: string, tests: number, source: string, rawBytes: num
     page.on('pageerror', (e) => errors.push(e.message));
     // `#/timeline` (the original front-end's form) opens the first run, whatever its key.
     await page.goto(`${url}#/timeline`);
-    await page.waitForFunction(
-      () =>
-        (globalThis as unknown as { __stackvizTimeline?: { firstDrawAtMs: number | null } })
-          .__stackvizTimeline?.firstDrawAtMs != null,
-      null,
-      { timeout: 120_000, polling: 50 },
-    );
+    await firstDraw(page);
     if (errors.length > 0) throw new Error(errors.join('; '));
     const first = await page.evaluate(() => {
       const g = globalThis as unknown as {
