@@ -87,12 +87,16 @@ describe('outcome of a test in a run', () => {
         (attempts) => {
           const t = new RunTests();
           const c = new RunCounter();
-          for (const [name, status] of attempts) {
+          const slots = attempts.map(([name, status]) => {
             t.add(name, status, null);
-            c.add(name, status);
-          }
+            return c.add(name, status);
+          });
           expect(c.counts()).toEqual(t.counts());
-          expect([...c.names()]).toEqual([...t.names()]);
+          const names = [...c.names()];
+          expect(names.filter((n) => n !== 'subunit.parser')).toEqual([...t.names()]);
+          // A slot per name, numbered in the order names came.
+          expect(slots.map((s) => names[s])).toEqual(attempts.map(([name]) => name));
+          expect(new Set(attempts.map(([name]) => name)).size).toBe(names.length);
         },
       ),
       { numRuns: 2000 },
