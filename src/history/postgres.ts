@@ -1,12 +1,8 @@
 // The fleet engine: PostgreSQL through `pg`. Its schema changes only with `stackviz history migrate`, so that a
-// newer recorder never locks older ones out; bulk inserts stream a run's rows with COPY.
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// newer recorder never locks older ones out.
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { BinaryCopy, CopyRangeError } from './copy-binary.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
-import { SqlStore, StoreError, type Db, type ResultRow } from './store.js';
+import { SqlStore, StoreError, type Db } from './store.js';
 
 /** True for the URLs that select PostgreSQL. */
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
@@ -99,41 +95,6 @@ class PostgresDb implements Db {
     }
   }
 
-  async attempts(
-    seqs: readonly number[],
-    where: string,
-    params: readonly unknown[],
-    each: (seq: number, testId: number, status: number, duration: number | null) => void,
-  ): Promise<void> {
-    // A run's attempts as one text ("test id,status[,duration]" joined by ';'), read run by run through the
-    // primary key: one row a run for the client to parse instead of one an attempt (~60,000 for a window),
-    // and no sort of the whole window (which spilled to disk). Durations print exactly (shortest round trip).
-    const rows = await this.rows(
-      `SELECT w.seq, (SELECT string_agg(concat_ws(',', test_id, status, duration), ';' ORDER BY attempt)
-         FROM results WHERE run_seq = w.seq${where === '' ? '' : ` AND (${where})`})
-       FROM unnest(?::bigint[]) AS w (seq)`,
-      [...params, seqs], // in the order of their `?`s
-    );
-    for (const [s, text] of rows) {
-      if (typeof text !== 'string') continue;
-      const seq = Number(s);
-      for (let i = 0; i < text.length;) {
-        let end = text.indexOf(';', i);
-        if (end < 0) end = text.length;
-        const a = text.indexOf(',', i);
-        let b = text.indexOf(',', a + 1);
-        if (b < 0 || b > end) b = end;
-        each(
-          seq,
-          Number(text.slice(i, a)),
-          Number(text.slice(a + 1, b)),
-          b === end ? null : Number(text.slice(b + 1, end)),
-        );
-        i = end + 1;
-      }
-    }
-  }
-
   async begin(): Promise<void> {
     await this.q('BEGIN');
   }
@@ -177,45 +138,6 @@ class PostgresDb implements Db {
       (await this.idsOf(missing)).forEach((id, k) => ids.set(missing[k] as string, id));
     }
     return ids;
-  }
-
-  async insertResults(runSeq: number, count: number, row: (i: number) => ResultRow): Promise<void> {
-    // COPY in binary: the server takes the values as they are (no text to parse, no JSON to unpack), and the
-    // rows are written into buffers with no string built per row. Chunks go out as they fill, and the rows
-    // after them are made while the server stores them. docs/history.md has the figures.
-    const chunks = function* (): Generator<Buffer> {
-      const w = new BinaryCopy();
-      for (let i = 0; i < count; i++) {
-        const r = row(i);
-        w.row(12);
-        w.int8(runSeq);
-        w.int4(r.attempt);
-        w.int8(r.testId);
-        w.int2(r.status);
-        w.text(r.subunitId);
-        w.int8(r.startUs);
-        w.float8(r.duration);
-        w.int4(r.worker);
-        w.text(r.tags);
-        w.text(r.attributes);
-        w.text(r.exception);
-        w.text(r.tracebackTail);
-        if (w.ready) yield* w.take();
-      }
-      yield* w.take(true);
-    };
-    try {
-      const copy = this.client.query(
-        copyFrom(
-          `COPY results (run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags,
-           attributes, exception, traceback_tail) FROM STDIN (FORMAT binary)`,
-        ),
-      );
-      await pipeline(Readable.from(chunks()), copy);
-    } catch (e) {
-      if (e instanceof CopyRangeError) throw new StoreError(`${this.label}: ${e.message}`);
-      throw postgresError(this.label, e);
-    }
   }
 
   async close(): Promise<void> {

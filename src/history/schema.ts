@@ -26,9 +26,68 @@ const RUN_META = `CREATE TABLE run_meta (
 /** The failed statuses' codes (fail, uxsuccess, inprogress: STATUS_CODES below), written out for the index. */
 export const FAILED_CODES = '1, 4, 6';
 
-/** Every failed attempt of a test across all runs (PostgreSQL): a few percent of the results. */
+/** Every failed attempt of a test across all runs (PostgreSQL, versions 3): a few percent of the results. */
 const FAILURES_BY_TEST = `CREATE INDEX results_test_failures ON results (test_id, run_seq)
   WHERE status IN (${FAILED_CODES})`;
+
+/**
+ * A run's attempts as one row: JSON arrays in attempt order, one per column (docs/history.md). Text elements are
+ * encoded as all the store's text is (text-codec.ts); a column of text is NULL when every element would be.
+ */
+const RUN_RESULTS = `CREATE TABLE run_results (
+  run_seq BIGINT PRIMARY KEY REFERENCES runs (seq) ON DELETE CASCADE,
+  test_ids TEXT NOT NULL,
+  statuses TEXT NOT NULL,
+  starts TEXT NOT NULL,
+  durations TEXT NOT NULL,
+  workers TEXT NOT NULL,
+  subunit_ids TEXT,
+  tags TEXT,
+  attributes TEXT
+)`;
+
+/** The attempts of a failed status, and any other with an exception or traceback: a few percent of them. */
+const FAILURES = `CREATE TABLE failures (
+  run_seq BIGINT NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  test_id BIGINT NOT NULL,
+  status SMALLINT NOT NULL,
+  exception TEXT,
+  traceback_tail TEXT,
+  PRIMARY KEY (run_seq, attempt)
+)`;
+
+/** A test's failures across all runs: the test page's, and a fleet's own queries. */
+const FAILURES_BY_TEST_V4 = 'CREATE INDEX failures_test ON failures (test_id, run_seq)';
+
+/** Version 3's results, one row a run: `agg` makes a JSON array of a column in attempt order. */
+const resultsToRuns = (agg: (column: string) => string, textAgg: (column: string) => string): string =>
+  `INSERT INTO run_results (run_seq, test_ids, statuses, starts, durations, workers, subunit_ids, tags, attributes)
+   SELECT run_seq, ${agg('test_id')}, ${agg('status')}, ${agg('start_us')}, ${agg('duration')}, ${agg('worker')},
+     ${textAgg('subunit_id')}, ${textAgg('tags')}, ${textAgg('attributes')}
+   FROM results GROUP BY run_seq`;
+
+const FAILURES_FROM_RESULTS = `INSERT INTO failures (run_seq, attempt, test_id, status, exception, traceback_tail)
+  SELECT run_seq, attempt, test_id, status, exception, traceback_tail FROM results
+  WHERE status IN (${FAILED_CODES}) OR exception IS NOT NULL OR traceback_tail IS NOT NULL`;
+
+/**
+ * SQLite's JSON functions print a REAL with 15 digits, which would change durations: the embedded engine
+ * registers this aggregate (src/history/sqlite.ts), which prints each value as JavaScript does (exactly).
+ */
+export const SQLITE_JSON_ARRAY = 'stackviz_json_array';
+
+/** The columns whose arrays PostgreSQL stores as they are: compressing them cost more than storing them. */
+const UNCOMPRESSED = [
+  'test_ids',
+  'statuses',
+  'starts',
+  'durations',
+  'workers',
+  'subunit_ids',
+  'tags',
+  'attributes',
+];
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -62,6 +121,40 @@ export const MIGRATIONS: readonly Migration[] = [
       // (they read whole windows by the primary key), and a fleet's own query for a test's failures across
       // all runs has the partial index, a few entries a run.
       postgres: ['DROP INDEX results_test_run', FAILURES_BY_TEST],
+    },
+  },
+  {
+    version: 4,
+    name: "a run's results as one row of arrays; failed attempts by test",
+    sql: {
+      // A row a result cost each insert an index entry and a tuple a result; a row a run costs one of each,
+      // and the failures, a few percent, keep their own rows (docs/history.md has the figures).
+      sqlite: [
+        RUN_RESULTS,
+        FAILURES,
+        FAILURES_BY_TEST_V4,
+        resultsToRuns(
+          (c) => `${SQLITE_JSON_ARRAY}(${c} ORDER BY attempt)`,
+          (c) => `CASE WHEN count(${c}) = 0 THEN NULL ELSE ${SQLITE_JSON_ARRAY}(${c} ORDER BY attempt) END`,
+        ),
+        FAILURES_FROM_RESULTS,
+        'DROP TABLE results',
+      ],
+      postgres: [
+        // json_agg prints float8 by its output function: with extra_float_digits > 0, the shortest text that
+        // reads back exactly, whatever the server's default.
+        'SET LOCAL extra_float_digits = 1',
+        RUN_RESULTS,
+        ...UNCOMPRESSED.map((c) => `ALTER TABLE run_results ALTER COLUMN ${c} SET STORAGE EXTERNAL`),
+        FAILURES,
+        FAILURES_BY_TEST_V4,
+        resultsToRuns(
+          (c) => `json_agg(${c} ORDER BY attempt)::text`,
+          (c) => `CASE WHEN count(${c}) = 0 THEN NULL ELSE json_agg(${c} ORDER BY attempt)::text END`,
+        ),
+        FAILURES_FROM_RESULTS,
+        'DROP TABLE results',
+      ],
     },
   },
 ];

@@ -1,8 +1,8 @@
 // The embedded engine: one SQLite file (better-sqlite3), which migrates itself to the schema this code knows.
 import Database from 'better-sqlite3';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
-import { SqlStore, StoreError, type Db, type ResultRow } from './store.js';
+import { MIGRATIONS, SCHEMA_VERSION, SQLITE_JSON_ARRAY } from './schema.js';
+import { SqlStore, StoreError, type Db } from './store.js';
 
 const HEADER = 'SQLite format 3\0';
 
@@ -86,6 +86,12 @@ function tooNew(path: string, v: number): StoreError {
 
 /** Applies the migrations after the store's version, up to `target`, in one transaction. */
 export function migrateSqlite(db: Database.Database, path: string, target = SCHEMA_VERSION): number {
+  // Values as JavaScript prints them: integers and durations exactly (SQLite's JSON prints REAL with 15 digits).
+  db.aggregate(SQLITE_JSON_ARRAY, {
+    start: () => [] as unknown[],
+    step: (list: unknown[], v: unknown) => void list.push(v),
+    result: (list: unknown[]) => JSON.stringify(list),
+  });
   db.exec('BEGIN IMMEDIATE');
   try {
     if (versionOf(db, path) === 0) {
@@ -157,26 +163,6 @@ class SqliteDb implements Db {
     );
   }
 
-  attempts(
-    seqs: readonly number[],
-    where: string,
-    params: readonly unknown[],
-    each: (seq: number, testId: number, status: number, duration: number | null) => void,
-  ): Promise<void> {
-    // Through the primary key, the run's rows together: the order costs nothing.
-    return this.guard(() => {
-      const s = this.prepare(
-        `SELECT run_seq, test_id, status, duration FROM results
-         WHERE run_seq IN (${seqs.map(() => '?').join(', ')})${where === '' ? '' : ` AND (${where})`}
-         ORDER BY run_seq, attempt -- attempts`,
-      ).raw(true);
-      for (const r of s.iterate(...seqs, ...params) as IterableIterator<
-        [number, number, number, number | null]
-      >)
-        each(r[0], r[1], r[2], r[3]);
-    });
-  }
-
   begin(): Promise<void> {
     return this.guard(() => void this.db.exec('BEGIN IMMEDIATE'));
   }
@@ -201,32 +187,6 @@ class SqliteDb implements Db {
         ids.set(name, row.id);
       }
       return ids;
-    });
-  }
-
-  insertResults(runSeq: number, count: number, row: (i: number) => ResultRow): Promise<void> {
-    return this.guard(() => {
-      const insert = this.prepare(
-        `INSERT INTO results (run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags,
-         attributes, exception, traceback_tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (let i = 0; i < count; i++) {
-        const r = row(i);
-        insert.run(
-          runSeq,
-          r.attempt,
-          r.testId,
-          r.status,
-          r.subunitId,
-          r.startUs,
-          r.duration,
-          r.worker,
-          r.tags,
-          r.attributes,
-          r.exception,
-          r.tracebackTail,
-        );
-      }
     });
   }
 

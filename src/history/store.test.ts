@@ -28,6 +28,8 @@ interface Engine {
   create(version?: number): Promise<string>;
   /** Marks the store as written by a newer stackviz. */
   makeNewer(db: string): Promise<void>;
+  /** Runs one statement (`?` placeholders) on the store, as a fleet's own SQL would. */
+  exec(db: string, sql: string, params?: unknown[]): Promise<void>;
   /** Every row of results as stored, in (run, attempt) order. */
   results(db: string): Promise<unknown[][]>;
   cleanup(): Promise<void>;
@@ -45,6 +47,15 @@ const sqlite: Engine = {
     db.close();
     return Promise.resolve(path);
   },
+  exec: (path, sql, params = []) => {
+    const db = new Database(path);
+    try {
+      db.prepare(sql).run(...params);
+    } finally {
+      db.close();
+    }
+    return Promise.resolve();
+  },
   makeNewer: (path) => {
     const db = new Database(path);
     db.prepare("INSERT INTO stackviz_schema VALUES (99, 'future', 'now')").run();
@@ -55,10 +66,16 @@ const sqlite: Engine = {
     const db = new Database(path, { readonly: true });
     try {
       return Promise.resolve(
-        db
-          .prepare(`SELECT ${RESULT_COLUMNS} FROM results ORDER BY run_seq, attempt`)
-          .raw(true)
-          .all() as unknown[][],
+        asRows(
+          db
+            .prepare(`SELECT ${RUN_RESULTS} FROM run_results ORDER BY run_seq`)
+            .raw(true)
+            .all() as unknown[][],
+          db
+            .prepare(`SELECT ${FAILURES} FROM failures ORDER BY run_seq, attempt`)
+            .raw(true)
+            .all() as unknown[][],
+        ),
       );
     } finally {
       db.close();
@@ -67,8 +84,38 @@ const sqlite: Engine = {
   cleanup: () => Promise.resolve(),
 };
 
-const RESULT_COLUMNS =
-  'run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags, attributes, exception, traceback_tail';
+const RUN_RESULTS = 'run_seq, test_ids, statuses, starts, durations, workers, subunit_ids, tags, attributes';
+const FAILURES = 'run_seq, attempt, exception, traceback_tail';
+
+/**
+ * Every attempt as stored, one row each in (run, attempt) order: run_seq, attempt, test_id, status, subunit_id,
+ * start_us, duration, worker, tags, attributes, exception, traceback_tail (a run's arrays zipped, its failures'
+ * text joined).
+ */
+function asRows(runs: unknown[][], failures: unknown[][]): unknown[][] {
+  const text = new Map(failures.map((f) => [`${Number(f[0])}/${Number(f[1])}`, [f[2], f[3]]]));
+  const parse = (v: unknown, n: number): unknown[] =>
+    v === null ? new Array<null>(n).fill(null) : (JSON.parse(v as string) as unknown[]);
+  return runs.flatMap((r) => {
+    const seq = Number(r[0]);
+    const ids = parse(r[1], 0);
+    const columns = r.slice(2).map((v) => parse(v, ids.length));
+    for (const c of columns) expect(c.length).toBe(ids.length);
+    return ids.map((id, i) => [
+      seq,
+      i,
+      id,
+      columns[0]?.[i],
+      columns[4]?.[i],
+      columns[1]?.[i],
+      columns[2]?.[i],
+      columns[3]?.[i],
+      columns[5]?.[i],
+      columns[6]?.[i],
+      ...(text.get(`${seq}/${i}`) ?? [null, null]),
+    ]);
+  });
+}
 
 const databases: TestDatabase[] = [];
 const postgres: Engine = {
@@ -78,6 +125,19 @@ const postgres: Engine = {
     databases.push(db);
     await migratePostgres(db.url, version);
     return db.url;
+  },
+  exec: async (url, sql, params = []) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    let n = 0;
+    try {
+      await c.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      );
+    } finally {
+      await c.end();
+    }
   },
   makeNewer: async (url) => {
     const c = new pg.Client({ connectionString: url });
@@ -89,13 +149,11 @@ const postgres: Engine = {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      // Bigints as numbers, as better-sqlite3 gives them.
-      const r = await c.query({
-        text: `SELECT ${RESULT_COLUMNS} FROM results ORDER BY run_seq, attempt`,
-        rowMode: 'array',
-      });
-      return (r.rows as unknown[][]).map((row) =>
-        row.map((v, i) => (v !== null && [0, 2, 5].includes(i) ? Number(v) : v)),
+      const rows = async (sql: string): Promise<unknown[][]> =>
+        (await c.query({ text: sql, rowMode: 'array' })).rows as unknown[][];
+      return asRows(
+        await rows(`SELECT ${RUN_RESULTS} FROM run_results ORDER BY run_seq`),
+        await rows(`SELECT ${FAILURES} FROM failures ORDER BY run_seq, attempt`),
       );
     } finally {
       await c.end();
@@ -486,6 +544,51 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     }
   });
 
+  it("migrates version 3's results to a row a run, every value as it was", async () => {
+    const db = await engine.create(3);
+    const x = (sql: string, params: unknown[] = []): Promise<void> => engine.exec(db, sql, params);
+    await x(`INSERT INTO tests (name) VALUES ('a'), ('b\u00010'), ('c')`);
+    await x(
+      `INSERT INTO runs (id, job, start_us, recorded_at, source, tests, failures, results)
+       VALUES ('old', 'j', 5, 'then', 's', 3, 1, 4), ('empty', 'j', NULL, 'then', 's', 0, 0, 0),
+       ('next', 'j', 9, 'then', 's', 1, 0, 1)`,
+    );
+    const rows: unknown[][] = [
+      [1, 0, 1, 0, null, 5, 0.1 + 0.2, 0, '["worker-0"]', null, null, null],
+      [1, 1, 2, 1, 'b\u00010[id]', -86_400_000_000, 1e-9, 2 ** 31 - 1, '["a","b"]', '["x"]', 'E: ü', 'tb\n'],
+      [1, 2, 1, 3, null, 2 ** 53 - 1, 123456.789012345, null, null, null, 'expected', null],
+      [1, 3, 3, 6, null, null, null, -3, null, null, null, null],
+      [3, 0, 1, 0, null, 9, 2, 1, null, null, null, null],
+    ];
+    for (const r of rows) {
+      await x(
+        `INSERT INTO results (run_seq, attempt, test_id, status, subunit_id, start_us, duration, worker, tags,
+         attributes, exception, traceback_tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        r,
+      );
+    }
+    if (engine.name === 'sqlite') await (await openStore(db, 'write')).close();
+    else expect(await migrateStore(db)).toMatchObject({ from: 3, to: SCHEMA_VERSION });
+    expect(await engine.results(db)).toEqual(rows);
+    const store = await openStore(db, 'read');
+    try {
+      const h = await store.history('j');
+      expect(h.runs.map((r) => [r.id, r.tests, r.failures])).toEqual([
+        ['old', 3, 2],
+        ['next', 1, 0],
+      ]);
+      expect(h.tests.map((t) => [t.name, t.runs, t.passes, t.failures])).toEqual([
+        ['a', 2, 2, 0],
+        ['b\u0000', 1, 0, 1],
+        ['c', 1, 0, 1],
+      ]);
+      const page = await store.testPage('j', 'b\u0000');
+      expect(page?.failures).toEqual([{ run: 0, status: 'fail', exception: 'E: ü', traceback_tail: 'tb\n' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('migrates forward, and refuses a store newer than it knows', async () => {
     const old = await engine.create(1);
     if (engine.name === 'sqlite') {
@@ -495,7 +598,7 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     } else {
       // A shared one only with `stackviz history migrate`.
       await expect(openStore(old, 'write')).rejects.toThrow(
-        /schema version 1, this stackviz needs 3: run `stackviz history migrate/,
+        /schema version 1, this stackviz needs 4: run `stackviz history migrate/,
       );
       expect(await migrateStore(old)).toMatchObject({ from: 1, to: SCHEMA_VERSION });
       expect(await migrateStore(old)).toMatchObject({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
@@ -513,7 +616,7 @@ describe.each([sqlite, postgres])('the history store on $name', (engine) => {
     await engine.makeNewer(old);
     await expect(openStore(old, 'read')).rejects.toThrow(StoreError);
     await expect(openStore(old, 'write')).rejects.toThrow(
-      /schema version 99, newer than this stackviz knows \(3\)/,
+      /schema version 99, newer than this stackviz knows \(4\)/,
     );
   });
 });

@@ -99,21 +99,6 @@ export interface HistoryStore {
   close(): Promise<void>;
 }
 
-/** One attempt as stored: the columns of results after `run_seq`, text encoded (text-codec.ts). */
-export interface ResultRow {
-  attempt: number;
-  testId: number;
-  status: number;
-  subunitId: string | null;
-  startUs: number | null;
-  duration: number | null;
-  worker: number | null;
-  tags: string | null;
-  attributes: string | null;
-  exception: string | null;
-  tracebackTail: string | null;
-}
-
 /** What an engine provides: `?` placeholders in SQL, numbered by the PostgreSQL engine. */
 export interface Db {
   readonly engine: Engine;
@@ -121,28 +106,12 @@ export interface Db {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Rows as arrays of column values (no object per row: for the big reads). */
   rows(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
-  /**
-   * The attempts of the runs `seqs` that meet `where` (a condition on results with `?` for `params`; '' for all)
-   * as (run, test id, status code, duration): each run's in attempt order, the runs in any order.
-   */
-  attempts(
-    seqs: readonly number[],
-    where: string,
-    params: readonly unknown[],
-    each: (seq: number, testId: number, status: number, duration: number | null) => void,
-  ): Promise<void>;
   /** Begin a write transaction (SQLite takes its write lock at once). */
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
   /** Ids of test names (encoded), inserting those missing in sorted order (no deadlock between recorders). */
   testIds(names: readonly string[]): Promise<Map<string, number>>;
-  /**
-   * Inserts a run's `count` results, row `i` made by `row(i)` when the engine asks for it: the PostgreSQL engine
-   * makes the later rows while the server stores the first ones. `row` refills one object: read it before the
-   * next call.
-   */
-  insertResults(runSeq: number, count: number, row: (i: number) => ResultRow): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -172,6 +141,26 @@ function jsonLists(): (l: readonly string[]) => string | null {
     if (s === undefined) one.set(t, (s = jsonList(l) as string));
     return s;
   };
+}
+
+/** The failed statuses' codes (FAILED_CODES as a set). */
+const FAILED_STATUS = new Set(FAILED_CODES.split(', ').map(Number));
+
+/** A column of optional texts for run_results: its JSON array, or null while every element is null. */
+class TextColumn {
+  private values: (string | null)[] | null = null;
+
+  constructor(private readonly length: number) {}
+
+  set(i: number, v: string | null): void {
+    if (v === null) return;
+    this.values ??= new Array<string | null>(this.length).fill(null);
+    this.values[i] = v;
+  }
+
+  json(): string | null {
+    return this.values === null ? null : JSON.stringify(this.values);
+  }
 }
 
 interface RunRow {
@@ -246,14 +235,16 @@ export class SqlStore implements HistoryStore {
   }
 
   async record(run: RunToRecord, interrupted: () => string | null = () => null): Promise<RecordOutcome> {
-    // The run's counts, start and names in one pass (this runs on every result recorded: no object per name).
+    // The run's counts, start and names in one pass (this runs on every result recorded: no object per name),
+    // each attempt's name as its slot in the counter.
     const counter = new RunCounter();
+    const slotOf = new Int32Array(run.results.length);
     let startUs: number | null = null;
-    let parser = false;
-    for (const r of run.results) {
-      counter.add(r.name, r.status);
-      if (r.name === PARSER_TEST_NAME) parser = true;
-      else if (r.startUs !== null && (startUs === null || r.startUs < startUs)) startUs = r.startUs;
+    for (let i = 0; i < run.results.length; i++) {
+      const r = run.results[i] as RecordedResult;
+      slotOf[i] = counter.add(r.name, r.status);
+      if (r.startUs !== null && (startUs === null || r.startUs < startUs) && r.name !== PARSER_TEST_NAME)
+        startUs = r.startUs;
     }
     const { tests, failures } = counter.counts();
     const db = this.db;
@@ -297,48 +288,24 @@ export class SqlStore implements HistoryStore {
         );
       }
       check();
-      // Ids of the names this store has not seen yet: looked up, or added, in the transaction.
+      // Each slot's test id: known to this store object, else looked up, or added, in the transaction.
       const known = this.knownIds;
+      const slotIds = Array.from(counter.names(), (name) => known.get(name) ?? 0);
       const fresh = new Map<string, number>();
       const unknown = new Map<string, string>(); // encoded name -> name
-      for (const name of counter.names()) if (!known.has(name)) unknown.set(encodeText(name), name);
-      if (parser && !known.has(PARSER_TEST_NAME)) unknown.set(PARSER_TEST_NAME, PARSER_TEST_NAME);
+      let slot = 0;
+      for (const name of counter.names()) if (slotIds[slot++] === 0) unknown.set(encodeText(name), name);
       if (unknown.size > 0) {
         const found = await db.testIds([...unknown.keys()].sort());
         for (const [stored, name] of unknown) fresh.set(name, found.get(stored) as number);
+        slot = 0;
+        for (const name of counter.names()) {
+          if (slotIds[slot] === 0) slotIds[slot] = fresh.get(name) as number;
+          slot++;
+        }
       }
       check();
-      const list = jsonLists();
-      // One row object, refilled for each row: the engines read it before asking for the next.
-      const out: ResultRow = {
-        attempt: 0,
-        testId: 0,
-        status: 0,
-        subunitId: null,
-        startUs: null,
-        duration: null,
-        worker: null,
-        tags: null,
-        attributes: null,
-        exception: null,
-        tracebackTail: null,
-      };
-      const row = (i: number): ResultRow => {
-        const r = run.results[i] as RecordedResult;
-        out.attempt = i;
-        out.testId = (known.get(r.name) ?? fresh.get(r.name)) as number;
-        out.status = STATUS_INDEX.get(r.status) ?? UNKNOWN;
-        out.subunitId = r.id === r.name ? null : encodeText(r.id);
-        out.startUs = r.startUs;
-        out.duration = r.duration;
-        out.worker = r.worker;
-        out.tags = list(r.tags);
-        out.attributes = list(r.attributes);
-        out.exception = enc(r.exception);
-        out.tracebackTail = enc(r.tracebackTail);
-        return out;
-      };
-      await db.insertResults(seq, run.results.length, row);
+      await this.insertResults(seq, run.results, (i) => slotIds[slotOf[i] as number] as number);
       // A signal is handled when the event loop polls: let it turn once through its poll phase before deciding
       // to commit (SQLite's calls are synchronous, so a signal may have come in during them). Two immediates:
       // the first may run in the same turn, before any poll; the second runs after the next poll.
@@ -364,6 +331,69 @@ export class SqlStore implements HistoryStore {
     } catch (e) {
       await db.rollback().catch(() => undefined);
       throw e;
+    }
+  }
+
+  /**
+   * A run's attempts as one row of JSON arrays (run_results), and its failed ones, with their text, as rows of
+   * failures: two statements for the few percent that failed, one for the rest (docs/history.md).
+   */
+  private async insertResults(
+    seq: number,
+    results: readonly RecordedResult[],
+    idOf: (attempt: number) => number,
+  ): Promise<void> {
+    const n = results.length;
+    if (n === 0) return;
+    const ids = new Array<number>(n);
+    const statuses = new Array<number>(n);
+    const starts = new Array<number | null>(n);
+    const durations = new Array<number | null>(n);
+    const workers = new Array<number | null>(n);
+    const subunitIds = new TextColumn(n);
+    const tags = new TextColumn(n);
+    const attributes = new TextColumn(n);
+    const list = jsonLists();
+    const failed: unknown[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = results[i] as RecordedResult;
+      const id = idOf(i);
+      const status = STATUS_INDEX.get(r.status) ?? UNKNOWN;
+      ids[i] = id;
+      statuses[i] = status;
+      starts[i] = r.startUs;
+      durations[i] = r.duration;
+      workers[i] = r.worker;
+      if (r.id !== r.name) subunitIds.set(i, encodeText(r.id));
+      tags.set(i, list(r.tags));
+      attributes.set(i, list(r.attributes));
+      if (FAILED_STATUS.has(status) || r.exception !== null || r.tracebackTail !== null)
+        failed.push(seq, i, id, status, enc(r.exception), enc(r.tracebackTail));
+    }
+    await this.db.all(
+      `INSERT INTO run_results (run_seq, test_ids, statuses, starts, durations, workers, subunit_ids, tags,
+       attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        seq,
+        JSON.stringify(ids),
+        JSON.stringify(statuses),
+        JSON.stringify(starts),
+        JSON.stringify(durations),
+        JSON.stringify(workers),
+        subunitIds.json(),
+        tags.json(),
+        attributes.json(),
+      ],
+    );
+    // Up to 500 rows a statement (SQLite's limit on parameters is 32,766).
+    const width = 6 * 500;
+    for (let i = 0; i < failed.length; i += width) {
+      const part = failed.slice(i, i + width);
+      await this.db.all(
+        `INSERT INTO failures (run_seq, attempt, test_id, status, exception, traceback_tail) VALUES
+         ${Array.from({ length: part.length / 6 }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        part,
+      );
     }
   }
 
@@ -402,18 +432,44 @@ export class SqlStore implements HistoryStore {
   }
 
   /**
-   * The attempts of the window's runs, folded per run: through the results primary key (run, attempt) with no
-   * join, then the names of the test ids seen, by the tests primary key.
+   * The attempts of runs `seqs` whose test `keep` accepts (all when null), as (run, test id, status code,
+   * duration): each run's in attempt order, the runs in any order. A run's row of run_results, by its primary
+   * key, and three of its arrays parsed: one row a run for the client, no sort, no row an attempt.
    */
+  private async attempts(
+    seqs: readonly number[],
+    keep: ((testId: number) => boolean) | null,
+    each: (seq: number, testId: number, status: number, duration: number | null) => void,
+  ): Promise<void> {
+    for (let i = 0; i < seqs.length; i += 500) {
+      const part = seqs.slice(i, i + 500);
+      const rows = await this.db.rows(
+        `SELECT run_seq, test_ids, statuses, durations FROM run_results
+         WHERE run_seq IN (${placeholders(part.length)})`,
+        part,
+      );
+      for (const [s, t, st, d] of rows) {
+        const seq = Number(s);
+        const ids = JSON.parse(t as string) as number[];
+        const statuses = JSON.parse(st as string) as number[];
+        const durations = JSON.parse(d as string) as (number | null)[];
+        for (let k = 0; k < ids.length; k++) {
+          const id = ids[k] as number;
+          if (keep === null || keep(id)) each(seq, id, statuses[k] as number, durations[k] ?? null);
+        }
+      }
+    }
+  }
+
+  /** The attempts of the window's runs, folded per run, then the names of the test ids seen. */
   private async windowTests(runs: readonly StoredRun[]): Promise<RunTests[]> {
     const index = new Map(runs.map((r, i) => [r.seq, i]));
     const tests = runs.map(() => new RunTests());
     if (runs.length === 0) return tests;
     const rows: [number, number, number, number | null][] = [];
-    await this.db.attempts(
+    await this.attempts(
       runs.map((r) => r.seq),
-      '',
-      [],
+      null,
       (seq, id, status, duration) => rows.push([seq, id, status, duration]),
     );
     const names = await this.names(new Set(rows.map((r) => r[1])));
@@ -450,17 +506,24 @@ export class SqlStore implements HistoryStore {
     const m = new WindowMatrix(runs.length);
     if (runs.length > 0) {
       const seqs = runs.map((r) => r.seq);
-      const [where, params] =
-        tests === 'all'
-          ? ['', []]
-          : tests === 'failing'
-            ? [
-                `test_id IN (SELECT test_id FROM results WHERE run_seq IN (${placeholders(seqs.length)})
-                 AND status IN (${FAILED_CODES}))`,
-                seqs,
-              ]
-            : ['test_id = ?', [tests]];
-      await this.db.attempts(seqs, where, params, (seq, id, status, duration) =>
+      let keep: ((id: number) => boolean) | null = null;
+      if (tests === 'failing') {
+        // The tests with a failed attempt in the window, by the failures' primary key.
+        const failing = new Set<number>();
+        for (let i = 0; i < seqs.length; i += 500) {
+          const part = seqs.slice(i, i + 500);
+          const rows = await this.db.rows(
+            `SELECT DISTINCT test_id FROM failures
+             WHERE run_seq IN (${placeholders(part.length)}) AND status IN (${FAILED_CODES})`,
+            part,
+          );
+          for (const [id] of rows) failing.add(Number(id));
+        }
+        keep = (id) => failing.has(id);
+      } else if (tests !== 'all') {
+        keep = (id) => id === tests;
+      }
+      await this.attempts(seqs, keep, (seq, id, status, duration) =>
         m.add(index.get(seq) as number, id, statusName(status), duration),
       );
     }
@@ -556,8 +619,7 @@ export class SqlStore implements HistoryStore {
       exception: string | null;
       traceback_tail: string | null;
     }>(
-      // The codes written out as in PostgreSQL's index of failures by test, which the planner then sees applies.
-      `SELECT run_seq, status, exception, traceback_tail FROM results
+      `SELECT run_seq, status, exception, traceback_tail FROM failures
        WHERE test_id = ? AND run_seq IN (${placeholders(runs.length)}) AND status IN (${FAILED_CODES})
        ORDER BY run_seq DESC, attempt DESC`,
       [testId, ...runs.map((r) => r.seq)],

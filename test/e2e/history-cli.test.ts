@@ -98,7 +98,7 @@ const engines: Engine[] = [
       databases.push(d);
       const r = sv(['history', 'migrate', '--db', d.url]);
       expect(r.stderr).toBe('');
-      expect(r.stdout).toMatch(/schema version 0 → 3/);
+      expect(r.stdout).toMatch(/schema version 0 → 4/);
       return d.url;
     },
     block: async (db) => {
@@ -117,7 +117,7 @@ const engines: Engine[] = [
       await c.connect();
       try {
         const out: string[] = [];
-        for (const t of ['stackviz_schema', 'runs', 'run_meta', 'tests', 'results']) {
+        for (const t of ['stackviz_schema', 'runs', 'run_meta', 'tests', 'run_results', 'failures']) {
           const r = await c.query(`SELECT * FROM ${t} ORDER BY 1, 2`);
           out.push(JSON.stringify(r.rows));
         }
@@ -389,7 +389,7 @@ describe.each(engines)('stackviz record / history / compare on $name', (engine) 
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(
-        /^stackviz [a-z ]+: .* has schema version 99, newer than this stackviz knows \(3\): use a newer stackviz\n$/,
+        /^stackviz [a-z ]+: .* has schema version 99, newer than this stackviz knows \(4\): use a newer stackviz\n$/,
       );
     }
     expect(await engine.snapshot(db)).toBe(before);
