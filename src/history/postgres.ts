@@ -1,5 +1,6 @@
 // The fleet engine: PostgreSQL through `pg`. Its schema changes only with `stackviz history migrate`, so that a
 // newer recorder never locks older ones out.
+import './pg-runtime.js';
 import pg from 'pg';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { SqlStore, StoreError, type Db } from './store.js';
