@@ -248,6 +248,13 @@ describe('writeSingleFile', () => {
     expect((err as Error).message).toContain('--html');
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(root).filter((n) => n.includes('stackviz-tmp'))).toEqual([]);
+    // Folders made for the page go with it; one that was there stays.
+    const deeper = join(root, 'new', 'deeper', 'report.html');
+    await expect(writeSingleFile(deeper, dest, { viewerDir: viewer, maxBytes: 100_000 })).rejects.toThrow(
+      SingleFileTooLargeError,
+    );
+    expect(existsSync(join(root, 'new'))).toBe(false);
+    expect(existsSync(root)).toBe(true);
   });
 
   describe('dstat logs', () => {

@@ -330,7 +330,9 @@ export async function writeSingleFile(
   if (knownBytes > maxBytes) throw tooLarge(maxBytes);
   const packedDstat = await packedDstatLogs(exportDir, config, files);
 
-  makeDirs(dirname(resolve(outFile)));
+  // The folders this makes for the page (the first of them) go again when it fails or a signal stops it.
+  const created = makeDirs(dirname(resolve(outFile)));
+  const untrackCreated = created === undefined ? (): void => undefined : removedOnSignal(created);
   const tmp = tempNameFor(resolve(outFile));
   const untrack = removedOnSignal(tmp);
   try {
@@ -358,10 +360,11 @@ export async function writeSingleFile(
     }
     await rename(tmp, outFile);
   } catch (e) {
-    // Any failure (writing, or the rename): no half page left under its temporary name.
-    await rm(tmp, { force: true });
+    // Any failure (writing, or the rename): no half page left under its temporary name, no folder made for it.
+    await rm(created ?? tmp, { recursive: true, force: true });
     throw e;
   } finally {
     untrack();
+    untrackCreated();
   }
 }
