@@ -73,9 +73,11 @@ afterAll(async () => {
 });
 
 /** A page that records console errors and failed requests (none may happen). */
-async function open(url: string): Promise<{ page: Page; problems: string[] }> {
+async function open(url: string): Promise<{ page: Page; problems: string[]; requests: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(m.text());
   });
@@ -84,7 +86,7 @@ async function open(url: string): Promise<{ page: Page; problems: string[] }> {
     if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
   });
   await page.goto(url);
-  return { page, problems };
+  return { page, problems, requests };
 }
 
 const indexOf = (name: string): number => {
@@ -182,6 +184,13 @@ describe('the compare view', () => {
       );
       await page.screenshot({ path: '/tmp/stackviz-history-compare.png', fullPage: true });
       expect(problems).toEqual([]);
+      // Opened at its own URL, the comparison reads the runs' timeline indexes, not their raw files.
+      const direct = await open(`${s.url}#/compare/stestr-repo_0/stestr-repo_2`);
+      await direct.page.waitForSelector('[data-compare-summary]');
+      expect(await direct.page.locator('[data-compare-summary]').innerText()).toBe(summary);
+      expect(direct.requests.filter((u) => u.includes('_timeline.json')).length).toBe(2);
+      expect(direct.requests.filter((u) => u.includes('_raw.json'))).toEqual([]);
+      expect(direct.problems).toEqual([]);
     } finally {
       await s.close();
     }

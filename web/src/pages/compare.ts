@@ -7,14 +7,14 @@ import { errorBox } from '../app/page';
 import { h, replace } from '../app/dom';
 import { formatCount, formatDuration } from '../app/format';
 import { statusAt } from '../app/status-colors';
-import { loadTests } from '../data/loader';
-import type { RunModel, TestTable } from '../model/types';
+import { loadTimelineTests } from '../data/loader';
+import type { RunModel, TimelineTests } from '../model/types';
 import { testHash } from '../state/url';
 import { comparePicker } from './compare-picker';
 import { cappedList } from './home';
 
 /** A run's tests folded as the rules read them: every attempt, in the run's order. */
-export function runTestsOf(t: TestTable): RunTests {
+export function runTestsOf(t: TimelineTests): RunTests {
   const out = new RunTests();
   for (let i = 0; i < t.count; i++) {
     const d = t.durationS[i] ?? NaN;
@@ -24,7 +24,7 @@ export function runTestsOf(t: TestTable): RunTests {
 }
 
 /** What changed from run A to run B. */
-export function compareTables(a: TestTable, b: TestTable): CompareResult {
+export function compareTables(a: TimelineTests, b: TimelineTests): CompareResult {
   return compareRuns(runTestsOf(a), runTestsOf(b));
 }
 
@@ -41,7 +41,7 @@ export function compareSummary(c: CompareResult, addedFailing: number): string {
   ].join(', ');
 }
 
-function firstIndex(t: TestTable): Map<string, number> {
+function firstIndex(t: TimelineTests): Map<string, number> {
   const m = new Map<string, number>();
   for (let i = 0; i < t.count; i++) if (!m.has(t.name[i] ?? '')) m.set(t.name[i] ?? '', i);
   return m;
@@ -64,7 +64,13 @@ function section(
   return h('details', { 'data-compare': kind, class: 'skips' }, h('summary', null, heading), body);
 }
 
-function result(ctx: AppContext, runA: RunModel, runB: RunModel, ta: TestTable, tb: TestTable): HTMLElement {
+function result(
+  ctx: AppContext,
+  runA: RunModel,
+  runB: RunModel,
+  ta: TimelineTests,
+  tb: TimelineTests,
+): HTMLElement {
   const rb = runTestsOf(tb);
   const c = compareRuns(runTestsOf(ta), rb);
   const addedFailing = c.added.filter((n) => rb.get(n).outcome === 'fail');
@@ -140,7 +146,8 @@ export function renderComparePage(ctx: AppContext, a: string, b: string): Page {
     slot,
   );
   let alive = true;
-  Promise.all([loadTests(runA), loadTests(runB)]).then(
+  // The timeline index when the export has one: names, statuses and durations are all the rules read.
+  Promise.all([loadTimelineTests(runA), loadTimelineTests(runB)]).then(
     ([ta, tb]) => {
       if (alive) replace(slot, result(ctx, runA, runB, ta, tb));
     },
