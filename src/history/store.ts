@@ -1,8 +1,18 @@
 // The history store: one interface over two engines (embedded SQLite, PostgreSQL for a fleet). Everything
-// above the engines' few differences (bulk inserts, connection, migrations' checks) is written once, here.
+// above the engines' few differences (connection, migrations, the test-name lookup) is written once, here; how
+// a run's attempts are laid out in its row is run-results.ts.
 // (Under 600 lines: the interface, its types and the one implementation both engines share belong together.)
 import { createHash } from 'node:crypto';
 import type { HistoryFile, HistoryRun, JobSummary, TestHistoryPage } from '../contract/history-format.js';
+import {
+  ANALYSED_COLUMNS,
+  eachAttempt,
+  encodeRun,
+  FAILURE_COLUMNS,
+  INSERT_RUN_RESULTS,
+  insertFailures,
+  type RecordedResult,
+} from './run-results.js';
 import { decodeText, encodeText } from './text-codec.js';
 import { WindowMatrix } from './window-matrix.js';
 import {
@@ -32,23 +42,7 @@ export class InterruptedError extends Error {
   }
 }
 
-/** One attempt of a test as recorded (an entry of raw.json, and a failure's last traceback lines). */
-export interface RecordedResult {
-  /** Cleaned name, as raw.json's `name`. */
-  name: string;
-  /** The subunit test id as sent. */
-  id: string;
-  status: string;
-  startUs: number | null;
-  duration: number | null;
-  worker: number | null;
-  tags: readonly string[];
-  attributes: readonly string[];
-  /** A failure's exception line (src/model/failure-line.ts), with its Details line. */
-  exception: string | null;
-  /** A failure's last traceback lines. */
-  tracebackTail: string | null;
-}
+export type { RecordedResult } from './run-results.js';
 
 /** A run to record: its identity, job, metadata and every attempt in the run's order. */
 export interface RunToRecord {
@@ -122,46 +116,9 @@ export function runIdentity(job: string, repoRunId: number | string | null, cont
     .digest('hex');
 }
 
-const STATUS_INDEX = new Map<string, number>(STATUS_CODES.map((s, i) => [s, i]));
-const UNKNOWN = STATUS_CODES.indexOf('unknown');
 const statusName = (code: number): string => STATUS_CODES[code] ?? 'unknown';
-const enc = (s: string | null): string | null => (s === null ? null : encodeText(s));
 const dec = (s: string | null): string | null => (s === null ? null : decodeText(s));
-const jsonList = (l: readonly string[]): string | null =>
-  l.length === 0 ? null : encodeText(JSON.stringify(l));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-/** `jsonList`, remembering the lists of one element (nearly all: `worker-N`) for the rows of one run. */
-function jsonLists(): (l: readonly string[]) => string | null {
-  const one = new Map<string, string>();
-  return (l) => {
-    if (l.length !== 1) return jsonList(l);
-    const t = l[0] as string;
-    let s = one.get(t);
-    if (s === undefined) one.set(t, (s = jsonList(l) as string));
-    return s;
-  };
-}
-
-/** The failed statuses' codes (FAILED_CODES as a set). */
-const FAILED_STATUS = new Set(FAILED_CODES.split(', ').map(Number));
-
-/** A column of optional texts for run_results: its JSON array, or null while every element is null. */
-class TextColumn {
-  private values: (string | null)[] | null = null;
-
-  constructor(private readonly length: number) {}
-
-  set(i: number, v: string | null): void {
-    if (v === null) return;
-    this.values ??= new Array<string | null>(this.length).fill(null);
-    this.values[i] = v;
-  }
-
-  json(): string | null {
-    return this.values === null ? null : JSON.stringify(this.values);
-  }
-}
 
 interface RunRow {
   seq: number | string;
@@ -334,66 +291,19 @@ export class SqlStore implements HistoryStore {
     }
   }
 
-  /**
-   * A run's attempts as one row of JSON arrays (run_results), and its failed ones, with their text, as rows of
-   * failures: two statements for the few percent that failed, one for the rest (docs/history.md).
-   */
+  /** A run's attempts as one row of run_results, and its failures, at most 500 rows a statement. */
   private async insertResults(
     seq: number,
     results: readonly RecordedResult[],
     idOf: (attempt: number) => number,
   ): Promise<void> {
-    const n = results.length;
-    if (n === 0) return;
-    const ids = new Array<number>(n);
-    const statuses = new Array<number>(n);
-    const starts = new Array<number | null>(n);
-    const durations = new Array<number | null>(n);
-    const workers = new Array<number | null>(n);
-    const subunitIds = new TextColumn(n);
-    const tags = new TextColumn(n);
-    const attributes = new TextColumn(n);
-    const list = jsonLists();
-    const failed: unknown[] = [];
-    for (let i = 0; i < n; i++) {
-      const r = results[i] as RecordedResult;
-      const id = idOf(i);
-      const status = STATUS_INDEX.get(r.status) ?? UNKNOWN;
-      ids[i] = id;
-      statuses[i] = status;
-      starts[i] = r.startUs;
-      durations[i] = r.duration;
-      workers[i] = r.worker;
-      if (r.id !== r.name) subunitIds.set(i, encodeText(r.id));
-      tags.set(i, list(r.tags));
-      attributes.set(i, list(r.attributes));
-      if (FAILED_STATUS.has(status) || r.exception !== null || r.tracebackTail !== null)
-        failed.push(seq, i, id, status, enc(r.exception), enc(r.tracebackTail));
-    }
-    await this.db.all(
-      `INSERT INTO run_results (run_seq, test_ids, statuses, starts, durations, workers, subunit_ids, tags,
-       attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        seq,
-        JSON.stringify(ids),
-        JSON.stringify(statuses),
-        JSON.stringify(starts),
-        JSON.stringify(durations),
-        JSON.stringify(workers),
-        subunitIds.json(),
-        tags.json(),
-        attributes.json(),
-      ],
-    );
-    // Up to 500 rows a statement (SQLite's limit on parameters is 32,766).
-    const width = 6 * 500;
-    for (let i = 0; i < failed.length; i += width) {
-      const part = failed.slice(i, i + width);
-      await this.db.all(
-        `INSERT INTO failures (run_seq, attempt, test_id, status, exception, traceback_tail) VALUES
-         ${Array.from({ length: part.length / 6 }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-        part,
-      );
+    if (results.length === 0) return;
+    const { row, failures } = encodeRun(seq, results, idOf);
+    await this.db.all(INSERT_RUN_RESULTS, row);
+    const width = FAILURE_COLUMNS * 500; // SQLite's limit on parameters is 32,766
+    for (let i = 0; i < failures.length; i += width) {
+      const part = failures.slice(i, i + width);
+      await this.db.all(insertFailures(part.length / FAILURE_COLUMNS), part);
     }
   }
 
@@ -444,19 +354,12 @@ export class SqlStore implements HistoryStore {
     for (let i = 0; i < seqs.length; i += 500) {
       const part = seqs.slice(i, i + 500);
       const rows = await this.db.rows(
-        `SELECT run_seq, test_ids, statuses, durations FROM run_results
-         WHERE run_seq IN (${placeholders(part.length)})`,
+        `SELECT run_seq, ${ANALYSED_COLUMNS} FROM run_results WHERE run_seq IN (${placeholders(part.length)})`,
         part,
       );
-      for (const [s, t, st, d] of rows) {
+      for (const [s, ...columns] of rows) {
         const seq = Number(s);
-        const ids = JSON.parse(t as string) as number[];
-        const statuses = JSON.parse(st as string) as number[];
-        const durations = JSON.parse(d as string) as (number | null)[];
-        for (let k = 0; k < ids.length; k++) {
-          const id = ids[k] as number;
-          if (keep === null || keep(id)) each(seq, id, statuses[k] as number, durations[k] ?? null);
-        }
+        eachAttempt(columns, keep, (id, status, duration) => each(seq, id, status, duration));
       }
     }
   }
