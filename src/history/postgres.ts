@@ -1,9 +1,12 @@
 // The fleet engine: PostgreSQL through `pg`. Its schema changes only with `stackviz history migrate`, so that a
 // newer recorder never locks older ones out.
 import './pg-runtime.js';
-import pg from 'pg';
+import type { Client } from 'pg';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { SqlStore, StoreError, type Db } from './store.js';
+
+// Loaded after pg-runtime.js has run, also where a bundler hoists static imports above it (dist/bundle).
+const { default: pg } = await import('pg');
 
 /** True for the URLs that select PostgreSQL. */
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
@@ -66,7 +69,7 @@ class PostgresDb implements Db {
   readonly engine = 'postgres' as const;
 
   constructor(
-    private readonly client: pg.Client,
+    private readonly client: Client,
     readonly label: string,
   ) {}
 
@@ -146,7 +149,7 @@ class PostgresDb implements Db {
   }
 }
 
-async function connect(url: string, label: string): Promise<pg.Client> {
+async function connect(url: string, label: string): Promise<Client> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   // A connection lost later fails the query under way; the event itself must not end the process.
   client.on('error', () => undefined);
@@ -159,7 +162,7 @@ async function connect(url: string, label: string): Promise<pg.Client> {
   return client;
 }
 
-async function versionOf(client: pg.Client): Promise<number | null> {
+async function versionOf(client: Client): Promise<number | null> {
   const r = await client.query<{ t: string | null }>("SELECT to_regclass('stackviz_schema')::text AS t");
   if (r.rows[0]?.t == null) return null;
   const v = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM stackviz_schema');
