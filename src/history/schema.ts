@@ -26,7 +26,7 @@ const RUN_META = `CREATE TABLE run_meta (
 /** The failed statuses' codes (fail, uxsuccess, inprogress: STATUS_CODES below), written out for the index. */
 export const FAILED_CODES = '1, 4, 6';
 
-/** Every failed attempt of a test across all runs (PostgreSQL, versions 3): a few percent of the results. */
+/** Every failed attempt of a test across all runs (PostgreSQL, version 3): a few percent of the results. */
 const FAILURES_BY_TEST = `CREATE INDEX results_test_failures ON results (test_id, run_seq)
   WHERE status IN (${FAILED_CODES})`;
 

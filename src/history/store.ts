@@ -247,19 +247,19 @@ export class SqlStore implements HistoryStore {
       check();
       // Each slot's test id: known to this store object, else looked up, or added, in the transaction.
       const known = this.knownIds;
-      const slotIds = Array.from(counter.names(), (name) => known.get(name) ?? 0);
+      const names = [...counter.names()];
+      const slotIds = names.map((name) => known.get(name) ?? 0);
       const fresh = new Map<string, number>();
       const unknown = new Map<string, string>(); // encoded name -> name
-      let slot = 0;
-      for (const name of counter.names()) if (slotIds[slot++] === 0) unknown.set(encodeText(name), name);
+      names.forEach((name, k) => {
+        if (slotIds[k] === 0) unknown.set(encodeText(name), name);
+      });
       if (unknown.size > 0) {
         const found = await db.testIds([...unknown.keys()].sort());
         for (const [stored, name] of unknown) fresh.set(name, found.get(stored) as number);
-        slot = 0;
-        for (const name of counter.names()) {
-          if (slotIds[slot] === 0) slotIds[slot] = fresh.get(name) as number;
-          slot++;
-        }
+        names.forEach((name, k) => {
+          if (slotIds[k] === 0) slotIds[k] = fresh.get(name) as number;
+        });
       }
       check();
       await this.insertResults(seq, run.results, (i) => slotIds[slotOf[i] as number] as number);
