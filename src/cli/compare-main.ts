@@ -6,14 +6,14 @@ import type { CompareResult } from '../contract/history-format.js';
 import { openStore, storeName } from '../history/open.js';
 import { readRuns } from '../history/read-runs.js';
 import { compareRuns, RunTests } from '../history/rules.js';
-import type { HistoryStore } from '../history/store.js';
+import { StoreError, type HistoryStore } from '../history/store.js';
 import { PerformanceFormatError } from '../formats/performance/index.js';
 import {
   comparePerformance,
   comparePerformanceText,
   type PerformanceComparison,
 } from '../model/performance.js';
-import { InputError } from '../sources/errors.js';
+import { describeFsError, InputError } from '../sources/errors.js';
 import { EXIT_OK, runCommand, UsageError } from './history-common.js';
 import { performanceOfSide } from './performance-side.js';
 
@@ -26,7 +26,11 @@ const never = (): null => null;
 
 /** The tests of one side: the last run its input holds, or a run of the store. */
 async function side(what: string, store: () => Promise<HistoryStore>): Promise<RunTests> {
-  const st = await stat(what).catch(() => null);
+  let notFound: unknown = null;
+  const st = await stat(what).catch((e: unknown) => {
+    notFound = e;
+    return null;
+  });
   if (st !== null) {
     const isRepo = st.isDirectory() && (await stat(join(what, 'config.json')).catch(() => null)) === null;
     const inputs = isRepo
@@ -41,7 +45,11 @@ async function side(what: string, store: () => Promise<HistoryStore>): Promise<R
     if (last === null) throw new UsageError(`'${what}' holds no run`);
     return last;
   }
-  const s = await store();
+  // Not a file: a run id, if there is a store to look it up in. Without one, the path is what the user meant.
+  const s = await store().catch((e: unknown) => {
+    if (!(e instanceof StoreError)) throw e;
+    throw new StoreError(`cannot read '${what}': ${describeFsError(notFound)}, nor a run id: ${e.message}`);
+  });
   const found = await s.runTests(what);
   if (found === null) {
     throw new UsageError(`'${what}' is neither a file or folder nor a run id of ${s.label}`);

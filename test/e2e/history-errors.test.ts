@@ -54,6 +54,13 @@ describe('bad stores: one line, exit 1, nothing changed', () => {
     const bad = sv(['record', '--db', db, '-f', join(dir, 'missing.subunit')]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^stackviz record: cannot read '.*missing\.subunit': no such file\n$/);
+    // compare's sides are files, folders or run ids: a wrong path with no store says both, in one line.
+    const cmp = sv(['compare', join(dir, 'nope.subunit'), FAILURE, '--db', db]);
+    expect(cmp.status).toBe(1);
+    expect(cmp.stderr).toBe(
+      `stackviz compare: cannot read '${join(dir, 'nope.subunit')}': no such file, nor a run id: ` +
+        `no store at '${db}' (stackviz record creates one)\n`,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 
